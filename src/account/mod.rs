@@ -1,0 +1,18 @@
+//! Who a person is on the school side: the directory of organisations and school
+//! accounts, legacy passwords, login throttling and the demo data set.
+
+pub mod demo;
+pub mod directory;
+mod directory_build;
+mod directory_csv;
+mod directory_json;
+pub mod login;
+pub mod matching;
+pub mod names;
+pub mod password;
+pub mod snils;
+pub mod throttle;
+
+pub use directory::{DirectoryKeys, ImportError, ImportSummary, import_file};
+pub use login::{LoginError, verify_legacy};
+pub use throttle::{LoginThrottle, Throttle};

@@ -1,0 +1,182 @@
+//! Composition root: builds the shared state and the router, and serves. No logic.
+
+use crate::account::directory::DirectoryKeys;
+use crate::account::throttle::LoginThrottle;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::connector::sandbox::SandboxState;
+use crate::oidc::client::ClientRegistry;
+use crate::store::Store;
+use crate::token::{Issuer, KeyPolicy, KeyRing};
+use crate::web::cookie::CookieKit;
+use anyhow::Context as _;
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Everything a handler may need; shared behind one `Arc`.
+pub struct App {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub clients: ClientRegistry,
+    pub keys: Arc<KeyRing>,
+    pub issuer: Issuer,
+    pub cookies: CookieKit,
+    pub throttle: LoginThrottle,
+    pub pairwise_key: [u8; 32],
+    pub directory_keys: DirectoryKeys,
+    /// The discovery document, serialised once.
+    pub discovery: Arc<str>,
+    /// ESIA («Через Госуслуги»), when enabled.
+    pub esia: Option<Arc<dyn crate::connector::Connector>>,
+    /// The ESIA sandbox mounted at `/esia-sandbox` in demo mode (tests turn its fault knobs).
+    pub sandbox: Option<SandboxState>,
+}
+
+/// Opens and migrates the store named by the configuration.
+pub async fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Store>> {
+    let store = crate::store::open(&config.database.url, config.database.max_connections, clock)
+        .await
+        .context("cannot open the database")?;
+    store.migrate().await.context("cannot migrate the database")?;
+    Ok(store)
+}
+
+/// Builds the application state: store (migrated), keys, demo data when asked.
+pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<App>> {
+    let sandbox = if config.demo { Some(demo_esia(&mut config, clock.clone())?) } else { None };
+    let store = open_store(&config, clock.clone()).await?;
+    let master = crate::secrets::load_master_key(&config.keys)?;
+    let policy = KeyPolicy {
+        rotation_grace_secs: config.keys.rotation_grace_secs,
+        max_token_ttl_secs: config.tokens.id_token_ttl_secs.max(config.tokens.access_token_ttl_secs),
+    };
+    let keys = KeyRing::load_or_init(store.clone(), &master, clock.clone(), policy).await?;
+    let directory_keys = DirectoryKeys { snils: master.derive("snils"), matching: master.derive("matching") };
+    if config.demo {
+        crate::demo::seed(&*store, &config, &directory_keys, &*clock).await?;
+    }
+    let app = App {
+        issuer: Issuer::new(config.issuer.clone(), keys.clone(), clock.clone()),
+        clients: ClientRegistry::new(store.clone(), Duration::from_secs(config.clients.cache_ttl_secs)),
+        cookies: CookieKit::new(config.is_https(), master.derive("cookie")),
+        throttle: LoginThrottle::new(&config.login, clock.clone()),
+        pairwise_key: master.derive("pairwise"),
+        directory_keys,
+        discovery: crate::oidc::discovery::document(&config.issuer).to_string().into(),
+        esia: esia_connector(&config.esia, clock.clone())?,
+        sandbox,
+        keys,
+        store,
+        clock,
+        config,
+    };
+    Ok(Arc::new(app))
+}
+
+/// Demo mode: unless `[esia]` is configured, the connector talks to the sandbox
+/// mounted in this process at `{issuer}/esia-sandbox`, which knows our test certificate.
+fn demo_esia(config: &mut Config, clock: Arc<dyn Clock>) -> anyhow::Result<SandboxState> {
+    if !config.esia.enabled {
+        let base = format!("{}/esia-sandbox", config.issuer);
+        let callback = format!("{}/login/esia/callback", config.issuer);
+        config.esia = crate::connector::EsiaConfig::for_sandbox(&base, &callback);
+    }
+    SandboxState::new(config.esia.sandbox.clone(), clock)
+        .context("ESIA sandbox (keys/ and config/esia-personas.json are read from the working directory)")
+}
+
+/// The ESIA connector of the `[esia]` section (`None` when disabled).
+fn esia_connector(
+    cfg: &crate::connector::EsiaConfig,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Option<Arc<dyn crate::connector::Connector>>> {
+    if !cfg.enabled {
+        return Ok(None);
+    }
+    let connector = crate::connector::esia::EsiaConnector::new(cfg.clone(), clock).context("ESIA connector")?;
+    Ok(Some(Arc::new(connector)))
+}
+
+/// The whole HTTP surface.
+pub fn router(app: Arc<App>) -> Router {
+    let mut router =
+        Router::new().merge(crate::oidc::routes()).merge(crate::flow::routes()).merge(crate::ops::routes());
+    if app.config.demo {
+        router = router.merge(crate::web::demo::routes(app.config.issuer.clone()).with_state(()));
+    }
+    if let Some(sandbox) = &app.sandbox {
+        router = router.nest_service("/esia-sandbox", crate::connector::sandbox::router(sandbox.clone()));
+    }
+    let router = router.with_state(app.clone()).merge(crate::web::headers::static_routes());
+    crate::web::layers(router, &app.config.server)
+}
+
+/// Background upkeep: pick up key rotations from other nodes and the CLI, purge
+/// expired rows.
+fn spawn_upkeep(app: Arc<App>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        let mut n: u64 = 0;
+        loop {
+            tick.tick().await;
+            if let Err(e) = app.keys.reload().await {
+                tracing::warn!(error = %e, "key reload failed");
+            }
+            n += 1;
+            if n.is_multiple_of(20)
+                && let Err(e) = app.store.purge_expired().await
+            {
+                tracing::warn!(error = %e, "purge of expired rows failed");
+            }
+        }
+    })
+}
+
+/// A server bound to a listener, running until `shutdown` resolves.
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let upkeep = spawn_upkeep(app.clone());
+    let transport = crate::mail::transport_from_config(&app.config.mail).context("mail transport")?;
+    let mail = crate::mail::spawn_worker(app.store.clone(), transport, app.clock.clone(), app.config.mail.clone());
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await.context("server failed");
+    mail.abort();
+    upkeep.abort();
+    served
+}
+
+/// A running server on an ephemeral port (tests and benchmarks).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Builds the app and serves it on `listener` in the background.
+pub async fn spawn(config: Config, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    let app = build(config, clock).await?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(app.clone(), listener, async move {
+        let _ = rx.await;
+    }));
+    Ok(Running { addr, app, stop: Some(tx), task })
+}

@@ -1,0 +1,215 @@
+//! What each `propusk` subcommand does, as library functions (so tests can call
+//! them): client registration, keys, the audit log and the directory. `main.rs`
+//! only parses arguments and maps [`CliError`] to an exit code.
+
+use crate::app::open_store;
+use crate::audit::{AuditEvent, ChainVerifier};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::oidc::client::{DEFAULT_SCOPE, NewClient, build_client, client_json};
+use crate::store::{AuthMethod, ConsentMode, Store};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Exit code 2 for bad usage (with the argument named), 1 for everything else.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Failure(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::Usage(_) => 2,
+            Self::Failure(_) => 1,
+        }
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Failure(format!("{e:#}"))
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Failure(format!("database: {e}"))
+    }
+}
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+async fn store(config: &Config) -> Result<Arc<dyn Store>, CliError> {
+    Ok(open_store(config, clock()).await?)
+}
+
+pub async fn migrate(config: &Config) -> Result<(), CliError> {
+    store(config).await.map(|_| ())
+}
+
+/// `clients add` arguments (CONTRACT.md §1).
+#[derive(Debug, Clone, Default)]
+pub struct AddClient {
+    pub id: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub public: bool,
+    pub secret: Option<String>,
+    pub scope: Option<String>,
+    pub grant_types: Vec<String>,
+    pub consent: Option<String>,
+    pub auth_method: Option<String>,
+    pub id_token_alg: Option<String>,
+}
+
+pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Value, CliError> {
+    let auth_method = match (a.public, a.auth_method.as_deref()) {
+        (true, None | Some("none")) => AuthMethod::None,
+        (true, Some(_)) => return Err(CliError::Usage("--public conflicts with --auth-method".into())),
+        (false, None) => AuthMethod::ClientSecretBasic,
+        (false, Some(m)) => {
+            AuthMethod::parse(m).ok_or_else(|| CliError::Usage(format!("--auth-method: unknown method `{m}`")))?
+        }
+    };
+    let consent = match a.consent.as_deref() {
+        None => ConsentMode::Implicit,
+        Some(c) => {
+            ConsentMode::parse(c).ok_or_else(|| CliError::Usage("--consent: must be implicit or explicit".into()))?
+        }
+    };
+    let grant_types = if a.grant_types.is_empty() {
+        vec!["authorization_code".to_owned(), "refresh_token".to_owned()]
+    } else {
+        a.grant_types
+    };
+    let new = NewClient {
+        id: a.id,
+        redirect_uris: a.redirect_uris,
+        post_logout_redirect_uris: a.post_logout_redirect_uris,
+        grant_types,
+        scope: a.scope.unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
+        consent,
+        auth_method,
+        secret: a.secret.map(crate::crypto::SecretString::new),
+        id_token_alg: a.id_token_alg.unwrap_or_else(|| config.keys.default_alg.clone()),
+    };
+    let (client, secret) =
+        build_client(new, &config.tokens, clock().now()).map_err(|e| CliError::Usage(e.to_string()))?;
+    let store = store(config).await?;
+    match store.insert_client(&client, &AuditEvent::ClientAdded { client_id: client.id.clone() }).await {
+        Ok(()) => Ok(client_json(&client, secret.as_ref())),
+        Err(crate::store::StoreError::Conflict(_)) => {
+            Err(CliError::Failure(format!("client `{}` already exists", client.id)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn clients_list(config: &Config) -> Result<serde_json::Value, CliError> {
+    let clients = store(config).await?.clients().await?;
+    Ok(serde_json::Value::Array(clients.iter().map(|c| client_json(c, None)).collect()))
+}
+
+pub async fn clients_show(config: &Config, id: &str) -> Result<serde_json::Value, CliError> {
+    match store(config).await?.client(id).await? {
+        Some(c) => Ok(client_json(&c, None)),
+        None => Err(CliError::Failure(format!("client `{id}` not found"))),
+    }
+}
+
+pub async fn clients_remove(config: &Config, id: &str) -> Result<serde_json::Value, CliError> {
+    let event = AuditEvent::ClientRemoved { client_id: id.to_owned() };
+    if store(config).await?.remove_client(id, &event).await? {
+        Ok(serde_json::json!({ "removed": id }))
+    } else {
+        Err(CliError::Failure(format!("client `{id}` not found")))
+    }
+}
+
+pub async fn keys_list(config: &Config) -> Result<serde_json::Value, CliError> {
+    let store = store(config).await?;
+    let master = crate::secrets::load_master_key(&config.keys)?;
+    let policy = crate::token::KeyPolicy {
+        rotation_grace_secs: config.keys.rotation_grace_secs,
+        max_token_ttl_secs: config.tokens.id_token_ttl_secs.max(config.tokens.access_token_ttl_secs),
+    };
+    let ring =
+        crate::token::KeyRing::load_or_init(store, &master, clock(), policy).await.map_err(anyhow::Error::from)?;
+    serde_json::to_value(ring.key_summaries()).map_err(|e| CliError::Failure(e.to_string()))
+}
+
+pub async fn keys_rotate(config: &Config, alg: &str) -> Result<serde_json::Value, CliError> {
+    if !matches!(alg, "RS256" | "ES256" | "EdDSA") {
+        return Err(CliError::Usage("--alg: must be RS256, ES256 or EdDSA".into()));
+    }
+    let store = store(config).await?;
+    let master = crate::secrets::load_master_key(&config.keys)?;
+    let key = crate::token::keys::rotate(&*store, &master, &*clock(), alg, config.keys.rotation_grace_secs)
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(serde_json::json!({ "kid": key.kid, "alg": key.alg, "activates_at": key.activates_at }))
+}
+
+/// Walks the whole chain page by page. Returns the number of rows checked.
+pub async fn audit_verify(config: &Config) -> Result<usize, CliError> {
+    let store = store(config).await?;
+    let mut verifier = ChainVerifier::default();
+    let mut after = 0;
+    loop {
+        let page = store.audit_records(after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for row in &page {
+            verifier.push(row).map_err(|e| CliError::Failure(format!("audit chain broken: {e}")))?;
+        }
+    }
+    Ok(verifier.checked)
+}
+
+/// `--since`: unix seconds or an RFC 3339 time.
+pub fn parse_since(s: &str) -> Result<i64, CliError> {
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(n);
+    }
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .map_err(|_| CliError::Usage("--since: expected unix seconds or an RFC 3339 time".into()))
+}
+
+/// Writes the audit log as JSON lines to `out`.
+pub async fn audit_export(config: &Config, since: Option<i64>, out: &mut dyn std::io::Write) -> Result<(), CliError> {
+    let store = store(config).await?;
+    let mut after = 0;
+    loop {
+        let page = store.audit_records(after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for row in page.iter().filter(|r| since.is_none_or(|s| r.at >= s)) {
+            let event: serde_json::Value = serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null);
+            let line = serde_json::json!({"seq": row.seq, "at": row.at, "kind": row.kind, "event": event, "prev_hash": row.prev_hash, "hash": row.hash});
+            writeln!(out, "{line}").map_err(|e| CliError::Failure(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn directory_import(config: &Config, file: &Path) -> Result<serde_json::Value, CliError> {
+    let store = store(config).await?;
+    let master = crate::secrets::load_master_key(&config.keys)?;
+    let keys =
+        crate::account::directory::DirectoryKeys { snils: master.derive("snils"), matching: master.derive("matching") };
+    let summary = crate::account::directory::import_file(&*store, file, &keys)
+        .await
+        .map_err(|e| CliError::Failure(format!("{}: {e}", file.display())))?;
+    Ok(serde_json::json!({
+        "organisations": summary.organisations,
+        "accounts": summary.accounts,
+        "relations": summary.relations,
+    }))
+}

@@ -1,0 +1,332 @@
+//! Configuration: built-in defaults → TOML file → `PROPUSK_*` environment,
+//! parsed and validated once at start. A bad value is a [`ConfigError`] naming the key.
+
+use crate::crypto::SecretString;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A bad configuration: which key, and why. Printed as one line; exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("config key `{key}`: {reason}")]
+pub struct ConfigError {
+    pub key: String,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn new(key: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self { key: key.into(), reason: reason.into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The issuer identifier; never derived from the request's Host header.
+    pub issuer: String,
+    /// Seed the demo data set and mount the ESIA sandbox.
+    pub demo: bool,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub keys: KeysConfig,
+    pub tokens: TokensConfig,
+    pub session: SessionConfig,
+    pub login: LoginConfig,
+    pub clients: ClientsConfig,
+    pub log: LogConfig,
+    pub esia: crate::connector::EsiaConfig,
+    pub mail: crate::mail::MailConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: String,
+    /// Whole-request timeout.
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Tokio worker threads (0 = one per core).
+    pub worker_threads: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://path` or `postgres://…`; decides the backend.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeysConfig {
+    /// The master secret (base64url, 32 bytes). Empty: read `master_key_file`,
+    /// creating it on first start.
+    #[serde(skip_serializing)]
+    pub master_key: SecretString,
+    pub master_key_file: PathBuf,
+    /// Algorithm of ID tokens for clients that do not choose one.
+    pub default_alg: String,
+    /// How long a rotated-in key is published before it signs.
+    pub rotation_grace_secs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokensConfig {
+    pub code_ttl_secs: i64,
+    pub access_token_ttl_secs: i64,
+    pub id_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// Lifetime of a session without «Остаться в системе».
+    pub ttl_secs: i64,
+    /// Lifetime with «Остаться в системе» (persistent cookie).
+    pub persistent_ttl_secs: i64,
+    /// How long a login flow may take.
+    pub flow_ttl_secs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginConfig {
+    /// Failures of one login before it is locked.
+    pub max_failures_per_login: u32,
+    /// Failures from one IP before it is locked.
+    pub max_failures_per_ip: u32,
+    /// How long a lock lasts.
+    pub lock_secs: u64,
+    /// Delay added per earlier failure, growing linearly up to the lock.
+    pub delay_step_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClientsConfig {
+    /// How long a found client stays cached (misses are never cached).
+    pub cache_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `propusk=debug`.
+    pub level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            issuer: "http://127.0.0.1:8080".into(),
+            demo: false,
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            keys: KeysConfig::default(),
+            tokens: TokensConfig::default(),
+            session: SessionConfig::default(),
+            login: LoginConfig::default(),
+            clients: ClientsConfig::default(),
+            log: LogConfig::default(),
+            esia: crate::connector::EsiaConfig::default(),
+            mail: crate::mail::MailConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { listen: "127.0.0.1:8080".into(), request_timeout_secs: 30, max_body_bytes: 16 * 1024, worker_threads: 0 }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://data/propusk.db".into(), max_connections: 16 }
+    }
+}
+
+impl Default for KeysConfig {
+    fn default() -> Self {
+        Self {
+            master_key: SecretString::default(),
+            master_key_file: PathBuf::from("keys/master.key"),
+            default_alg: "RS256".into(),
+            rotation_grace_secs: 3600,
+        }
+    }
+}
+
+impl Default for TokensConfig {
+    fn default() -> Self {
+        Self {
+            code_ttl_secs: 60,
+            access_token_ttl_secs: 600,
+            id_token_ttl_secs: 3600,
+            refresh_token_ttl_secs: 30 * 86400,
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self { ttl_secs: 12 * 3600, persistent_ttl_secs: 30 * 86400, flow_ttl_secs: 1800 }
+    }
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        Self { max_failures_per_login: 5, max_failures_per_ip: 50, lock_secs: 900, delay_step_ms: 250 }
+    }
+}
+
+impl Default for ClientsConfig {
+    fn default() -> Self {
+        Self { cache_ttl_secs: 5 }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: "text".into(), level: "info".into() }
+    }
+}
+
+impl Config {
+    /// Defaults, then the file (if any), then `PROPUSK_*` variables; then validation.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::new("--config", format!("file {} does not exist", path.display())));
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        fig = fig.merge(Env::prefixed("PROPUSK_").split("__"));
+        let config: Config = fig.extract().map_err(|e| {
+            let key = if e.path.is_empty() { "(file)".to_owned() } else { e.path.join(".") };
+            ConfigError::new(key, e.kind.to_string())
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Every rule a value must satisfy, checked once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        validate_issuer(&self.issuer)?;
+        self.listen_addr()?;
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(ConfigError::new("database.url", "must start with sqlite:// or postgres://"));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::new("database.max_connections", "must be at least 1"));
+        }
+        if !matches!(self.keys.default_alg.as_str(), "RS256" | "ES256" | "EdDSA") {
+            return Err(ConfigError::new("keys.default_alg", "must be RS256, ES256 or EdDSA"));
+        }
+        if !self.keys.master_key.is_empty() {
+            match crate::crypto::b64_decode(self.keys.master_key.expose()) {
+                Some(bytes) if bytes.len() == 32 => {}
+                _ => return Err(ConfigError::new("keys.master_key", "must be 32 bytes in base64url")),
+            }
+        }
+        let positive = [
+            ("keys.rotation_grace_secs", self.keys.rotation_grace_secs, 0),
+            ("tokens.code_ttl_secs", self.tokens.code_ttl_secs, 1),
+            ("tokens.access_token_ttl_secs", self.tokens.access_token_ttl_secs, 1),
+            ("tokens.id_token_ttl_secs", self.tokens.id_token_ttl_secs, 1),
+            ("tokens.refresh_token_ttl_secs", self.tokens.refresh_token_ttl_secs, 1),
+            ("session.ttl_secs", self.session.ttl_secs, 1),
+            ("session.persistent_ttl_secs", self.session.persistent_ttl_secs, 1),
+            ("session.flow_ttl_secs", self.session.flow_ttl_secs, 1),
+        ];
+        for (key, value, min) in positive {
+            if value < min {
+                return Err(ConfigError::new(key, format!("must be at least {min}")));
+            }
+        }
+        if self.tokens.code_ttl_secs > 600 {
+            return Err(ConfigError::new("tokens.code_ttl_secs", "must be at most 600 (RFC 6749 §4.1.2)"));
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err(ConfigError::new("server.max_body_bytes", "must be at least 1024"));
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(ConfigError::new("log.format", "must be text or json"));
+        }
+        self.esia.validate(self.demo).map_err(|(key, reason)| ConfigError::new(format!("esia.{key}"), reason))?;
+        self.mail.validate().map_err(|(key, reason)| ConfigError::new(format!("mail.{key}"), reason))?;
+        Ok(())
+    }
+
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server
+            .listen
+            .parse()
+            .map_err(|_| ConfigError::new("server.listen", "must be an address like 127.0.0.1:8080"))
+    }
+
+    /// Whether cookies can carry `Secure` and the `__Host-` prefix.
+    pub fn is_https(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+}
+
+/// The issuer: an absolute `https` URL (plain `http` only on a loopback host), with
+/// no query, fragment or trailing slash, so it is byte-identical everywhere (DS-01).
+fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
+    let err = |reason: &str| ConfigError::new("issuer", reason);
+    let url = url::Url::parse(issuer).map_err(|_| err("must be an absolute URL"))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(err("must not have a query or fragment"));
+    }
+    if issuer.ends_with('/') {
+        return Err(err("must not end with a slash"));
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback_host(url.host_str().unwrap_or_default()) => Ok(()),
+        _ => Err(err("must use https (plain http only on a loopback address)")),
+    }
+}
+
+pub fn is_loopback_host(host: &str) -> bool {
+    host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1" || host.starts_with("127.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn issuer_rules() {
+        assert!(validate_issuer("https://id.example.ru").is_ok());
+        assert!(validate_issuer("http://127.0.0.1:8080").is_ok());
+        assert!(validate_issuer("http://id.example.ru").is_err());
+        assert!(validate_issuer("https://id.example.ru/").is_err());
+        assert!(validate_issuer("https://id.example.ru?x=1").is_err());
+        assert!(validate_issuer("id.example.ru").is_err());
+    }
+
+    #[test]
+    fn bad_value_names_the_key() {
+        let mut c = Config::default();
+        c.database.url = "mysql://x".into();
+        assert_eq!(c.validate().unwrap_err().key, "database.url");
+    }
+}

@@ -1,0 +1,130 @@
+//! The code exchange at `/aas/oauth2/v3/te` (or v1 `/te`) with a fresh signed state,
+//! and the verification of the access and ID tokens ESIA returns (BR-02).
+
+use super::EsiaConnector;
+use super::protocol::{TE_V1, TE_V3, new_state, scope_name, signed_string_v1, signed_string_v2, timestamp};
+use crate::connector::jwt::{self, Expect};
+use crate::connector::{ConnectorError, Pending};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Deserialize)]
+struct TokenResponse {
+    access_token: Option<String>,
+    id_token: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// What the verified tokens say.
+pub(super) struct Verified {
+    pub access_token: String,
+    pub oid: String,
+    pub issuer: String,
+    pub granted: Vec<String>,
+    /// `urn:esia:sbj:lvl` from the ID token (`PR`, `P`, `KD`), when present.
+    pub level: Option<String>,
+}
+
+fn malformed(what: &str) -> ConnectorError {
+    ConnectorError::Protocol { code: None, message: format!("malformed token response: {what}") }
+}
+
+impl EsiaConnector {
+    pub(super) async fn exchange(&self, pending: &Pending, code: &str) -> Result<Verified, ConnectorError> {
+        let scope = pending.scopes.join(" ");
+        let state = new_state();
+        let ts = timestamp(self.clock.now());
+        let id = self.cfg.client_id.as_str();
+        let (path, message) = if self.cfg.legacy_v1 {
+            (TE_V1, signed_string_v1(id, &scope, &ts, &state))
+        } else {
+            (TE_V3, signed_string_v2(id, &scope, &ts, &state, &pending.redirect_uri, code))
+        };
+        let secret = self.client_secret(message).await?;
+        let mut form: Vec<(&str, &str)> = vec![
+            ("client_id", id),
+            ("code", code),
+            ("grant_type", "authorization_code"),
+            ("client_secret", &secret),
+            ("state", &state),
+            ("redirect_uri", &pending.redirect_uri),
+            ("scope", &scope),
+            ("timestamp", &ts),
+            ("token_type", "Bearer"),
+        ];
+        if !self.cfg.legacy_v1 {
+            form.push(("client_certificate_hash", &self.cert_hash));
+        }
+        let req = self.http.inner().post(self.endpoint(path)).form(&form);
+        let answer = self.http.send(req).await?;
+        if answer.status >= 500 {
+            return Err(ConnectorError::Unavailable(format!("token endpoint answered HTTP {}", answer.status)));
+        }
+        let resp: TokenResponse = serde_json::from_slice(&answer.body).map_err(|_| {
+            if answer.json {
+                malformed("invalid JSON")
+            } else {
+                malformed(&format!("HTTP {} without JSON", answer.status))
+            }
+        })?;
+        if let Some(error) = resp.error.as_deref() {
+            return Err(ConnectorError::from_esia(error, resp.error_description.as_deref()));
+        }
+        if answer.status != 200 {
+            return Err(malformed(&format!("HTTP {}", answer.status)));
+        }
+        match resp.state.as_deref() {
+            Some(echo) if echo == state => {}
+            None if self.cfg.legacy_v1 => {}
+            _ => {
+                return Err(ConnectorError::Protocol {
+                    code: None,
+                    message: "token response state does not echo ours".into(),
+                });
+            }
+        }
+        let access_token = resp.access_token.filter(|t| !t.is_empty()).ok_or_else(|| malformed("no access_token"))?;
+        self.verify_tokens(access_token, resp.id_token.as_deref())
+    }
+
+    fn expect<'a>(&'a self, sbt: &'a str) -> Expect<'a> {
+        Expect {
+            sbt,
+            issuer: &self.cfg.issuer,
+            client_id: &self.cfg.client_id,
+            now: self.clock.now(),
+            leeway: self.cfg.leeway_secs,
+        }
+    }
+
+    fn verify_tokens(&self, access_token: String, id_token: Option<&str>) -> Result<Verified, ConnectorError> {
+        let at = jwt::verify(&access_token, &self.esia_certs, &self.expect("access"))
+            .map_err(|e| ConnectorError::InvalidToken(format!("access token: {e}")))?;
+        let oid = jwt::text(&at, "urn:esia:sbj_id")
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| ConnectorError::InvalidToken("access token without urn:esia:sbj_id".into()))?;
+        let granted = at
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|s| scope_name(s).to_string())
+            .collect();
+        let mut level = None;
+        if let Some(token) = id_token {
+            let it = jwt::verify(token, &self.esia_certs, &self.expect("id"))
+                .map_err(|e| ConnectorError::InvalidToken(format!("id token: {e}")))?;
+            if jwt::text(&it, "sub").as_deref() != Some(oid.as_str()) {
+                return Err(ConnectorError::InvalidToken("id token subject differs from access token".into()));
+            }
+            level = it
+                .get("urn:esia:sbj")
+                .and_then(|s| s.get("urn:esia:sbj:lvl"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+        }
+        Ok(Verified { access_token, oid, issuer: self.cfg.issuer.clone(), granted, level })
+    }
+}

@@ -1,0 +1,76 @@
+//! The outbound HTTP client for identity providers (BR-09): redirects off, short
+//! timeouts, https unless allowed otherwise, and a cap on response size.
+
+use super::ConnectorError;
+use super::config::EsiaConfig;
+use std::time::Duration;
+
+/// An answer read in full (up to the cap).
+pub struct Answer {
+    pub status: u16,
+    pub json: bool,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    max_bytes: usize,
+}
+
+impl HttpClient {
+    pub fn new(cfg: &EsiaConfig) -> Result<Self, ConnectorError> {
+        // Another part of the process may have installed it first; that is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
+            .read_timeout(Duration::from_millis(cfg.timeout_ms))
+            .timeout(Duration::from_millis(cfg.timeout_ms))
+            .https_only(!cfg.allow_http)
+            .user_agent(concat!("propusk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConnectorError::Internal(format!("http client: {e}")))?;
+        Ok(Self { client, max_bytes: cfg.max_response_bytes })
+    }
+
+    pub fn inner(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends and reads the body, refusing bodies over the cap.
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Answer, ConnectorError> {
+        let mut resp = req.send().await.map_err(|e| ConnectorError::Unavailable(describe(&e)))?;
+        let status = resp.status().as_u16();
+        let json = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
+        if resp.content_length().is_some_and(|n| n as usize > self.max_bytes) {
+            return Err(too_big());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| ConnectorError::Unavailable(describe(&e)))? {
+            if body.len() + chunk.len() > self.max_bytes {
+                return Err(too_big());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer { status, json, body })
+    }
+}
+
+fn too_big() -> ConnectorError {
+    ConnectorError::Protocol { code: None, message: "response exceeds the size limit".into() }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timeout".into()
+    } else if e.is_connect() {
+        "connection failed".into()
+    } else {
+        "transport error".into()
+    }
+}

@@ -1,0 +1,232 @@
+//! Personal settings (`/account`) of the signed-in person: their data, the
+//! relying-party consents they gave (revocable), and sign-out. Without a session
+//! it sends the person to the login page and back.
+
+use super::login::current_session;
+use crate::app::App;
+use crate::audit::AuditEvent;
+use crate::oidc::params::Params;
+use crate::store::Session;
+use crate::web::cookie;
+use crate::web::error_page::PageError;
+use crate::web::esia_pages::EsiaNoticePage;
+use crate::web::pages::{self, AccountPage, ConsentLine, PdConsentLine};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use std::sync::Arc;
+
+/// `YYYY-MM-DD` → `ДД.ММ.ГГГГ`.
+pub fn russian_date(iso: &str) -> String {
+    match iso.split('-').collect::<Vec<_>>()[..] {
+        [y, m, d] => format!("{d}.{m}.{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
+fn date_of(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| format!("{:02}.{:02}.{}", t.day(), u8::from(t.month()), t.year()))
+        .unwrap_or_default()
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AccountQuery {
+    pub esia: Option<String>,
+}
+
+/// GET /account
+pub async fn show(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, PageError> {
+    let message =
+        (q.esia.as_deref() == Some("linked")).then(|| "Учетная запись портала Госуслуг привязана.".to_owned());
+    render(&app, &headers, message).await
+}
+
+async fn render(app: &App, headers: &HeaderMap, message: Option<String>) -> Result<Response, PageError> {
+    let Some(session) = current_session(app, headers).await? else {
+        return Ok(super::finish::redirect("/login?next=/account", false, &[]));
+    };
+    let account = app.store.account(&session.account_id).await?.ok_or_else(PageError::not_found)?;
+    let org = app.store.organisation(&account.organisation_id).await?;
+    let class = match &account.class_id {
+        Some(id) => app.store.class(id).await?.map(|c| c.name),
+        None => None,
+    };
+    let consents = app
+        .store
+        .consents(&account.id)
+        .await?
+        .into_iter()
+        .map(|c| ConsentLine {
+            client_name: c.client_id.clone(),
+            client_id: c.client_id,
+            scope: c.scope,
+            granted: date_of(c.granted_at),
+        })
+        .collect();
+    let links = app.store.links_of_account(&account.id).await?;
+    let mut pd_consents = Vec::new();
+    for (index, l) in links.iter().enumerate() {
+        if let Some(c) = app.store.pd_consent(&l.issuer, &l.subject).await? {
+            pd_consents.push(PdConsentLine { index, granted: date_of(c.given_at) });
+        }
+    }
+    let (browser_id, set_browser) = cookie::browser_id(&app.cookies, headers);
+    let full_name = [Some(account.surname.as_str()), Some(account.given_name.as_str()), account.patronymic.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let page = AccountPage {
+        csrf: app.cookies.csrf_token(&browser_id),
+        full_name,
+        birth_date: russian_date(&account.birth_date),
+        organisation: org.map(|o| o.name).unwrap_or_default(),
+        role: account.role.label().to_owned(),
+        class,
+        login: account.login.clone(),
+        esia_linked: !links.is_empty(),
+        consents,
+        pd_consents,
+        message,
+    };
+    let mut res = pages::html(&page);
+    if let Some(c) = set_browser {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(res)
+}
+
+/// POST /account/consents/revoke: forgets the consent and revokes the client's tokens.
+pub async fn revoke_consent(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AccountError> {
+    let p = Params::parse(&body);
+    let session = signed_in(&app, &headers, &p).await?;
+    let client_id = p.get("client_id").unwrap_or_default().to_owned();
+    let event = AuditEvent::ConsentRevoked { account_id: session.account_id.clone(), client_id: client_id.clone() };
+    app.store.revoke_consent(&session.account_id, &client_id, &event).await?;
+    Ok(render(&app, &headers, Some(format!("Согласие для приложения «{client_id}» отозвано."))).await?)
+}
+
+/// The signed-in session of a form POST (CSRF checked), or a redirect to the login page.
+async fn signed_in(app: &App, headers: &HeaderMap, p: &Params) -> Result<Session, AccountError> {
+    crate::flow::checked_browser(app, headers, p)?;
+    current_session(app, headers).await?.ok_or(AccountError::SignIn)
+}
+
+/// Why an `/account` action did not happen: an error page, or no session (then the
+/// login page, and back to `/account` after it).
+#[derive(Debug)]
+pub enum AccountError {
+    Page(PageError),
+    SignIn,
+}
+
+impl From<PageError> for AccountError {
+    fn from(e: PageError) -> Self {
+        Self::Page(e)
+    }
+}
+
+impl From<crate::store::StoreError> for AccountError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Page(e.into())
+    }
+}
+
+impl axum::response::IntoResponse for AccountError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Page(e) => e.into_response(),
+            Self::SignIn => super::finish::redirect("/login?next=/account", true, &[]),
+        }
+    }
+}
+
+/// POST /account/esia/link — the notice before the redirect to Госуслуги.
+pub async fn esia_notice(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AccountError> {
+    let p = Params::parse(&body);
+    signed_in(&app, &headers, &p).await?;
+    Ok(pages::html(&EsiaNoticePage { csrf: p.get("csrf").unwrap_or_default().to_owned() }))
+}
+
+/// POST /account/esia/start — a linking flow for the signed-in account, then ESIA.
+pub async fn esia_start(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AccountError> {
+    let p = Params::parse(&body);
+    let session = signed_in(&app, &headers, &p).await?;
+    let account = app.store.account(&session.account_id).await?.ok_or_else(PageError::not_found)?;
+    let browser_id = cookie::read(&headers, app.cookies.browser_name()).unwrap_or_default();
+    let flow = super::Flow {
+        id: crate::crypto::random_token(),
+        browser: crate::crypto::token_hash(&browser_id),
+        request: None,
+        login: None,
+        consented: false,
+        esia: Some(super::esia::EsiaStep {
+            role: account.role,
+            pending: None,
+            person: None,
+            link_to: Some(account.id),
+            choices: Vec::new(),
+        }),
+        created_at: app.clock.now(),
+    };
+    Ok(super::esia::redirect_to_esia(&app, flow).await?)
+}
+
+/// POST /account/esia/unlink — removes the links; ESIA-born refresh tokens die with them.
+pub async fn esia_unlink(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AccountError> {
+    let p = Params::parse(&body);
+    let session = signed_in(&app, &headers, &p).await?;
+    let n = app.store.links_of_account(&session.account_id).await?.len() as u64;
+    let event = AuditEvent::AccountUnlinked { account_id: session.account_id.clone(), links: n };
+    app.store.remove_links_of_account(&session.account_id, &event).await?;
+    Ok(render(&app, &headers, Some("Учетная запись портала Госуслуг отвязана.".into())).await?)
+}
+
+/// POST /account/pd-consent/revoke — withdraws the personal-data consent: the stored
+/// ESIA data is deleted and the next ESIA login asks for consent again.
+pub async fn revoke_pd_consent(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AccountError> {
+    let p = Params::parse(&body);
+    let session = signed_in(&app, &headers, &p).await?;
+    let links = app.store.links_of_account(&session.account_id).await?;
+    let index: usize = p.get("index").and_then(|i| i.parse().ok()).unwrap_or(usize::MAX);
+    if let Some(l) = links.get(index) {
+        let event = AuditEvent::PdConsentRevoked { upstream_subject: l.subject.clone() };
+        app.store.revoke_pd_consent(&l.issuer, &l.subject, &event).await?;
+    }
+    Ok(render(&app, &headers, Some("Согласие на передачу персональных данных отозвано.".into())).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_in_russian_order() {
+        assert_eq!(super::russian_date("1985-08-11"), "11.08.1985");
+        assert_eq!(super::date_of(0), "01.01.1970");
+    }
+}

@@ -1,0 +1,211 @@
+//! «Через Госуслуги»: the role choice («Выберите роль для входа»), the start of the
+//! ESIA login (scopes by role; the pending state is kept in the flow and the flow
+//! is bound to this browser by a cookie, BR-01), and the callback that turns
+//! ESIA's answer into an [`EsiaPerson`] before [`super::resolve`] decides.
+
+use super::resolve;
+use crate::app::App;
+use crate::audit::AuditEvent;
+use crate::connector::{AccountLevel, Callback, ContactKind, Pending, StartRequest, UpstreamIdentity};
+use crate::oidc::params::Params;
+use crate::store::Role;
+use crate::web::cookie;
+use crate::web::error_page::PageError;
+use crate::web::esia_pages::{EsiaErrorPage, RolePage};
+use crate::web::pages;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The ESIA part of a flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EsiaStep {
+    pub role: Role,
+    /// Between the redirect to ESIA and the callback; taken (once) by the callback.
+    pub pending: Option<Pending>,
+    /// Who ESIA vouched for, once the callback succeeded.
+    pub person: Option<EsiaPerson>,
+    /// Linking from `/account`: the signed-in school account to link to.
+    pub link_to: Option<String>,
+    /// The accounts offered by «Выберите учетную запись».
+    #[serde(default)]
+    pub choices: Vec<String>,
+}
+
+/// What the flow keeps of the ESIA person: enough to decide, to pre-fill an access
+/// request and to compare children — never the SNILS itself, never documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EsiaPerson {
+    pub issuer: String,
+    pub subject: String,
+    pub level: AccountLevel,
+    pub trusted: bool,
+    pub surname: String,
+    pub given_name: String,
+    pub patronymic: Option<String>,
+    /// ISO `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Keyed hash of a SNILS with a valid checksum.
+    pub snils_hash: Option<String>,
+    /// Keyed hash of the normalised name and birth date.
+    pub match_key: Option<String>,
+    pub children: Vec<EsiaChild>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EsiaChild {
+    pub surname: String,
+    pub given_name: String,
+    pub patronymic: Option<String>,
+    pub birth_date: Option<String>,
+}
+
+/// ESIA scopes for a role: children's data only for parents (CONTRACT.md §5).
+/// Passport data (`id_doc`) is not requested: matching does not need it.
+pub fn scopes_for(role: Role) -> Vec<String> {
+    let mut s = vec!["openid", "fullname", "birthdate", "gender", "snils", "email", "mobile"];
+    if role == Role::Parent {
+        s.extend(["kid_fullname", "kid_birthdate", "kid_gender", "kid_snils"]);
+    }
+    s.into_iter().map(str::to_owned).collect()
+}
+
+/// Reduces ESIA's identity to what the flow keeps.
+pub fn summarise(id: &UpstreamIdentity, keys: &crate::account::directory::DirectoryKeys) -> EsiaPerson {
+    use crate::account::{names, snils};
+    let surname = id.surname.clone().unwrap_or_default();
+    let given_name = id.given_name.clone().unwrap_or_default();
+    let match_key = match (&id.birth_date, surname.is_empty() || given_name.is_empty()) {
+        (Some(bd), false) => {
+            Some(names::match_key(&keys.matching, &surname, &given_name, id.patronymic.as_deref(), bd))
+        }
+        _ => None,
+    };
+    let contact = |kind: ContactKind| id.contacts.iter().find(|c| c.kind == kind).map(|c| c.value.clone());
+    EsiaPerson {
+        issuer: id.issuer.clone(),
+        subject: id.subject.clone(),
+        level: id.account_level,
+        trusted: id.trusted,
+        surname,
+        given_name,
+        patronymic: id.patronymic.clone(),
+        birth_date: id.birth_date.clone(),
+        email: contact(ContactKind::Email),
+        phone: contact(ContactKind::Mobile),
+        snils_hash: id.snils.as_deref().and_then(snils::normalise).map(|n| snils::keyed_hash(&keys.snils, &n)),
+        match_key,
+        children: id
+            .children
+            .iter()
+            .map(|c| EsiaChild {
+                surname: c.surname.clone().unwrap_or_default(),
+                given_name: c.given_name.clone().unwrap_or_default(),
+                patronymic: c.patronymic.clone(),
+                birth_date: c.birth_date.clone(),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FlowQuery {
+    pub flow: String,
+}
+
+fn connector(app: &App) -> Result<&Arc<dyn crate::connector::Connector>, PageError> {
+    app.esia.as_ref().ok_or_else(|| PageError::bad_request("Вход через Госуслуги не настроен."))
+}
+
+/// GET /login/esia — «Выберите роль для входа».
+pub async fn role_page(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<FlowQuery>,
+) -> Result<Response, PageError> {
+    connector(&app)?;
+    let (_, browser_id) = super::queried_flow(&app, &headers, &q.flow).await?;
+    Ok(pages::html(&RolePage { flow: q.flow, csrf: app.cookies.csrf_token(&browser_id), error: None }))
+}
+
+/// POST /login/esia — remembers the role and sends the browser to ESIA.
+pub async fn start(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    let p = Params::parse(&body);
+    let (mut flow, signed, browser_id) = super::posted_flow(&app, &headers, &p).await?;
+    let Some(role) = p.get("role").and_then(Role::parse) else {
+        let page =
+            RolePage {
+                flow: signed, csrf: app.cookies.csrf_token(&browser_id), error: Some("Выберите роль.".into())
+            };
+        return Ok(pages::html_with_status(axum::http::StatusCode::BAD_REQUEST, &page));
+    };
+    flow.esia = Some(EsiaStep { role, pending: None, person: None, link_to: None, choices: Vec::new() });
+    redirect_to_esia(&app, flow).await
+}
+
+/// Starts the ESIA login of a flow whose `esia` step is set, and answers with the redirect.
+pub async fn redirect_to_esia(app: &App, mut flow: super::Flow) -> Result<Response, PageError> {
+    let connector = connector(app)?;
+    let Some(step) = flow.esia.as_mut() else { return Err(PageError::bad_request("Не выбрана роль.")) };
+    let req = StartRequest { scopes: scopes_for(step.role), redirect_uri: String::new() };
+    let (url, pending) = connector.start(req).await.map_err(|e| {
+        PageError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "Госуслуги недоступны", e.user_message())
+    })?;
+    step.pending = Some(pending);
+    super::save(app, &flow).await?;
+    let bind = app.cookies.set_esia(&app.cookies.sign("flow", &flow.id), app.config.session.flow_ttl_secs);
+    Ok(super::finish::redirect(url.as_str(), true, &[bind]))
+}
+
+/// GET /login/esia/callback — ESIA's redirect back (`code`/`error` + `state`).
+pub async fn callback(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let connector = connector(&app)?.clone();
+    let p = Params::parse(q.unwrap_or_default().as_bytes());
+    let stale =
+        || PageError::bad_request("Вход через Госуслуги начат в другом браузере или устарел. Начните вход заново.");
+    let signed = cookie::read(&headers, app.cookies.esia_name()).ok_or_else(stale)?;
+    let browser_id = cookie::read(&headers, app.cookies.browser_name()).unwrap_or_default();
+    let mut flow = super::load(&app, &signed, &browser_id).await?;
+    // The pending state is spent by this callback, whatever its outcome (one use).
+    let pending = flow.esia.as_mut().and_then(|s| s.pending.take()).ok_or_else(stale)?;
+    super::save(&app, &flow).await?;
+    let cb = Callback {
+        state: p.get("state").map(str::to_owned),
+        code: p.get("code").map(str::to_owned),
+        error: p.get("error").map(str::to_owned),
+        error_description: p.get("error_description").map(str::to_owned),
+    };
+    let clear = app.cookies.clear_esia();
+    let identity = match connector.finish(&pending, cb).await {
+        Ok(identity) => identity,
+        Err(e) => {
+            tracing::warn!(code = %e.code(), "ESIA login failed");
+            metrics::counter!("propusk_logins_total", "method" => "esia", "outcome" => "upstream_error").increment(1);
+            let event = AuditEvent::UpstreamRejected { connector: "esia".into(), code: e.code() };
+            app.store.append_audit(&event).await?;
+            let page = EsiaErrorPage { flow: signed, message: e.user_message().to_owned() };
+            let mut res = pages::html_with_status(axum::http::StatusCode::BAD_GATEWAY, &page);
+            res.headers_mut().append(axum::http::header::SET_COOKIE, clear);
+            return Ok(res);
+        }
+    };
+    let person = summarise(&identity, &app.directory_keys);
+    if let Some(step) = flow.esia.as_mut() {
+        step.person = Some(person);
+    }
+    super::save(&app, &flow).await?;
+    let mut res = resolve::resolve(&app, flow, &signed, peer.ip()).await?;
+    res.headers_mut().append(axum::http::header::SET_COOKIE, clear);
+    Ok(res)
+}

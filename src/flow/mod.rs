@@ -1,0 +1,218 @@
+//! The browser journey between `/authorize` and the code. A [`Flow`] is stored
+//! server-side; the browser carries only its signed id, and the flow is bound to
+//! the browser that started it. [`next_step`] decides, from facts alone, what the
+//! person must see next.
+
+pub mod account;
+pub mod consent;
+pub mod esia;
+pub mod esia_link;
+pub mod finish;
+pub mod login;
+pub mod pd_consent;
+pub mod resolve;
+
+use crate::app::App;
+use crate::clock::UnixTime;
+use crate::oidc::request::AuthRequest;
+use crate::store::{ConsentMode, FlowRecord, Session};
+use crate::web::error_page::PageError;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+pub fn routes() -> axum::Router<Arc<App>> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/login", get(login::show).post(login::submit))
+        .route("/forgot-password", get(login::forgot_password))
+        .route("/consent", get(consent::show).post(consent::submit))
+        .route("/account", get(account::show))
+        .route("/account/consents/revoke", post(account::revoke_consent))
+        .route("/account/esia/link", post(account::esia_notice))
+        .route("/account/esia/start", post(account::esia_start))
+        .route("/account/esia/unlink", post(account::esia_unlink))
+        .route("/account/pd-consent/revoke", post(account::revoke_pd_consent))
+        .route("/login/esia", get(esia::role_page).post(esia::start))
+        .route("/login/esia/callback", get(esia::callback))
+        .route("/login/esia/consent", get(pd_consent::show).post(pd_consent::submit))
+        .route("/login/esia/choose", get(resolve::chooser).post(resolve::choose))
+        .route("/login/esia/not-found", get(esia_link::not_found))
+        .route("/login/esia/link", get(esia_link::link_page).post(esia_link::link_submit))
+        .route("/login/esia/request", get(esia_link::request_access))
+        .route("/login/esia/exit", get(esia_link::exit))
+}
+
+/// Who authenticated, and how (copied into the code and the grant).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authenticated {
+    pub account_id: String,
+    pub auth_time: UnixTime,
+    /// `pwd` or `esia`.
+    pub amr: String,
+    pub session_hash: Option<String>,
+}
+
+impl Authenticated {
+    pub fn from_session(s: &Session) -> Self {
+        Self {
+            account_id: s.account_id.clone(),
+            auth_time: s.auth_time,
+            amr: s.amr.clone(),
+            session_hash: Some(s.id_hash.clone()),
+        }
+    }
+}
+
+/// An authorization in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flow {
+    pub id: String,
+    /// Hash of the browser-binding id of the browser that started the flow.
+    pub browser: String,
+    /// The relying party's request; `None` when the flow links ESIA from `/account`.
+    pub request: Option<AuthRequest>,
+    /// Set once the person authenticated within this flow.
+    pub login: Option<Authenticated>,
+    /// Set once the person gave the relying-party consent within this flow.
+    #[serde(default)]
+    pub consented: bool,
+    /// The «Через Госуслуги» part of the flow, once started.
+    #[serde(default)]
+    pub esia: Option<esia::EsiaStep>,
+    pub created_at: UnixTime,
+}
+
+impl Flow {
+    /// The relying party's request of a login flow (not of an `/account` linking flow).
+    pub fn rp(&self) -> Result<&AuthRequest, PageError> {
+        self.request.as_ref().ok_or_else(|| PageError::bad_request("Этот шаг доступен только при входе в приложение."))
+    }
+}
+
+/// The one next thing the browser should see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Login,
+    Consent,
+    Issue,
+}
+
+/// What [`next_step`] decides from.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    pub request: &'a AuthRequest,
+    pub consent_mode: ConsentMode,
+    /// The current authentication, and whether it happened in this flow.
+    pub auth: Option<(&'a Authenticated, bool)>,
+    /// The scope of a remembered consent for this client, if any.
+    pub remembered_consent: Option<&'a str>,
+    /// Consent was given within this flow.
+    pub consented_now: bool,
+    pub now: UnixTime,
+}
+
+/// Pure: login if there is no usable authentication (none, `prompt=login`,
+/// `prompt=select_account` or `max_age` exceeded — unless it happened in this
+/// flow); then the relying-party consent for explicit-consent clients when none
+/// covering the scope is remembered (or `prompt=consent`); then issue.
+pub fn next_step(f: &Facts) -> Step {
+    let p = &f.request.prompt;
+    let needs_login = match f.auth {
+        None => true,
+        Some((_, true)) => false,
+        Some((auth, false)) => {
+            p.login || p.select_account || f.request.max_age.is_some_and(|m| f.now - auth.auth_time > m)
+        }
+    };
+    if needs_login {
+        return Step::Login;
+    }
+    if f.consent_mode == ConsentMode::Explicit && !f.consented_now {
+        let covered = f.remembered_consent.is_some_and(|given| scope_covers(given, &f.request.scope));
+        if p.consent || !covered {
+            return Step::Consent;
+        }
+    }
+    Step::Issue
+}
+
+fn scope_covers(given: &str, wanted: &str) -> bool {
+    let given: Vec<&str> = given.split(' ').collect();
+    wanted.split(' ').all(|s| given.contains(&s))
+}
+
+/// Stores a flow (insert or replace) until `session.flow_ttl_secs` after it began.
+pub async fn save(app: &App, flow: &Flow) -> Result<(), PageError> {
+    let data = serde_json::to_string(flow).map_err(PageError::internal)?;
+    let expires_at = flow.created_at + app.config.session.flow_ttl_secs;
+    app.store.put_flow(&FlowRecord { id: flow.id.clone(), data, expires_at }).await?;
+    Ok(())
+}
+
+/// The browser-binding id of a form POST whose CSRF token is right (AZ-12).
+pub fn checked_browser(
+    app: &App,
+    headers: &axum::http::HeaderMap,
+    form: &crate::oidc::params::Params,
+) -> Result<String, PageError> {
+    let browser_id = crate::web::cookie::read(headers, app.cookies.browser_name()).unwrap_or_default();
+    if browser_id.is_empty() || !app.cookies.csrf_ok(&browser_id, form.get("csrf").unwrap_or_default()) {
+        return Err(PageError::forbidden("Страница устарела. Обновите её и попробуйте ещё раз."));
+    }
+    Ok(browser_id)
+}
+
+/// The flow of a form POST: CSRF checked, loaded and bound to this browser.
+/// Returns the flow, its signed id and the browser id.
+pub async fn posted_flow(
+    app: &App,
+    headers: &axum::http::HeaderMap,
+    form: &crate::oidc::params::Params,
+) -> Result<(Flow, String, String), PageError> {
+    let browser_id = checked_browser(app, headers, form)?;
+    let signed = form.get("flow").unwrap_or_default().to_owned();
+    let flow = load(app, &signed, &browser_id).await?;
+    Ok((flow, signed, browser_id))
+}
+
+/// The flow named in a page's query (`?flow=…`), bound to this browser; with the browser id.
+pub async fn queried_flow(
+    app: &App,
+    headers: &axum::http::HeaderMap,
+    signed: &str,
+) -> Result<(Flow, String), PageError> {
+    let browser_id = crate::web::cookie::read(headers, app.cookies.browser_name()).unwrap_or_default();
+    let flow = load(app, signed, &browser_id).await?;
+    Ok((flow, browser_id))
+}
+
+/// The organisation chosen on a login or linking form (the open tab's select).
+pub fn chosen_org(form: &crate::oidc::params::Params) -> &str {
+    match form.get("org_kind") {
+        Some("authority") => form.get("org_authority"),
+        _ => form.get("org"),
+    }
+    .unwrap_or_default()
+}
+
+/// Loads the flow named by a signed id, checking that this browser started it.
+pub async fn load(app: &App, signed_id: &str, browser_id: &str) -> Result<Flow, PageError> {
+    let expired = || {
+        PageError::bad_request(
+            "Время на вход истекло или ссылка недействительна. Вернитесь в приложение и начните вход заново.",
+        )
+    };
+    let id = app.cookies.unsign("flow", signed_id).ok_or_else(expired)?;
+    let record = app.store.flow(&id).await?.ok_or_else(expired)?;
+    let flow: Flow = serde_json::from_str(&record.data).map_err(PageError::internal)?;
+    if !crate::crypto::ct_eq(flow.browser.as_bytes(), crate::crypto::token_hash(browser_id).as_bytes()) {
+        return Err(PageError::forbidden(
+            "Вход был начат в другом браузере. Вернитесь в приложение и начните вход заново.",
+        ));
+    }
+    Ok(flow)
+}
+
+#[cfg(test)]
+#[path = "next_step_tests.rs"]
+mod tests;

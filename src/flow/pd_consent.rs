@@ -1,0 +1,113 @@
+//! «Согласие на передачу персональных данных»: the first time an ESIA person
+//! arrives, the page lists exactly what propusk receives from ESIA; «Даю согласие»
+//! records it (person, text version, time, IP), «Отказаться» ends the flow with
+//! `access_denied`. A recorded consent holds until revoked in `/account`.
+
+use super::esia::{FlowQuery, scopes_for};
+use crate::app::App;
+use crate::audit::AuditEvent;
+use crate::oidc::error::ErrorCode;
+use crate::oidc::params::Params;
+use crate::store::Role;
+use crate::store::links::PdConsent;
+use crate::web::error_page::PageError;
+use crate::web::esia_pages::PdConsentPage;
+use crate::web::pages;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The version of the consent text below; stored with every consent.
+pub const TEXT_VERSION: &str = "2026-11-23";
+
+/// What is transferred, in the words of the instructions, for the scopes requested.
+pub fn data_items(role: Role) -> Vec<&'static str> {
+    let scopes = scopes_for(role);
+    let has = |s: &str| scopes.iter().any(|x| x == s);
+    let mut items = Vec::new();
+    if has("fullname") {
+        items.push("ФИО");
+    }
+    if has("birthdate") {
+        items.push("Дата рождения");
+    }
+    if has("gender") {
+        items.push("Пол");
+    }
+    if has("email") || has("mobile") {
+        items.push("Контактные данные (телефон, адрес электронной почты)");
+    }
+    if has("snils") {
+        items.push("СНИЛС");
+    }
+    if has("kid_fullname") {
+        items.push("Список детей: ФИО, дата рождения, пол, СНИЛС");
+    }
+    items
+}
+
+/// GET /login/esia/consent
+pub async fn show(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<FlowQuery>,
+) -> Result<Response, PageError> {
+    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow).await?;
+    let role =
+        flow.esia.as_ref().map(|s| s.role).ok_or_else(|| PageError::bad_request("Вход через Госуслуги не начат."))?;
+    let items = data_items(role).into_iter().map(str::to_owned).collect();
+    Ok(pages::html(&PdConsentPage { flow: q.flow, csrf: app.cookies.csrf_token(&browser_id), items }))
+}
+
+/// POST /login/esia/consent
+pub async fn submit(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let p = Params::parse(&body);
+    let (flow, signed, _) = super::posted_flow(&app, &headers, &p).await?;
+    let Some(person) = flow.esia.as_ref().and_then(|s| s.person.clone()) else {
+        return Err(PageError::bad_request("Вход через Госуслуги не завершён."));
+    };
+    if p.get("decision") != Some("agree") {
+        if flow.request.is_none() {
+            app.store.delete_flow(&flow.id).await?;
+            return Ok(super::finish::redirect("/account", true, &[]));
+        }
+        return super::finish::abort(
+            &app,
+            &flow,
+            ErrorCode::AccessDenied,
+            "the user refused the personal-data consent",
+        )
+        .await;
+    }
+    let consent = PdConsent {
+        issuer: person.issuer.clone(),
+        subject: person.subject.clone(),
+        text_version: TEXT_VERSION.into(),
+        given_at: app.clock.now(),
+        ip: peer.ip().to_string(),
+    };
+    let event =
+        AuditEvent::PdConsentGiven { upstream_subject: person.subject.clone(), text_version: TEXT_VERSION.into() };
+    app.store.put_pd_consent(&consent, &event).await?;
+    super::resolve::resolve(&app, flow, &signed, peer.ip()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn children_only_for_parents() {
+        assert!(data_items(Role::Parent).iter().any(|i| i.starts_with("Список детей")));
+        assert!(!data_items(Role::Pupil).iter().any(|i| i.starts_with("Список детей")));
+        assert!(data_items(Role::Staff).contains(&"СНИЛС"));
+    }
+}

@@ -1,0 +1,228 @@
+//! After ESIA vouched for a person: the account-type rule, the personal-data
+//! consent, matching (`account::matching`), the account chooser
+//! («Выберите учетную запись»), and the login as the chosen school account.
+
+use super::esia::{EsiaPerson, FlowQuery};
+use super::{Flow, finish};
+use crate::account::matching::{Decision, PersonKeys, decide};
+use crate::account::names::normalise_name;
+use crate::app::App;
+use crate::audit::{AuditEvent, LoginMethod};
+use crate::connector::AccountLevel;
+use crate::oidc::params::Params;
+use crate::store::links::{LinkMethod, UpstreamLink};
+use crate::store::{Account, Role};
+use crate::web::error_page::PageError;
+use crate::web::esia_pages::{ChooserEntry, ChooserPage, RefusalPage};
+use crate::web::pages;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+fn person_of(flow: &Flow) -> Result<(&EsiaPerson, Role), PageError> {
+    let step = flow.esia.as_ref().ok_or_else(|| PageError::bad_request("Вход через Госуслуги не начат."))?;
+    let person = step.person.as_ref().ok_or_else(|| PageError::bad_request("Вход через Госуслуги не завершён."))?;
+    Ok((person, step.role))
+}
+
+fn flow_url(path: &str, signed: &str) -> String {
+    format!("{path}?flow={signed}")
+}
+
+/// A confirmed account, or a child account signing in as a pupil (the instructions' rule).
+pub fn vouched(person: &EsiaPerson, role: Role) -> bool {
+    match person.level {
+        AccountLevel::Child => role == Role::Pupil,
+        _ => person.trusted,
+    }
+}
+
+/// Decides what follows a successful ESIA callback (or the personal-data consent).
+pub async fn resolve(app: &App, mut flow: Flow, signed: &str, _ip: IpAddr) -> Result<Response, PageError> {
+    let (person, role) = person_of(&flow)?;
+    if !vouched(person, role) {
+        let child = person.level == AccountLevel::Child;
+        let reason = if child { "child_account_for_other_role" } else { "not_confirmed" };
+        let event = AuditEvent::UpstreamRefused { upstream_subject: person.subject.clone(), reason: reason.into() };
+        app.store.append_audit(&event).await?;
+        metrics::counter!("propusk_logins_total", "method" => "esia", "outcome" => "refused").increment(1);
+        let page = RefusalPage { exit_url: flow_url("/login/esia/exit", signed), child };
+        return Ok(pages::html_with_status(axum::http::StatusCode::FORBIDDEN, &page));
+    }
+    if app.store.pd_consent(&person.issuer, &person.subject).await?.is_none() {
+        return Ok(finish::redirect(&flow_url("/login/esia/consent", signed), true, &[]));
+    }
+    let (issuer, subject) = (person.issuer.clone(), person.subject.clone());
+    let keys = PersonKeys { match_key: person.match_key.clone(), snils_hash: person.snils_hash.clone(), vouched: true };
+    if let Some(account_id) = flow.esia.as_ref().and_then(|s| s.link_to.clone()) {
+        link(app, &issuer, &subject, &[account_id], LinkMethod::Account, &["signed_in_session"]).await?;
+        app.store.delete_flow(&flow.id).await?;
+        return Ok(finish::redirect("/account?esia=linked", true, &[]));
+    }
+    let mut linked = Vec::new();
+    for l in app.store.links_by_subject(&issuer, &subject).await? {
+        if let Some(a) = app.store.account(&l.account_id).await? {
+            linked.push(a);
+        }
+    }
+    let candidates = match &keys.match_key {
+        Some(k) => app.store.accounts_by_match_key(k, role).await?,
+        None => Vec::new(),
+    };
+    let ids = match decide(role, &linked, &candidates, &keys) {
+        Decision::Linked(ids) => ids,
+        Decision::AutoLink { accounts, evidence } => {
+            link(app, &issuer, &subject, &accounts, LinkMethod::Auto, &evidence).await?;
+            accounts
+        }
+        Decision::NoMatch => {
+            return Ok(finish::redirect(&flow_url("/login/esia/not-found", signed), true, &[]));
+        }
+    };
+    if let [only] = ids.as_slice() {
+        return login_as(app, flow, only).await;
+    }
+    let select = flow.request.as_ref().is_some_and(|r| r.prompt.select_account);
+    if !select
+        && let Some(default) = app.store.default_account(&issuer, &subject, role.as_str()).await?
+        && ids.contains(&default)
+    {
+        return login_as(app, flow, &default).await;
+    }
+    if let Some(step) = flow.esia.as_mut() {
+        step.choices = ids;
+    }
+    super::save(app, &flow).await?;
+    Ok(finish::redirect(&flow_url("/login/esia/choose", signed), true, &[]))
+}
+
+/// Links the ESIA person to accounts, with one audit event per account.
+pub async fn link(
+    app: &App,
+    issuer: &str,
+    subject: &str,
+    accounts: &[String],
+    method: LinkMethod,
+    evidence: &[&str],
+) -> Result<(), PageError> {
+    let now = app.clock.now();
+    let links: Vec<UpstreamLink> = accounts
+        .iter()
+        .map(|a| UpstreamLink {
+            issuer: issuer.into(),
+            subject: subject.into(),
+            account_id: a.clone(),
+            method,
+            created_at: now,
+        })
+        .collect();
+    let events: Vec<AuditEvent> = accounts
+        .iter()
+        .map(|a| AuditEvent::AccountLinked {
+            account_id: a.clone(),
+            upstream_subject: subject.into(),
+            method: method.as_str().into(),
+            evidence: evidence.iter().map(|e| e.to_string()).collect(),
+        })
+        .collect();
+    app.store.add_links(&links, &events).await?;
+    Ok(())
+}
+
+/// Signs the person in as `account_id` (a new session, amr `esia`) and goes on.
+pub async fn login_as(app: &App, mut flow: Flow, account_id: &str) -> Result<Response, PageError> {
+    let (person, role) = person_of(&flow)?;
+    let account = app.store.account(account_id).await?.filter(|a| !a.disabled && a.role == role);
+    let Some(account) = account else {
+        return Err(PageError::bad_request("Эта учетная запись недоступна. Начните вход заново."));
+    };
+    if role == Role::Parent {
+        confirm_children(app, &account, person).await?;
+    }
+    record_profile(app, person).await?;
+    let (auth, session) = super::login::open_session(app, &account.id, "esia", false, LoginMethod::Esia).await?;
+    metrics::counter!("propusk_logins_total", "method" => "esia", "outcome" => "success").increment(1);
+    flow.login = Some(auth);
+    flow.esia = None; // the ESIA data is not needed any more
+    finish::advance(app, flow, &[session]).await
+}
+
+/// For a parent: the directory's children that the ESIA profile lists too (same
+/// normalisation of names, same birth date) become confirmed relations.
+async fn confirm_children(app: &App, parent: &Account, person: &EsiaPerson) -> Result<(), PageError> {
+    for rel in app.store.children(&parent.id).await?.into_iter().filter(|r| !r.confirmed_via_esia) {
+        let Some(child) = app.store.account(&rel.child_id).await? else { continue };
+        let same = |c: &super::esia::EsiaChild| {
+            normalise_name(&c.surname) == normalise_name(&child.surname)
+                && normalise_name(&c.given_name) == normalise_name(&child.given_name)
+                && normalise_name(c.patronymic.as_deref().unwrap_or_default())
+                    == normalise_name(child.patronymic.as_deref().unwrap_or_default())
+                && c.birth_date.as_deref() == Some(child.birth_date.as_str())
+        };
+        if person.children.iter().any(same) {
+            let event = AuditEvent::RelationConfirmed { parent_id: parent.id.clone(), child_id: child.id.clone() };
+            app.store.confirm_relation(&parent.id, &child.id, &event).await?;
+        }
+    }
+    Ok(())
+}
+
+/// BR-07: ESIA data changes are recorded (which fields), never turned into local
+/// verified flags.
+async fn record_profile(app: &App, person: &EsiaPerson) -> Result<(), PageError> {
+    let now = serde_json::json!({
+        "surname": person.surname, "given_name": person.given_name, "patronymic": person.patronymic,
+        "birth_date": person.birth_date, "trusted": person.trusted, "level": person.level,
+        "snils_hash": person.snils_hash, "email": person.email, "phone": person.phone,
+    });
+    let before = app.store.upstream_profile(&person.issuer, &person.subject).await?;
+    let before: Option<serde_json::Value> = before.and_then(|b| serde_json::from_str(&b).ok());
+    if before.as_ref() == Some(&now) {
+        return Ok(());
+    }
+    let changed: Vec<String> = match (&before, now.as_object()) {
+        (Some(b), Some(n)) => n.iter().filter(|(k, v)| b.get(k.as_str()) != Some(v)).map(|(k, _)| k.clone()).collect(),
+        _ => Vec::new(),
+    };
+    let event = AuditEvent::UpstreamProfileChanged { upstream_subject: person.subject.clone(), fields: changed };
+    let audit = before.is_some().then_some(&event);
+    app.store.put_upstream_profile(&person.issuer, &person.subject, &now.to_string(), audit).await?;
+    Ok(())
+}
+
+/// GET /login/esia/choose — «Выберите учетную запись».
+pub async fn chooser(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<FlowQuery>,
+) -> Result<Response, PageError> {
+    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow).await?;
+    let choices = flow.esia.as_ref().map(|s| s.choices.clone()).unwrap_or_default();
+    let mut entries = Vec::new();
+    for id in choices {
+        let Some(a) = app.store.account(&id).await? else { continue };
+        let org = app.store.organisation(&a.organisation_id).await?.map(|o| o.name).unwrap_or_default();
+        let class = match &a.class_id {
+            Some(c) => app.store.class(c).await?.map(|c| c.name),
+            None => None,
+        };
+        entries.push(ChooserEntry { account_id: a.id, organisation: org, role: a.role.label().into(), class });
+    }
+    Ok(pages::html(&ChooserPage { flow: q.flow, csrf: app.cookies.csrf_token(&browser_id), entries }))
+}
+
+/// POST /login/esia/choose — the choice becomes the default for next time.
+pub async fn choose(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    let p = Params::parse(&body);
+    let (flow, _, _) = super::posted_flow(&app, &headers, &p).await?;
+    let account = p.get("account").unwrap_or_default().to_owned();
+    let (person, role) = person_of(&flow)?;
+    if !flow.esia.as_ref().is_some_and(|s| s.choices.contains(&account)) {
+        return Err(PageError::bad_request("Выберите учетную запись из списка."));
+    }
+    app.store.set_default_account(&person.issuer, &person.subject, role.as_str(), &account).await?;
+    login_as(&app, flow, &account).await
+}

@@ -1,0 +1,37 @@
+//! propusk: an OpenID Provider for the «Сетевой город. Образование» applications
+//! that signs people in with their school login or «Через Госуслуги» (ESIA).
+//!
+//! ```text
+//! RP ──/authorize──▶ oidc::authorize (client + redirect_uri validated FIRST)
+//!                      │ stores a Flow; the browser carries only its signed id
+//!                      ▼
+//!                   flow::login ──┬─ legacy form: account::password (throttled)
+//!                                 └─ «Через Госуслуги»: connector (ESIA)
+//!                      ▼
+//!                   flow::consent (explicit-consent clients) ─▶ flow::finish: code + iss + state
+//! RP ──/token──▶ oidc::token (client auth; code + PKCE | refresh rotation | client_credentials)
+//!                      ▼
+//!                   token (ID token, JWT access token, opaque refresh) + audit, one transaction
+//! ```
+//!
+//! Persistence goes through [`store::Store`]; see ARCHITECTURE.md for the invariants.
+
+pub mod account;
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod connector;
+pub mod crypto;
+pub mod demo;
+pub mod flow;
+pub mod logging;
+pub mod mail;
+pub mod oidc;
+pub mod ops;
+pub mod secrets;
+pub mod serve;
+pub mod store;
+pub mod token;
+pub mod web;

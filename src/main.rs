@@ -1,0 +1,222 @@
+//! The `propusk` command line: parses arguments, loads the configuration, and
+//! calls into the library. Exit codes: 0 success, 2 bad usage or configuration,
+//! 1 anything else.
+
+use clap::{Parser, Subcommand};
+use propusk::cli::{self, AddClient, CliError};
+use propusk::config::Config;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "propusk", version, about = "OpenID Provider for school e-diaries with ESIA (Госуслуги) login")]
+struct Cli {
+    /// Configuration file (TOML); every key can also be set as PROPUSK_<SECTION>__<KEY>.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the provider.
+    Serve {
+        /// Seed the demo data set and mount the ESIA sandbox.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Relying parties.
+    #[command(subcommand)]
+    Clients(ClientsCmd),
+    /// The school directory.
+    #[command(subcommand)]
+    Directory(DirectoryCmd),
+    /// Token-signing keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Run the ESIA sandbox alone.
+    EsiaSandbox {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientsCmd {
+    /// Register a relying party; prints it as JSON (with its secret, once).
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long = "redirect-uri")]
+        redirect_uri: Vec<String>,
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uri: Vec<String>,
+        /// A public client (no secret; same as --auth-method none).
+        #[arg(long)]
+        public: bool,
+        #[arg(long)]
+        secret: Option<String>,
+        #[arg(long)]
+        scope: Option<String>,
+        #[arg(long = "grant-type")]
+        grant_type: Vec<String>,
+        /// implicit | explicit
+        #[arg(long)]
+        consent: Option<String>,
+        /// client_secret_basic | client_secret_post | none
+        #[arg(long = "auth-method")]
+        auth_method: Option<String>,
+        /// RS256 | ES256 | EdDSA
+        #[arg(long = "id-token-alg")]
+        id_token_alg: Option<String>,
+    },
+    List,
+    Show {
+        id: String,
+    },
+    Remove {
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DirectoryCmd {
+    /// Import organisations and school accounts from CSV or JSON.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    List,
+    /// Add a new key that starts signing after the configured grace period.
+    Rotate {
+        #[arg(long, default_value = "RS256")]
+        alg: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Check the hash chain of the whole audit log.
+    Verify,
+    /// Print the audit log as JSON lines.
+    Export {
+        /// Unix seconds or an RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+    },
+}
+
+fn print_json(v: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("propusk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Command::Serve { demo: true } = cli.command {
+        config.demo = true;
+    }
+    propusk::logging::init(&config.log);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    rt.enable_all();
+    if config.server.worker_threads > 0 {
+        rt.worker_threads(config.server.worker_threads);
+    }
+    let rt = match rt.build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("propusk: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("propusk: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<(), CliError> {
+    match command {
+        Command::Serve { .. } => propusk::serve::run(config).await.map_err(CliError::from),
+        Command::Migrate => cli::migrate(&config).await,
+        Command::Clients(c) => {
+            let out = match c {
+                ClientsCmd::Add {
+                    id,
+                    redirect_uri,
+                    post_logout_redirect_uri,
+                    public,
+                    secret,
+                    scope,
+                    grant_type,
+                    consent,
+                    auth_method,
+                    id_token_alg,
+                } => {
+                    let args = AddClient {
+                        id,
+                        redirect_uris: redirect_uri,
+                        post_logout_redirect_uris: post_logout_redirect_uri,
+                        public,
+                        secret,
+                        scope,
+                        grant_types: grant_type,
+                        consent,
+                        auth_method,
+                        id_token_alg,
+                    };
+                    cli::clients_add(&config, args).await?
+                }
+                ClientsCmd::List => cli::clients_list(&config).await?,
+                ClientsCmd::Show { id } => cli::clients_show(&config, &id).await?,
+                ClientsCmd::Remove { id } => cli::clients_remove(&config, &id).await?,
+            };
+            print_json(&out);
+            Ok(())
+        }
+        Command::Directory(DirectoryCmd::Import { file }) => {
+            print_json(&cli::directory_import(&config, &file).await?);
+            Ok(())
+        }
+        Command::Keys(KeysCmd::List) => {
+            print_json(&cli::keys_list(&config).await?);
+            Ok(())
+        }
+        Command::Keys(KeysCmd::Rotate { alg }) => {
+            print_json(&cli::keys_rotate(&config, &alg).await?);
+            Ok(())
+        }
+        Command::Audit(AuditCmd::Verify) => {
+            let n = cli::audit_verify(&config).await?;
+            println!("audit chain intact: {n} events");
+            Ok(())
+        }
+        Command::Audit(AuditCmd::Export { since }) => {
+            let since = since.as_deref().map(cli::parse_since).transpose()?;
+            cli::audit_export(&config, since, &mut std::io::stdout().lock()).await
+        }
+        Command::EsiaSandbox { listen } => {
+            let addr = listen
+                .parse()
+                .map_err(|_| CliError::Usage("--listen: expected an address like 127.0.0.1:8090".into()))?;
+            propusk::serve::esia_sandbox(addr, &config).await.map_err(CliError::from)
+        }
+    }
+}

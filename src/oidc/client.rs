@@ -1,0 +1,237 @@
+//! Relying parties: the cached registry (a miss is never cached), client secrets,
+//! and the rules a client registration must satisfy.
+
+use super::redirect;
+use crate::crypto::{self, SecretString};
+use crate::store::{AuthMethod, Client, ConsentMode, Store, StoreResult};
+use moka::future::Cache;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Grant types propusk implements.
+pub const GRANT_TYPES: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
+/// The scopes a new client gets unless told otherwise (CONTRACT.md §1).
+pub const DEFAULT_SCOPE: &str = "openid profile email phone school children offline_access";
+
+/// Clients by id, cached for a few seconds. Found clients are cached for
+/// `ttl`; a missing client is never cached, so one added by the CLI is seen at once.
+#[derive(Clone)]
+pub struct ClientRegistry {
+    store: Arc<dyn Store>,
+    cache: Cache<String, Arc<Client>>,
+}
+
+impl std::fmt::Debug for ClientRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientRegistry").field("cached", &self.cache.entry_count()).finish()
+    }
+}
+
+impl ClientRegistry {
+    pub fn new(store: Arc<dyn Store>, ttl: Duration) -> Self {
+        Self { store, cache: Cache::builder().max_capacity(10_000).time_to_live(ttl).build() }
+    }
+
+    pub async fn get(&self, id: &str) -> StoreResult<Option<Arc<Client>>> {
+        if let Some(c) = self.cache.get(id).await {
+            return Ok(Some(c));
+        }
+        match self.store.client(id).await? {
+            Some(client) => {
+                let client = Arc::new(client);
+                self.cache.insert(id.to_owned(), client.clone()).await;
+                Ok(Some(client))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+/// Client secrets are generated with 256 bits of entropy, so a salted SHA-256 is
+/// enough (a slow hash would only cost CPU on every token request).
+/// Format: `sha256$<salt>$<hash>`, base64url.
+pub fn hash_secret(secret: &SecretString) -> String {
+    let salt = crypto::b64(&crypto::random_bytes()[..16]);
+    let hash = crypto::b64(&crypto::sha256(format!("{salt}{}", secret.expose()).as_bytes()));
+    format!("sha256${salt}${hash}")
+}
+
+pub fn verify_secret(stored: &str, presented: &str) -> bool {
+    let mut parts = stored.split('$');
+    let (Some("sha256"), Some(salt), Some(hash), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let computed = crypto::b64(&crypto::sha256(format!("{salt}{presented}").as_bytes()));
+    crypto::ct_eq(computed.as_bytes(), hash.as_bytes())
+}
+
+/// What an operator asks for when registering a client.
+#[derive(Debug, Clone)]
+pub struct NewClient {
+    pub id: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub scope: String,
+    pub consent: ConsentMode,
+    pub auth_method: AuthMethod,
+    /// A secret chosen by the operator; otherwise one is generated for confidential clients.
+    pub secret: Option<SecretString>,
+    pub id_token_alg: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct ClientRuleError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+fn rule(field: &'static str, reason: impl Into<String>) -> ClientRuleError {
+    ClientRuleError { field, reason: reason.into() }
+}
+
+/// Validates a registration and builds the stored client. Returns the plain
+/// secret (to show once) for confidential clients.
+pub fn build_client(
+    new: NewClient,
+    tokens: &crate::config::TokensConfig,
+    now: i64,
+) -> Result<(Client, Option<SecretString>), ClientRuleError> {
+    if new.id.is_empty() || new.id.len() > 128 || !new.id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(rule("--id", "must be 1–128 visible ASCII characters"));
+    }
+    // TK-05: a client id must never be mistakable for a user's `sub` (a UUID).
+    if uuid::Uuid::parse_str(&new.id).is_ok() {
+        return Err(rule("--id", "must not look like a user identifier (UUID)"));
+    }
+    for g in &new.grant_types {
+        if !GRANT_TYPES.contains(&g.as_str()) {
+            return Err(rule("--grant-type", format!("unsupported grant type `{g}`")));
+        }
+    }
+    let interactive = new.grant_types.iter().any(|g| g == "authorization_code");
+    if interactive && new.redirect_uris.is_empty() {
+        return Err(rule("--redirect-uri", "at least one is required for this client"));
+    }
+    for uri in new.redirect_uris.iter().chain(&new.post_logout_redirect_uris) {
+        redirect::validate_registration(uri).map_err(|e| rule("--redirect-uri", e.to_string()))?;
+    }
+    if new.auth_method == AuthMethod::None && new.grant_types.iter().any(|g| g == "client_credentials") {
+        return Err(rule("--grant-type", "client_credentials needs a confidential client"));
+    }
+    if new.auth_method == AuthMethod::None && new.secret.is_some() {
+        return Err(rule("--secret", "a public client has no secret"));
+    }
+    if new.secret.as_ref().is_some_and(|s| s.expose().len() < 32) {
+        return Err(rule("--secret", "must be at least 32 characters"));
+    }
+    if !matches!(new.id_token_alg.as_str(), "RS256" | "ES256" | "EdDSA") {
+        return Err(rule("--id-token-alg", "must be RS256, ES256 or EdDSA"));
+    }
+    crate::token::Scopes::parse(&new.scope).map_err(|_| rule("--scope", "not a valid scope list"))?;
+    // Kept in the order given (without repeats): operators read it back as they wrote it.
+    let mut scope: Vec<&str> = Vec::new();
+    for s in new.scope.split_whitespace() {
+        if !scope.contains(&s) {
+            scope.push(s);
+        }
+    }
+    let scope = scope.join(" ");
+    let secret = match new.auth_method {
+        AuthMethod::None => None,
+        _ => Some(new.secret.unwrap_or_else(|| SecretString::new(crypto::random_token()))),
+    };
+    let client = Client {
+        id: new.id,
+        secret_hash: secret.as_ref().map(hash_secret),
+        auth_method: new.auth_method,
+        redirect_uris: new.redirect_uris,
+        post_logout_redirect_uris: new.post_logout_redirect_uris,
+        grant_types: new.grant_types,
+        scope,
+        consent: new.consent,
+        id_token_alg: new.id_token_alg,
+        access_token_ttl: tokens.access_token_ttl_secs,
+        id_token_ttl: tokens.id_token_ttl_secs,
+        refresh_token_ttl: tokens.refresh_token_ttl_secs,
+        subject_type: "public".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    Ok((client, secret))
+}
+
+/// The RFC 7591 view of a client, as the CLI prints it (never the secret hash).
+pub fn client_json(client: &Client, secret: Option<&SecretString>) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "client_id": client.id,
+        "redirect_uris": client.redirect_uris,
+        "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "grant_types": client.grant_types,
+        "scope": client.scope,
+        "token_endpoint_auth_method": client.auth_method.as_str(),
+        "consent": client.consent.as_str(),
+        "id_token_signed_response_alg": client.id_token_alg,
+        "subject_type": client.subject_type,
+    });
+    if let (Some(s), Some(map)) = (secret, v.as_object_mut()) {
+        map.insert("client_secret".into(), serde_json::Value::String(s.expose().to_owned()));
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(id: &str) -> NewClient {
+        NewClient {
+            id: id.into(),
+            redirect_uris: vec!["https://rp.example/cb".into()],
+            post_logout_redirect_uris: vec![],
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            scope: DEFAULT_SCOPE.into(),
+            consent: ConsentMode::Implicit,
+            auth_method: AuthMethod::ClientSecretBasic,
+            secret: None,
+            id_token_alg: "RS256".into(),
+        }
+    }
+
+    #[test]
+    fn secret_round_trip() {
+        let s = SecretString::new("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t");
+        let h = hash_secret(&s);
+        assert!(verify_secret(&h, s.expose()));
+        assert!(!verify_secret(&h, "wrong"));
+        assert!(!verify_secret("garbage", s.expose()));
+    }
+
+    #[test]
+    fn tk_05_uuid_client_id_refused() {
+        let tokens = crate::config::TokensConfig::default();
+        assert!(build_client(new("0191f3a2-1111-7000-8000-000000000000"), &tokens, 0).is_err());
+        assert!(build_client(new("diary"), &tokens, 0).is_ok());
+    }
+
+    #[test]
+    fn confidential_clients_get_a_secret() {
+        let tokens = crate::config::TokensConfig::default();
+        let (c, s) = build_client(new("diary"), &tokens, 0).unwrap();
+        assert!(s.is_some() && c.secret_hash.is_some());
+        let mut public = new("app");
+        public.auth_method = AuthMethod::None;
+        let (c, s) = build_client(public, &tokens, 0).unwrap();
+        assert!(s.is_none() && c.secret_hash.is_none());
+    }
+
+    #[test]
+    fn az_13_bad_redirects_refused() {
+        let tokens = crate::config::TokensConfig::default();
+        let mut c = new("diary");
+        c.redirect_uris = vec!["JavaScript:alert(1)".into()];
+        assert!(build_client(c, &tokens, 0).is_err());
+    }
+}

@@ -1,0 +1,275 @@
+//! The three grants: `authorization_code` (with PKCE, single use, AC-01…AC-05,
+//! PK-04/PK-05), `refresh_token` (rotation with family revocation, RT-01…RT-07)
+//! and `client_credentials`. Tokens are signed first, then recorded in one
+//! transaction; the response leaves only after that commit.
+
+use super::error::{ErrorCode, OAuthError};
+use super::params::Params;
+use super::request::pkce_verifies;
+use super::token::TokenResponse;
+use crate::app::App;
+use crate::audit::AuditEvent;
+use crate::crypto;
+use crate::store::{Account, Client, CodeExchange, Grant, RefreshToken, Rotation};
+use crate::token::claims::subject;
+use crate::token::{AccessClaims, IdTokenInput, Scopes};
+
+/// Who the tokens are about, and in which authentication.
+struct Subject<'a> {
+    account: &'a Account,
+    grant_id: &'a str,
+    auth_time: i64,
+    amr: &'a str,
+    nonce: Option<String>,
+}
+
+struct Minted {
+    access_token: String,
+    jti: String,
+    id_token: Option<String>,
+}
+
+async fn mint(app: &App, client: &Client, scope: &Scopes, who: Subject<'_>) -> Result<Minted, OAuthError> {
+    let now = app.clock.now();
+    let sub = subject(&who.account.id, client, &app.pairwise_key);
+    let jti = uuid::Uuid::now_v7().to_string();
+    let access = AccessClaims {
+        iss: app.config.issuer.clone(),
+        sub: sub.clone(),
+        aud: app.config.issuer.clone(),
+        client_id: client.id.clone(),
+        iat: now,
+        exp: now + client.access_token_ttl,
+        jti: jti.clone(),
+        scope: scope.to_string(),
+        auth_time: Some(who.auth_time),
+        gid: Some(who.grant_id.to_owned()),
+    };
+    let access_token = app.issuer.access_token(&client.id_token_alg, &access).await?;
+    let id_token = if scope.contains("openid") {
+        let extra = super::claims::scope_claims(app, scope, who.account, client).await?;
+        let input = IdTokenInput {
+            sub,
+            client_id: client.id.clone(),
+            nonce: who.nonce,
+            auth_time: Some(who.auth_time),
+            amr: vec![who.amr.to_owned()],
+            acr: None,
+            access_token: Some(access_token.clone()),
+            sid: None,
+            ttl_secs: client.id_token_ttl,
+            extra,
+        };
+        Some(app.issuer.id_token(&client.id_token_alg, input).await?)
+    } else {
+        None
+    };
+    Ok(Minted { access_token, jti, id_token })
+}
+
+fn wants_refresh(client: &Client, scope: &Scopes) -> bool {
+    scope.contains("offline_access") && client.grant_types.iter().any(|g| g == "refresh_token")
+}
+
+fn issued_event(
+    grant_type: &str,
+    client: &Client,
+    account: Option<&str>,
+    scope: &Scopes,
+    jti: &str,
+    grant: Option<&str>,
+) -> AuditEvent {
+    AuditEvent::TokenIssued {
+        grant_type: grant_type.to_owned(),
+        client_id: client.id.clone(),
+        subject: account.map(str::to_owned),
+        scope: scope.to_string(),
+        token_id: jti.to_owned(),
+        grant_id: grant.map(str::to_owned),
+    }
+}
+
+async fn enabled_account(app: &App, id: &str) -> Result<Account, OAuthError> {
+    match app.store.account(id).await? {
+        Some(a) if !a.disabled => Ok(a),
+        _ => Err(OAuthError::invalid_grant("the account is no longer available")),
+    }
+}
+
+pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Result<TokenResponse, OAuthError> {
+    let code = p.get("code").ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let hash = crypto::token_hash(code);
+    let invalid = || OAuthError::invalid_grant("the code is invalid, expired or already used");
+    let rec = app.store.code(&hash).await?.ok_or_else(invalid)?;
+    let reject = |reason: &str| AuditEvent::CodeRejected { client_id: client.id.clone(), reason: reason.to_owned() };
+    // AC-03: a code belongs to the client it was issued to.
+    if rec.client_id != client.id {
+        app.store.append_audit(&reject("wrong_client")).await?;
+        return Err(invalid());
+    }
+    let now = app.clock.now();
+    let scope = Scopes::parse(&rec.scope).map_err(|_| invalid())?;
+    let mut grant = Grant {
+        id: rec.grant_id.clone(),
+        client_id: client.id.clone(),
+        account_id: rec.account_id.clone(),
+        scope: rec.scope.clone(),
+        auth_time: rec.auth_time,
+        amr: rec.amr.clone(),
+        session_hash: rec.session_hash.clone(),
+        created_at: now,
+        expires_at: now + client.refresh_token_ttl,
+        revoked_at: None,
+    };
+    if rec.consumed_at.is_some() {
+        // AC-01: a second redemption revokes what the first one issued.
+        let event = AuditEvent::CodeReuseDetected { client_id: client.id.clone(), grant_id: grant.id.clone() };
+        app.store.revoke_grant(&grant.id, &event).await?;
+        return Err(invalid());
+    }
+    if rec.expires_at <= now {
+        return Err(invalid());
+    }
+    if p.get("redirect_uri") != Some(rec.redirect_uri.as_str()) {
+        app.store.burn_code(&hash, &reject("redirect_uri_mismatch")).await?;
+        return Err(invalid());
+    }
+    // PK-04/PK-05: the verifier is required and must match; a failed attempt spends the code.
+    if !p.get("code_verifier").is_some_and(|v| pkce_verifies(v, &rec.code_challenge)) {
+        app.store.burn_code(&hash, &reject("pkce_mismatch")).await?;
+        return Err(OAuthError::invalid_grant("PKCE verification failed"));
+    }
+    let account = enabled_account(app, &rec.account_id).await?;
+    let who = Subject {
+        account: &account,
+        grant_id: &grant.id,
+        auth_time: rec.auth_time,
+        amr: &rec.amr,
+        nonce: rec.nonce.clone(),
+    };
+    let minted = mint(app, client, &scope, who).await?;
+    let refresh = wants_refresh(client, &scope).then(crypto::random_token);
+    let refresh_rec = refresh.as_ref().map(|t| RefreshToken {
+        token_hash: crypto::token_hash(t),
+        grant_id: grant.id.clone(),
+        client_id: client.id.clone(),
+        created_at: now,
+        expires_at: grant.expires_at,
+        used_at: None,
+    });
+    if refresh.is_none() {
+        grant.expires_at = now + client.access_token_ttl;
+    }
+    let event = issued_event("authorization_code", client, Some(&account.id), &scope, &minted.jti, Some(&grant.id));
+    match app.store.exchange_code(&hash, &grant, refresh_rec.as_ref(), &event).await? {
+        CodeExchange::Issued => Ok(TokenResponse {
+            access_token: minted.access_token,
+            token_type: "Bearer",
+            expires_in: client.access_token_ttl,
+            scope: scope.to_string(),
+            id_token: minted.id_token,
+            refresh_token: refresh,
+        }),
+        CodeExchange::Replayed | CodeExchange::NotFound => Err(invalid()),
+    }
+}
+
+pub async fn refresh_token(app: &App, client: &Client, p: &Params) -> Result<TokenResponse, OAuthError> {
+    let token = p.get("refresh_token").ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+    let hash = crypto::token_hash(token);
+    let invalid = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
+    let (rt, grant) = app.store.refresh_token(&hash).await?.ok_or_else(invalid)?;
+    // RT-05: bound to its client.
+    if rt.client_id != client.id {
+        return Err(invalid());
+    }
+    let now = app.clock.now();
+    if rt.used_at.is_some() {
+        // RT-01: replay of a rotated token revokes the whole family.
+        let event = AuditEvent::RefreshReuseDetected { client_id: client.id.clone(), grant_id: grant.id.clone() };
+        app.store.revoke_grant(&grant.id, &event).await?;
+        return Err(invalid());
+    }
+    if grant.revoked_at.is_some() || rt.expires_at <= now || grant.expires_at <= now {
+        return Err(invalid());
+    }
+    let granted = Scopes::parse(&grant.scope).map_err(|_| invalid())?;
+    let scope = match p.get("scope") {
+        None => granted,
+        Some(s) => {
+            let asked = Scopes::parse(s).map_err(|_| OAuthError::new(ErrorCode::InvalidScope, "malformed scope"))?;
+            if !asked.is_subset_of(&granted) {
+                return Err(OAuthError::new(ErrorCode::InvalidScope, "scope may only be narrowed on refresh"));
+            }
+            asked
+        }
+    };
+    // RT-07: the account must still be there and enabled.
+    let account = enabled_account(app, &grant.account_id).await?;
+    let who =
+        Subject { account: &account, grant_id: &grant.id, auth_time: grant.auth_time, amr: &grant.amr, nonce: None };
+    let minted = mint(app, client, &scope, who).await?;
+    let new_token = crypto::random_token();
+    let new = RefreshToken {
+        token_hash: crypto::token_hash(&new_token),
+        grant_id: grant.id.clone(),
+        client_id: client.id.clone(),
+        created_at: now,
+        expires_at: grant.expires_at,
+        used_at: None,
+    };
+    let event = AuditEvent::RefreshRotated { client_id: client.id.clone(), grant_id: grant.id.clone() };
+    match app.store.rotate_refresh(&hash, &new, &event).await? {
+        Rotation::Rotated => Ok(TokenResponse {
+            access_token: minted.access_token,
+            token_type: "Bearer",
+            expires_in: client.access_token_ttl,
+            scope: scope.to_string(),
+            id_token: minted.id_token,
+            refresh_token: Some(new_token),
+        }),
+        Rotation::Reused | Rotation::Invalid => Err(invalid()),
+    }
+}
+
+pub async fn client_credentials(app: &App, client: &Client, p: &Params) -> Result<TokenResponse, OAuthError> {
+    if client.secret_hash.is_none() {
+        return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "public clients cannot use client_credentials"));
+    }
+    let allowed = Scopes::parse(&client.scope).unwrap_or_default();
+    let user_scopes = Scopes::parse(&super::request::SUPPORTED_SCOPES.join(" ")).unwrap_or_default();
+    let scope = match p.get("scope") {
+        None => Scopes::default(),
+        Some(s) => {
+            let asked = Scopes::parse(s).map_err(|_| OAuthError::new(ErrorCode::InvalidScope, "malformed scope"))?;
+            if !asked.is_subset_of(&allowed) || asked.iter().any(|s| user_scopes.contains(s)) {
+                return Err(OAuthError::new(ErrorCode::InvalidScope, "scope not available to client_credentials"));
+            }
+            asked
+        }
+    };
+    let now = app.clock.now();
+    let jti = uuid::Uuid::now_v7().to_string();
+    let claims = AccessClaims {
+        iss: app.config.issuer.clone(),
+        sub: client.id.clone(),
+        aud: app.config.issuer.clone(),
+        client_id: client.id.clone(),
+        iat: now,
+        exp: now + client.access_token_ttl,
+        jti: jti.clone(),
+        scope: scope.to_string(),
+        auth_time: None,
+        gid: None,
+    };
+    let access_token = app.issuer.access_token(&client.id_token_alg, &claims).await?;
+    app.store.append_audit(&issued_event("client_credentials", client, None, &scope, &jti, None)).await?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: client.access_token_ttl,
+        scope: scope.to_string(),
+        id_token: None,
+        refresh_token: None,
+    })
+}

@@ -1,0 +1,107 @@
+//! `/logout`: OpenID Connect RP-Initiated Logout 1.0. With a valid `id_token_hint`
+//! and a registered `post_logout_redirect_uri` (exact match) the person is signed
+//! out and sent back with `state` (LO-01); otherwise a confirmation page «Выйти из
+//! системы?» and, after it, a plain "signed out" page (LO-02).
+
+use super::params::Params;
+use crate::app::App;
+use crate::audit::AuditEvent;
+use crate::crypto;
+use crate::flow::finish::{client_url, redirect};
+use crate::flow::login::current_session;
+use crate::token::claims::subject;
+use crate::web::cookie;
+use crate::web::error_page::PageError;
+use crate::web::pages::{self, LoggedOutPage, LogoutPage};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+use std::sync::Arc;
+
+/// Where to send the browser after logout, if the request earned it: the hint
+/// verifies, names the client, and the URI is registered for that client.
+/// Also whether the hint's subject is the signed-in person.
+async fn return_target(
+    app: &App,
+    p: &Params,
+    session_account: Option<&str>,
+) -> Result<Option<(String, bool)>, PageError> {
+    let (Some(hint), Some(uri)) = (p.get("id_token_hint"), p.get("post_logout_redirect_uri")) else {
+        return Ok(None);
+    };
+    let Ok(claims) = app.issuer.verify_id_token_hint(hint) else { return Ok(None) };
+    let client_id = match p.get("client_id") {
+        Some(id) if claims.aud.iter().any(|a| a == id) => id.to_owned(),
+        Some(_) => return Ok(None),
+        None => match claims.aud.first() {
+            Some(a) => a.clone(),
+            None => return Ok(None),
+        },
+    };
+    let Some(client) = app.clients.get(&client_id).await? else { return Ok(None) };
+    if !client.post_logout_redirect_uris.iter().any(|r| r == uri) {
+        return Ok(None);
+    }
+    let same_person = session_account.is_none_or(|a| subject(a, &client, &app.pairwise_key) == claims.sub);
+    let mut params = Vec::new();
+    if let Some(s) = p.get("state") {
+        params.push(("state", s));
+    }
+    Ok(Some((client_url(uri, &params), same_person)))
+}
+
+async fn end_session(app: &App, headers: &HeaderMap) -> Result<HeaderValue, PageError> {
+    if let Some(id) = cookie::read(headers, app.cookies.session_name()) {
+        let hash = crypto::token_hash(&id);
+        if let Some(s) = app.store.session(&hash).await? {
+            let event = AuditEvent::Logout { account_id: s.account_id, session_id: hash.clone() };
+            app.store.end_session(&hash, &event).await?;
+        }
+    }
+    Ok(app.cookies.clear_session())
+}
+
+/// GET /logout
+pub async fn get(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let p = Params::parse(q.unwrap_or_default().as_bytes());
+    let session = current_session(&app, &headers).await?;
+    let target = return_target(&app, &p, session.as_ref().map(|s| s.account_id.as_str())).await?;
+    if let Some((url, true)) = target {
+        let clear = end_session(&app, &headers).await?;
+        return Ok(redirect(&url, false, &[clear]));
+    }
+    let (browser_id, set_browser) = cookie::browser_id(&app.cookies, &headers);
+    let page = LogoutPage {
+        csrf: app.cookies.csrf_token(&browser_id),
+        id_token_hint: p.get("id_token_hint").map(str::to_owned),
+        post_logout_redirect_uri: p.get("post_logout_redirect_uri").map(str::to_owned),
+        state: p.get("state").map(str::to_owned),
+        client_id: p.get("client_id").map(str::to_owned),
+    };
+    let mut res = pages::html(&page);
+    if let Some(c) = set_browser {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(res)
+}
+
+/// POST /logout (the confirmation form, or an RP posting the same parameters).
+pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    let p = Params::parse(&body);
+    crate::flow::checked_browser(&app, &headers, &p)?;
+    let target = return_target(&app, &p, None).await?;
+    let clear = end_session(&app, &headers).await?;
+    match target {
+        Some((url, _)) => Ok(redirect(&url, true, &[clear])),
+        None => {
+            let mut res = pages::html(&LoggedOutPage {});
+            res.headers_mut().append(header::SET_COOKIE, clear);
+            Ok(res)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Redirect URI rules (pure): exact matching at request time (AZ-01) with the
+//! RFC 8252 loopback-port exception (AZ-10), and what may be registered (AZ-13).
+
+use url::Url;
+
+/// Whether `given` may be used as the redirect URI of a client that registered
+/// `registered`. Exact string comparison; the only exception is a registered
+/// `http://127.0.0.1[:port]/…` or `http://[::1][:port]/…` URI, where any port is
+/// accepted and everything else must still match exactly. `localhost` gets no
+/// exception (RFC 8252 §8.3).
+pub fn matches(registered: &[String], given: &str) -> bool {
+    registered.iter().any(|r| r == given || loopback_port_variant(r, given))
+}
+
+fn loopback_port_variant(registered: &str, given: &str) -> bool {
+    let (Some(r), Some(g)) = (split_loopback(registered), split_loopback(given)) else {
+        return false;
+    };
+    r.0 == g.0 && r.1 == g.1
+}
+
+/// For `http://127.0.0.1:PORT/rest` or `http://[::1]:PORT/rest` returns (host, rest);
+/// anything else (other schemes, hosts, userinfo, upper case) returns None.
+fn split_loopback(uri: &str) -> Option<(&'static str, &str)> {
+    for host in ["127.0.0.1", "[::1]"] {
+        let prefix = if host == "127.0.0.1" { "http://127.0.0.1" } else { "http://[::1]" };
+        if let Some(after) = uri.strip_prefix(prefix) {
+            let after_port = match after.strip_prefix(':') {
+                Some(p) => {
+                    let digits = p.bytes().take_while(u8::is_ascii_digit).count();
+                    if digits == 0 || digits > 5 {
+                        return None;
+                    }
+                    &p[digits..]
+                }
+                None => after,
+            };
+            if after_port.is_empty() || after_port.starts_with('/') || after_port.starts_with('?') {
+                return Some((host, after_port));
+            }
+        }
+    }
+    None
+}
+
+/// Why a redirect URI cannot be registered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("`{0}` is not an absolute URI")]
+    NotAbsolute(String),
+    #[error("`{0}` has a fragment")]
+    Fragment(String),
+    #[error("`{0}` uses a forbidden scheme")]
+    ForbiddenScheme(String),
+    #[error("`{0}` must use https (http only on a loopback address)")]
+    NotHttps(String),
+    #[error("`{0}` contains a wildcard")]
+    Wildcard(String),
+}
+
+/// AZ-13: no fragment, no wildcard, never `javascript:`/`data:`/`file:` in any case;
+/// `https`, or `http` on a loopback address, or a private-use scheme of a native app
+/// (reverse-DNS form with a dot, RFC 8252 §7.1).
+pub fn validate_registration(uri: &str) -> Result<(), RegistrationError> {
+    let owned = || uri.to_owned();
+    if uri.contains('*') {
+        return Err(RegistrationError::Wildcard(owned()));
+    }
+    let url = Url::parse(uri).map_err(|_| RegistrationError::NotAbsolute(owned()))?;
+    if url.fragment().is_some() || uri.contains('#') {
+        return Err(RegistrationError::Fragment(owned()));
+    }
+    let scheme = url.scheme().to_ascii_lowercase();
+    match scheme.as_str() {
+        "javascript" | "data" | "file" | "vbscript" | "blob" | "about" => {
+            Err(RegistrationError::ForbiddenScheme(owned()))
+        }
+        "https" => Ok(()),
+        "http" => {
+            let host = url.host_str().unwrap_or_default();
+            if crate::config::is_loopback_host(host) { Ok(()) } else { Err(RegistrationError::NotHttps(owned())) }
+        }
+        s if s.contains('.') => Ok(()),
+        _ => Err(RegistrationError::ForbiddenScheme(owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg(uris: &[&str]) -> Vec<String> {
+        uris.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn az_01_exact_match_only() {
+        let r = reg(&["https://rp.example/cb"]);
+        assert!(matches(&r, "https://rp.example/cb"));
+        for bad in [
+            "https://rp.example/cb/",
+            "https://rp.example/cb?x=1",
+            "https://rp.example/cb#f",
+            "HTTPS://rp.example/cb",
+            "https://RP.example/cb",
+            "https://rp.example/%2e%2e/cb",
+            "https://rp.example/cb/..;/",
+            "https://rp.example@evil.example/cb",
+            "https://good@rp.example/cb",
+            "https://rp.example:8443/cb",
+            "http://rp.example/cb",
+            "https://xn--rp-example/cb",
+            "https://rp.example/CB",
+            "",
+        ] {
+            assert!(!matches(&r, bad), "{bad} must not match");
+        }
+    }
+
+    #[test]
+    fn az_10_loopback_any_port_same_rest() {
+        let r = reg(&["http://127.0.0.1/cb", "http://[::1]:8000/native"]);
+        assert!(matches(&r, "http://127.0.0.1:53124/cb"));
+        assert!(matches(&r, "http://127.0.0.1/cb"));
+        assert!(matches(&r, "http://[::1]:1/native"));
+        assert!(!matches(&r, "http://127.0.0.1:53124/cb?x=1"));
+        assert!(!matches(&r, "http://127.0.0.1:53124/cb/"));
+        assert!(!matches(&r, "http://127.0.0.1:53124/other"));
+        assert!(!matches(&r, "http://localhost:53124/cb"));
+        assert!(!matches(&r, "https://127.0.0.1:53124/cb"));
+        assert!(!matches(&r, "http://127.0.0.1:abc/cb"));
+        assert!(!matches(&r, "http://127.0.0.1.evil.example/cb"));
+        assert!(!matches(&r, "http://127.0.0.1@evil.example/cb"));
+        let localhost = reg(&["http://localhost/cb"]);
+        assert!(!matches(&localhost, "http://localhost:1234/cb"));
+    }
+
+    #[test]
+    fn az_13_registration_rules() {
+        for ok in ["https://rp.example/cb", "http://127.0.0.1/cb", "ru.example.diary:/oauth2redirect"] {
+            assert!(validate_registration(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "https://rp.example/cb#frag",
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "data:text/html,x",
+            "DaTa:text/html,x",
+            "http://rp.example/cb",
+            "https://*.rp.example/cb",
+            "/relative",
+            "myapp:/cb",
+        ] {
+            assert!(validate_registration(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Table tests of the authorization request checks.
+
+use super::*;
+use crate::store::{AuthMethod, ConsentMode};
+
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+fn client() -> Client {
+    Client {
+        id: "diary".into(),
+        secret_hash: None,
+        auth_method: AuthMethod::None,
+        redirect_uris: vec!["https://rp.example/cb".into()],
+        post_logout_redirect_uris: vec![],
+        grant_types: vec!["authorization_code".into()],
+        scope: "openid profile email".into(),
+        consent: ConsentMode::Implicit,
+        id_token_alg: "RS256".into(),
+        access_token_ttl: 600,
+        id_token_ttl: 3600,
+        refresh_token_ttl: 86400,
+        subject_type: "public".into(),
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
+fn base() -> String {
+    format!(
+        "client_id=diary&redirect_uri=https%3A%2F%2Frp.example%2Fcb&response_type=code&scope=openid+profile&state=xyz&code_challenge={CHALLENGE}&code_challenge_method=S256"
+    )
+}
+
+fn check(q: &str) -> Result<AuthRequest, Rejection> {
+    validate(&Params::parse(q.as_bytes()), Some(&client()))
+}
+
+fn error_of(q: &str) -> ErrorCode {
+    match check(q) {
+        Err(Rejection::Redirect { code, state, .. }) => {
+            assert_eq!(state.as_deref(), Some("xyz"), "state must be echoed");
+            code
+        }
+        other => panic!("expected a redirect error, got {other:?}"),
+    }
+}
+
+#[test]
+fn happy_request() {
+    let r = check(&base()).unwrap();
+    assert_eq!(r.scope, "openid profile");
+    assert_eq!(r.state.as_deref(), Some("xyz"));
+}
+
+#[test]
+fn az_02_unknown_client_or_bad_redirect_is_a_page() {
+    assert!(matches!(validate(&Params::parse(base().as_bytes()), None), Err(Rejection::Page(_))));
+    let q = base().replace("rp.example%2Fcb", "evil.example%2Fcb");
+    assert!(matches!(check(&q), Err(Rejection::Page(_))));
+    let q = base().replace("redirect_uri=https%3A%2F%2Frp.example%2Fcb&", "");
+    assert!(matches!(check(&q), Err(Rejection::Page(_))));
+}
+
+#[test]
+fn az_03_errors_after_validation_go_back() {
+    assert_eq!(
+        error_of(&base().replace("response_type=code", "response_type=token")),
+        ErrorCode::UnsupportedResponseType
+    );
+    assert_eq!(error_of(&base().replace("response_type=code&", "")), ErrorCode::InvalidRequest);
+    assert_eq!(error_of(&base().replace("scope=openid+profile", "scope=profile")), ErrorCode::InvalidScope);
+    assert_eq!(error_of(&format!("{}&request=x", base())), ErrorCode::RequestNotSupported);
+    assert_eq!(error_of(&format!("{}&request_uri=x", base())), ErrorCode::RequestUriNotSupported);
+    assert_eq!(error_of(&format!("{}&max_age=-1", base())), ErrorCode::InvalidRequest);
+}
+
+#[test]
+fn az_06_unknown_parameters_ignored() {
+    assert!(check(&format!("{}&foo=bar&display=page&ui_locales=ru&acr_values=x&login_hint=a", base())).is_ok());
+}
+
+#[test]
+fn az_07_repeated_parameters_rejected() {
+    assert!(matches!(
+        check(&format!("{}&redirect_uri=https%3A%2F%2Frp.example%2Fcb", base())),
+        Err(Rejection::Page(_))
+    ));
+    assert!(matches!(client_id(&Params::parse(format!("{}&client_id=x", base()).as_bytes())), Err(Rejection::Page(_))));
+    assert_eq!(error_of(&format!("{}&scope=openid", base())), ErrorCode::InvalidRequest);
+}
+
+#[test]
+fn az_11_prompt_rules() {
+    assert_eq!(error_of(&format!("{}&prompt=none+login", base())), ErrorCode::InvalidRequest);
+    assert!(check(&format!("{}&prompt=login+consent", base())).unwrap().prompt.login);
+    assert!(check(&format!("{}&prompt=none", base())).unwrap().prompt.none);
+}
+
+#[test]
+fn pk_01_pk_02_pk_03_challenge_rules() {
+    let without = base().replace(&format!("&code_challenge={CHALLENGE}"), "");
+    assert_eq!(error_of(&without), ErrorCode::InvalidRequest);
+    assert_eq!(error_of(&base().replace("S256", "plain")), ErrorCode::InvalidRequest);
+    assert_eq!(error_of(&base().replace("&code_challenge_method=S256", "")), ErrorCode::InvalidRequest);
+    assert_eq!(error_of(&base().replace(CHALLENGE, "short")), ErrorCode::InvalidRequest);
+}
+
+#[test]
+fn pk_04_verifier_checks() {
+    assert!(pkce_verifies(VERIFIER, CHALLENGE));
+    assert!(!pkce_verifies("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx", CHALLENGE));
+    assert!(!pkce_verifies("short", CHALLENGE));
+    assert!(!pkce_verifies(&"a".repeat(129), CHALLENGE));
+}
+
+#[test]
+fn scope_is_narrowed_to_allowed() {
+    let r = check(&base().replace("scope=openid+profile", "scope=openid+phone+email+unknown")).unwrap();
+    assert_eq!(r.scope, "openid email");
+}

@@ -1,0 +1,57 @@
+//! The installation's master key: `keys.master_key` from configuration, or the
+//! file `keys.master_key_file` (created with mode 0600 on first start). Every
+//! local secret (cookie MACs, key encryption, SNILS and matching hashes, pairwise
+//! subjects) is derived from it.
+
+use crate::config::KeysConfig;
+use crate::crypto::{self, MasterKey};
+use anyhow::{Context as _, bail};
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+
+pub fn load_master_key(cfg: &KeysConfig) -> anyhow::Result<MasterKey> {
+    let encoded = if !cfg.master_key.is_empty() {
+        cfg.master_key.expose().trim().to_owned()
+    } else if cfg.master_key_file.exists() {
+        std::fs::read_to_string(&cfg.master_key_file)
+            .with_context(|| format!("cannot read {}", cfg.master_key_file.display()))?
+            .trim()
+            .to_owned()
+    } else {
+        let encoded = crypto::random_token();
+        if let Some(dir) = cfg.master_key_file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&cfg.master_key_file)
+            .with_context(|| format!("cannot create {}", cfg.master_key_file.display()))?;
+        f.write_all(format!("{encoded}\n").as_bytes())?;
+        tracing::info!(file = %cfg.master_key_file.display(), "generated a new master key");
+        encoded
+    };
+    let bytes = crypto::b64_decode(&encoded).context("the master key is not base64url")?;
+    let Ok(arr) = <[u8; 32]>::try_from(bytes.as_slice()) else {
+        bail!("the master key must be 32 bytes");
+    };
+    Ok(MasterKey::from_bytes(arr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_once_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = KeysConfig { master_key_file: dir.path().join("k/master.key"), ..KeysConfig::default() };
+        let a = load_master_key(&cfg).unwrap();
+        let b = load_master_key(&cfg).unwrap();
+        assert_eq!(a.derive("x"), b.derive("x"));
+        let mode = std::fs::metadata(&cfg.master_key_file).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(mode.permissions().mode() & 0o777, 0o600);
+    }
+}

@@ -1,0 +1,79 @@
+//! The one conformance suite every store backend must pass.
+//!
+//! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
+//! `atomic.rs`, `links.rs` or `outbox.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
+//! (a fresh `propusk_t_<random>` database per test, created through
+//! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
+//!
+//! Run: `cargo test --lib store::` and
+//! `TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test --lib store::`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod atomic;
+mod fixtures;
+mod harness;
+mod links;
+mod outbox;
+mod records;
+
+macro_rules! conformance {
+    ($($group:ident :: $name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let mut db = super::harness::TestDb::sqlite().await;
+                    super::$group::$name(&mut db).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(mut db) = super::harness::TestDb::postgres().await else {
+                        eprintln!("skipped {}: TEST_POSTGRES_URL is not set", stringify!($name));
+                        return;
+                    };
+                    super::$group::$name(&mut db).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance! {
+    records::open_picks_backend_from_url,
+    records::directory_round_trip,
+    records::directory_import_all_or_nothing,
+    records::settings_round_trip,
+    records::clients_round_trip,
+    records::signing_keys_round_trip,
+    records::sessions_and_flows_expire,
+    records::codes_grants_tokens_consents_round_trip,
+    records::unique_violations_are_conflicts,
+    records::consent_revoke_revokes_grants,
+    records::end_session_revokes_grants,
+    records::remove_client_revokes_grants,
+    atomic::ac_01_code_replay_revokes_grant,
+    atomic::ac_02_parallel_code_exchange_one_winner,
+    atomic::ac_05_expired_code_not_exchanged,
+    atomic::rt_01_reuse_revokes_family,
+    atomic::rt_02_parallel_rotation_at_most_one,
+    atomic::rt_02_rotation_racing_revocation_leaves_no_live_token,
+    atomic::rt_03_rotation_survives_reopen,
+    atomic::revoked_grant_invalidates_refresh,
+    atomic::audit_chain_verifies,
+    links::br_04_links_keyed_by_issuer_and_subject,
+    links::rt_06_unlink_revokes_only_esia_grants,
+    links::pd_consent_revoke_deletes_profile,
+    links::default_account_upsert,
+    links::confirm_relation_marks_relation,
+    outbox::outbox_round_trip_with_audit,
+    outbox::outbox_due_oldest_first_limited,
+    outbox::outbox_parallel_claims_never_overlap,
+    outbox::outbox_claim_lease_runs_out,
+    outbox::outbox_failure_backoff_and_give_up,
+}

@@ -1,0 +1,249 @@
+//! Conformance checks, part 1: every record round-trips, imports are
+//! all-or-nothing, expiry hides records, unique violations are conflicts, and
+//! the revoking side effects of consent, logout and client removal.
+
+use super::fixtures::*;
+use super::harness::{T0, TestDb};
+use crate::audit::AuditEvent;
+use crate::store::*;
+
+pub async fn open_picks_backend_from_url(db: &mut TestDb) {
+    let opened = crate::store::open(&db.url, 2, db.clock.clone()).await.unwrap();
+    assert_eq!(opened.backend(), db.store().backend());
+    opened.ping().await.unwrap();
+    let bad = crate::store::open("mysql://localhost/x", 2, db.clock.clone()).await;
+    assert!(matches!(bad, Err(StoreError::Backend(_))));
+}
+
+fn sample_batch() -> DirectoryBatch {
+    let mut pupil = account("acc-pupil", "org-1", "pupil1", Role::Pupil);
+    pupil.class_id = Some("cls-1".into());
+    pupil.patronymic = None;
+    pupil.snils_hash = None;
+    DirectoryBatch {
+        organisations: vec![organisation("org-1"), organisation("org-2")],
+        classes: vec![class("cls-1", "org-1")],
+        accounts: vec![
+            account("acc-1", "org-1", "parent1", Role::Parent),
+            pupil,
+            account("acc-staff", "org-2", "t", Role::Staff),
+        ],
+        relations: vec![Relation { parent_id: "acc-1".into(), child_id: "acc-pupil".into(), confirmed_via_esia: true }],
+    }
+}
+
+pub async fn directory_round_trip(db: &mut TestDb) {
+    let s = db.store();
+    let batch = sample_batch();
+    s.import_directory(&batch, &event()).await.unwrap();
+
+    assert_eq!(s.organisations().await.unwrap(), batch.organisations);
+    assert_eq!(s.organisation("org-2").await.unwrap(), Some(batch.organisations[1].clone()));
+    assert_eq!(s.organisation("nope").await.unwrap(), None);
+    assert_eq!(s.classes("org-1").await.unwrap(), batch.classes);
+    assert_eq!(s.class("cls-1").await.unwrap(), Some(batch.classes[0].clone()));
+    for a in &batch.accounts {
+        assert_eq!(s.account(&a.id).await.unwrap().as_ref(), Some(a));
+        assert_eq!(s.account_by_login(&a.organisation_id, &a.login).await.unwrap().as_ref(), Some(a));
+    }
+    assert_eq!(s.account_by_login("org-2", "parent1").await.unwrap(), None);
+    let parents = s.accounts_by_match_key("mk-ivanova", Role::Parent).await.unwrap();
+    assert_eq!(parents, vec![batch.accounts[0].clone()]);
+    assert!(s.accounts_by_match_key("other", Role::Parent).await.unwrap().is_empty());
+    assert_eq!(s.children("acc-1").await.unwrap(), batch.relations);
+
+    // Re-import upserts by id and ignores known relations.
+    let mut again = sample_batch();
+    again.organisations[0].name = "Гимназия №1".into();
+    again.accounts[0].login = "parent-renamed".into();
+    again.relations[0].confirmed_via_esia = false;
+    s.import_directory(&again, &event()).await.unwrap();
+    assert_eq!(s.organisation("org-1").await.unwrap().unwrap().name, "Гимназия №1");
+    assert!(s.account_by_login("org-1", "parent-renamed").await.unwrap().is_some());
+    assert!(s.children("acc-1").await.unwrap()[0].confirmed_via_esia);
+
+    s.set_password_hash("acc-1", "$argon2id$new", &AuditEvent::PasswordRehashed { account_id: "acc-1".into() })
+        .await
+        .unwrap();
+    assert_eq!(s.account("acc-1").await.unwrap().unwrap().password_hash, "$argon2id$new");
+    assert!(matches!(s.set_password_hash("nope", "x", &event()).await, Err(StoreError::NotFound)));
+    assert_eq!(audit_kinds(s).await, ["demo_seeded", "demo_seeded", "password_rehashed"]);
+}
+
+pub async fn directory_import_all_or_nothing(db: &mut TestDb) {
+    let s = db.store();
+    let mut batch = sample_batch();
+    // Same (organisation, login) as acc-1 under another id: the last row fails.
+    batch.accounts.push(account("acc-clash", "org-1", "parent1", Role::Parent));
+    let err = s.import_directory(&batch, &event()).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(s.organisations().await.unwrap().is_empty());
+    assert_eq!(s.account("acc-1").await.unwrap(), None);
+    assert!(s.audit_records(0, 10).await.unwrap().is_empty());
+
+    // A dangling reference (class of an unknown organisation) aborts too.
+    let mut dangling = sample_batch();
+    dangling.classes.push(class("cls-x", "org-missing"));
+    assert!(s.import_directory(&dangling, &event()).await.is_err());
+    assert!(s.organisations().await.unwrap().is_empty());
+}
+
+pub async fn settings_round_trip(db: &mut TestDb) {
+    let s = db.store();
+    assert_eq!(s.setting("demo_seeded").await.unwrap(), None);
+    s.put_setting("demo_seeded", "1", None).await.unwrap();
+    s.put_setting("demo_seeded", "2", Some(&event())).await.unwrap();
+    assert_eq!(s.setting("demo_seeded").await.unwrap().as_deref(), Some("2"));
+    assert_eq!(audit_kinds(s).await, ["demo_seeded"]);
+}
+
+pub async fn clients_round_trip(db: &mut TestDb) {
+    let s = db.store();
+    let mut c = client("rp");
+    s.insert_client(&c, &AuditEvent::ClientAdded { client_id: "rp".into() }).await.unwrap();
+    let mut public = client("app");
+    public.secret_hash = None;
+    public.auth_method = AuthMethod::None;
+    public.consent = ConsentMode::Implicit;
+    s.insert_client(&public, &event()).await.unwrap();
+    assert_eq!(s.client("rp").await.unwrap(), Some(c.clone()));
+    assert_eq!(s.clients().await.unwrap(), vec![public.clone(), c.clone()]);
+    assert_eq!(s.client("nope").await.unwrap(), None);
+
+    c.redirect_uris.push("https://rp.example/cb2".into());
+    c.updated_at = T0 + 5;
+    s.update_client(&c, &AuditEvent::ClientChanged { client_id: "rp".into() }).await.unwrap();
+    assert_eq!(s.client("rp").await.unwrap(), Some(c));
+    assert!(matches!(s.update_client(&client("nope"), &event()).await, Err(StoreError::NotFound)));
+    assert_eq!(audit_kinds(s).await, ["client_added", "demo_seeded", "client_changed"]);
+}
+
+pub async fn signing_keys_round_trip(db: &mut TestDb) {
+    let s = db.store();
+    let key = |kid: &str, at: i64| StoredKey {
+        kid: kid.into(),
+        alg: "RS256".into(),
+        private_jwk_enc: vec![0, 1, 2, 255, 254],
+        public_jwk: format!(r#"{{"kid":"{kid}"}}"#),
+        created_at: at,
+        activates_at: at + 60,
+    };
+    let (k1, k2) = (key("k1", T0), key("k2", T0 + 10));
+    s.add_signing_key(&k2, &event()).await.unwrap();
+    s.add_signing_key(&k1, &event()).await.unwrap();
+    assert_eq!(s.signing_keys().await.unwrap(), vec![k1, k2]);
+}
+
+pub async fn sessions_and_flows_expire(db: &mut TestDb) {
+    let s = db.store();
+    let sess = session("sid-1", "acc-1", 100);
+    s.create_session(&sess, &event()).await.unwrap();
+    assert_eq!(s.session("sid-1").await.unwrap(), Some(sess));
+    let flow = FlowRecord { id: "flow-1".into(), data: r#"{"step":"login"}"#.into(), expires_at: T0 + 50 };
+    s.put_flow(&flow).await.unwrap();
+    let replaced = FlowRecord { data: r#"{"step":"consent"}"#.into(), ..flow };
+    s.put_flow(&replaced).await.unwrap();
+    assert_eq!(s.flow("flow-1").await.unwrap(), Some(replaced));
+    s.put_flow(&FlowRecord { id: "flow-2".into(), data: "{}".into(), expires_at: T0 + 500 }).await.unwrap();
+    s.delete_flow("flow-2").await.unwrap();
+    assert_eq!(s.flow("flow-2").await.unwrap(), None);
+
+    db.clock.set(T0 + 50);
+    assert_eq!(s.flow("flow-1").await.unwrap(), None);
+    assert!(s.session("sid-1").await.unwrap().is_some());
+    db.clock.set(T0 + 100);
+    assert_eq!(s.session("sid-1").await.unwrap(), None);
+
+    s.insert_code(&code("c-1", "g-1", None)).await.unwrap();
+    assert_eq!(s.purge_expired().await.unwrap(), 3, "session, flow and code");
+    assert_eq!(s.purge_expired().await.unwrap(), 0);
+}
+
+pub async fn codes_grants_tokens_consents_round_trip(db: &mut TestDb) {
+    let s = db.store();
+    let c = code("c-1", "g-1", Some("sid-1"));
+    s.insert_code(&c).await.unwrap();
+    assert_eq!(s.code("c-1").await.unwrap(), Some(c));
+    assert_eq!(s.code("nope").await.unwrap(), None);
+
+    issued_grant(s, "g-2", "rt-1", None).await;
+    let (token, grant) = s.refresh_token("rt-1").await.unwrap().unwrap();
+    assert_eq!(token, refresh("rt-1", "g-2"));
+    assert_eq!(grant, super::fixtures::grant("g-2", "acc-1", "rp", None));
+    assert_eq!(s.grant("g-2").await.unwrap(), Some(grant));
+    assert_eq!(s.code("code-g-2").await.unwrap().unwrap().consumed_at, Some(T0));
+    assert_eq!(s.refresh_token("nope").await.unwrap(), None);
+
+    assert!(!s.token_id_revoked("jti-1").await.unwrap());
+    s.revoke_token_id("jti-1", T0 + 300, &event()).await.unwrap();
+    s.revoke_token_id("jti-1", T0 + 300, &event()).await.unwrap();
+    assert!(s.token_id_revoked("jti-1").await.unwrap());
+
+    let consent =
+        Consent { account_id: "acc-1".into(), client_id: "rp".into(), scope: "openid".into(), granted_at: T0 };
+    s.put_consent(&consent, &event()).await.unwrap();
+    let wider = Consent { scope: "openid profile".into(), ..consent };
+    s.put_consent(&wider, &event()).await.unwrap();
+    assert_eq!(s.consent("acc-1", "rp").await.unwrap(), Some(wider.clone()));
+    assert_eq!(s.consents("acc-1").await.unwrap(), vec![wider]);
+    assert_eq!(s.consent("acc-1", "other").await.unwrap(), None);
+
+    s.burn_code("c-1", &AuditEvent::CodeRejected { client_id: "rp".into(), reason: "pkce_mismatch".into() })
+        .await
+        .unwrap();
+    assert!(s.code("c-1").await.unwrap().unwrap().consumed_at.is_some());
+}
+
+pub async fn unique_violations_are_conflicts(db: &mut TestDb) {
+    let s = db.store();
+    s.insert_client(&client("rp"), &event()).await.unwrap();
+    let err = s.insert_client(&client("rp"), &event()).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    s.insert_code(&code("c-1", "g-1", None)).await.unwrap();
+    assert!(matches!(s.insert_code(&code("c-1", "g-9", None)).await, Err(StoreError::Conflict(_))));
+    s.create_session(&session("sid", "acc-1", 60), &event()).await.unwrap();
+    assert!(matches!(s.create_session(&session("sid", "acc-2", 60), &event()).await, Err(StoreError::Conflict(_))));
+    // Failed writes leave no audit row behind.
+    assert_eq!(audit_kinds(s).await.len(), 2);
+}
+
+pub async fn consent_revoke_revokes_grants(db: &mut TestDb) {
+    let s = db.store();
+    let consent =
+        Consent { account_id: "acc-1".into(), client_id: "rp".into(), scope: "openid".into(), granted_at: T0 };
+    s.put_consent(&consent, &event()).await.unwrap();
+    issued_grant(s, "g-1", "rt-1", None).await;
+    let ev = AuditEvent::ConsentRevoked { account_id: "acc-1".into(), client_id: "rp".into() };
+    s.revoke_consent("acc-1", "rp", &ev).await.unwrap();
+    assert_eq!(s.consent("acc-1", "rp").await.unwrap(), None);
+    assert!(is_revoked(s, "g-1").await);
+    assert_eq!(s.rotate_refresh("rt-1", &refresh("rt-2", "g-1"), &event()).await.unwrap(), Rotation::Invalid);
+}
+
+pub async fn end_session_revokes_grants(db: &mut TestDb) {
+    let s = db.store();
+    s.create_session(&session("sid-1", "acc-1", 3600), &event()).await.unwrap();
+    issued_grant(s, "g-1", "rt-1", Some("sid-1")).await;
+    issued_grant(s, "g-2", "rt-2", Some("sid-other")).await;
+    let ev = AuditEvent::Logout { account_id: "acc-1".into(), session_id: "sid-1".into() };
+    s.end_session("sid-1", &ev).await.unwrap();
+    assert_eq!(s.session("sid-1").await.unwrap(), None);
+    assert!(is_revoked(s, "g-1").await);
+    assert!(!is_revoked(s, "g-2").await);
+    assert_eq!(audit_kinds(s).await.last().map(String::as_str), Some("logout"));
+}
+
+pub async fn remove_client_revokes_grants(db: &mut TestDb) {
+    let s = db.store();
+    s.insert_client(&client("rp"), &event()).await.unwrap();
+    issued_grant(s, "g-1", "rt-1", None).await;
+    s.insert_code(&code("c-pending", "g-2", None)).await.unwrap();
+    let ev = AuditEvent::ClientRemoved { client_id: "rp".into() };
+    assert!(s.remove_client("rp", &ev).await.unwrap());
+    assert!(!s.remove_client("rp", &ev).await.unwrap());
+    assert_eq!(s.client("rp").await.unwrap(), None);
+    assert!(is_revoked(s, "g-1").await);
+    assert_eq!(s.code("c-pending").await.unwrap(), None);
+    let kinds = audit_kinds(s).await;
+    assert_eq!(kinds.iter().filter(|k| *k == "client_removed").count(), 1);
+}

@@ -1,0 +1,191 @@
+//! Persistence: the only module that imports sqlx.
+//!
+//! The rest of propusk talks to storage through the traits below, shaped around
+//! the operations that must be atomic (spend a code, rotate a refresh token,
+//! revoke a family), never around tables. Every mutation that grants, revokes or
+//! reveals takes the [`AuditEvent`] that describes it and writes it, hash-chained,
+//! in the same transaction. Two implementations, [`sqlite`] and [`postgres`], own
+//! their SQL and migrations; one conformance suite runs against both.
+
+pub mod links;
+pub mod model;
+pub mod outbox;
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+
+#[cfg(test)]
+mod conformance;
+
+use crate::audit::{AuditEvent, AuditRecord};
+use crate::clock::Clock;
+pub use model::*;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// The database cannot be reached (endpoints answer 503 with Retry-After).
+    #[error("database unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("database error")]
+    Backend(#[source] anyhow::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Organisations, classes, school accounts and parent–child relations.
+#[async_trait::async_trait]
+pub trait DirectoryStore: Send + Sync {
+    /// Upserts the whole batch and writes `audit`, all in one transaction:
+    /// either everything of the batch is stored or nothing is.
+    async fn import_directory(&self, batch: &DirectoryBatch, audit: &AuditEvent) -> StoreResult<()>;
+    async fn organisations(&self) -> StoreResult<Vec<Organisation>>;
+    async fn organisation(&self, id: &str) -> StoreResult<Option<Organisation>>;
+    async fn classes(&self, organisation_id: &str) -> StoreResult<Vec<Class>>;
+    async fn class(&self, id: &str) -> StoreResult<Option<Class>>;
+    async fn account(&self, id: &str) -> StoreResult<Option<Account>>;
+    async fn account_by_login(&self, organisation_id: &str, login: &str) -> StoreResult<Option<Account>>;
+    /// Indexed lookup by the matching key (never a scan), limited to one role.
+    async fn accounts_by_match_key(&self, match_key: &str, role: Role) -> StoreResult<Vec<Account>>;
+    /// Replaces a password hash (rehash to argon2id after a successful login).
+    async fn set_password_hash(&self, account_id: &str, phc: &str, audit: &AuditEvent) -> StoreResult<()>;
+    async fn children(&self, parent_id: &str) -> StoreResult<Vec<Relation>>;
+    /// A small key/value table for installation state (e.g. `demo_seeded`).
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    async fn put_setting(&self, key: &str, value: &str, audit: Option<&AuditEvent>) -> StoreResult<()>;
+}
+
+/// Relying parties.
+#[async_trait::async_trait]
+pub trait ClientStore: Send + Sync {
+    async fn client(&self, id: &str) -> StoreResult<Option<Client>>;
+    async fn clients(&self) -> StoreResult<Vec<Client>>;
+    /// Fails with [`StoreError::Conflict`] when the id exists.
+    async fn insert_client(&self, client: &Client, audit: &AuditEvent) -> StoreResult<()>;
+    /// Fails with [`StoreError::NotFound`] when the id does not exist.
+    async fn update_client(&self, client: &Client, audit: &AuditEvent) -> StoreResult<()>;
+    /// Removes the client and revokes its grants. `false` when it did not exist.
+    async fn remove_client(&self, id: &str, audit: &AuditEvent) -> StoreResult<bool>;
+}
+
+/// Token-signing keys.
+#[async_trait::async_trait]
+pub trait KeyStore: Send + Sync {
+    async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>>;
+    async fn add_signing_key(&self, key: &StoredKey, audit: &AuditEvent) -> StoreResult<()>;
+}
+
+/// Browser sessions and flows in progress.
+#[async_trait::async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session (login) with its `login_succeeded` event.
+    async fn create_session(&self, session: &Session, audit: &AuditEvent) -> StoreResult<()>;
+    /// A session that exists and has not expired.
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
+    /// Ends a session (logout) and revokes the grants issued from it.
+    async fn end_session(&self, id_hash: &str, audit: &AuditEvent) -> StoreResult<()>;
+    /// Insert or replace.
+    async fn put_flow(&self, flow: &FlowRecord) -> StoreResult<()>;
+    /// A flow that exists and has not expired.
+    async fn flow(&self, id: &str) -> StoreResult<Option<FlowRecord>>;
+    async fn delete_flow(&self, id: &str) -> StoreResult<()>;
+    /// Deletes expired sessions, flows, codes and refresh tokens. Returns rows removed.
+    async fn purge_expired(&self) -> StoreResult<u64>;
+}
+
+/// Codes, grants (token families), refresh tokens, revocations and consents.
+#[async_trait::async_trait]
+pub trait GrantStore: Send + Sync {
+    async fn insert_code(&self, code: &AuthCode) -> StoreResult<()>;
+    async fn code(&self, code_hash: &str) -> StoreResult<Option<AuthCode>>;
+    /// Spends a code atomically: if it is unconsumed, marks it consumed and stores
+    /// `grant`, `refresh` (if any) and `audit` in one transaction. If it was already
+    /// consumed, revokes the grant it issued (AC-01). N parallel calls: one `Issued`.
+    async fn exchange_code(
+        &self,
+        code_hash: &str,
+        grant: &Grant,
+        refresh: Option<&RefreshToken>,
+        audit: &AuditEvent,
+    ) -> StoreResult<CodeExchange>;
+    /// Marks a code consumed without issuing anything (failed PKCE, wrong client).
+    async fn burn_code(&self, code_hash: &str, audit: &AuditEvent) -> StoreResult<()>;
+
+    async fn grant(&self, id: &str) -> StoreResult<Option<Grant>>;
+    /// A refresh token and its grant, whatever their state.
+    async fn refresh_token(&self, token_hash: &str) -> StoreResult<Option<(RefreshToken, Grant)>>;
+    /// Rotates atomically in one commit: marks `old_hash` used and stores `new`
+    /// with `audit`. A token already used revokes its whole grant (RT-01); of two
+    /// parallel rotations at most one succeeds (RT-02).
+    async fn rotate_refresh(&self, old_hash: &str, new: &RefreshToken, audit: &AuditEvent) -> StoreResult<Rotation>;
+    /// Revokes a grant and every token of it. `false` if it was unknown or already revoked.
+    async fn revoke_grant(&self, grant_id: &str, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Revokes one access token by `jti` (kept until `expires_at`).
+    async fn revoke_token_id(&self, jti: &str, expires_at: i64, audit: &AuditEvent) -> StoreResult<()>;
+    async fn token_id_revoked(&self, jti: &str) -> StoreResult<bool>;
+
+    async fn consent(&self, account_id: &str, client_id: &str) -> StoreResult<Option<Consent>>;
+    async fn consents(&self, account_id: &str) -> StoreResult<Vec<Consent>>;
+    async fn put_consent(&self, consent: &Consent, audit: &AuditEvent) -> StoreResult<()>;
+    /// Forgets the consent and revokes the client's grants for that account.
+    async fn revoke_consent(&self, account_id: &str, client_id: &str, audit: &AuditEvent) -> StoreResult<()>;
+}
+
+/// The append-only, hash-chained audit log.
+#[async_trait::async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Writes an event that has no other change to go with (e.g. a failed login).
+    async fn append_audit(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// Rows with `seq > after`, in order, at most `limit`.
+    async fn audit_records(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// Schema and health.
+#[async_trait::async_trait]
+pub trait Lifecycle: Send + Sync {
+    async fn migrate(&self) -> StoreResult<()>;
+    async fn ping(&self) -> StoreResult<()>;
+    /// The backend's name for logs: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+}
+
+/// Everything propusk persists.
+pub trait Store:
+    DirectoryStore
+    + ClientStore
+    + KeyStore
+    + SessionStore
+    + GrantStore
+    + AuditStore
+    + links::LinkStore
+    + outbox::MailOutbox
+    + Lifecycle
+{
+}
+impl<T> Store for T where
+    T: DirectoryStore
+        + ClientStore
+        + KeyStore
+        + SessionStore
+        + GrantStore
+        + AuditStore
+        + links::LinkStore
+        + outbox::MailOutbox
+        + Lifecycle
+{
+}
+
+/// Opens the backend the URL names (`sqlite://…` or `postgres://…`). Does not migrate.
+pub async fn open(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url, max_connections, clock).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(url, max_connections, clock).await?))
+    } else {
+        Err(StoreError::Backend(anyhow::anyhow!("unsupported database URL scheme")))
+    }
+}

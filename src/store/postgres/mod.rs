@@ -1,0 +1,72 @@
+//! PostgreSQL backend: production and scale-out.
+//!
+//! Everything but connecting, locking the audit head and migrating is the shared
+//! SQL of [`crate::store::sql`]. Transactions run at READ COMMITTED: the atomic
+//! operations are conditional row updates, which PostgreSQL re-checks after
+//! waiting for a concurrent writer of the same row.
+
+use crate::clock::{Clock, UnixTime};
+use crate::store::StoreResult;
+use crate::store::sql::{self, Backend};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    clock: Arc<dyn Clock>,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://…`). Does not migrate.
+    pub async fn open(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url).map_err(sql::db_err)?.application_name("propusk");
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(sql::db_err)?;
+        Ok(Self { pool, clock })
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl Backend for PgStore {
+    type Db = sqlx::Postgres;
+
+    // Locks the head row until commit: appends from every node serialise here.
+    const AUDIT_HEAD_SQL: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
+
+    // Every writer of a refresh-token family locks its grant row first.
+    const LOCK_FAMILY_SQL: Option<&'static str> =
+        Some("SELECT id FROM grants WHERE id = (SELECT grant_id FROM refresh_tokens WHERE token_hash = $1) FOR UPDATE");
+
+    const NAME: &'static str = "postgres";
+
+    fn migrator() -> &'static sqlx::migrate::Migrator {
+        &MIGRATOR
+    }
+
+    fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn now(&self) -> UnixTime {
+        self.clock.now()
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+}
+
+sql::sql_store!(PgStore, sqlx::Postgres);

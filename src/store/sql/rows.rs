@@ -1,0 +1,369 @@
+//! Row structs as the tables store them, and their mapping into the records of
+//! [`crate::store::model`]. Text enums and JSON lists are parsed here; one
+//! `FromRow` struct serves both backends (sqlx decodes SQLite INTEGER as `bool`).
+
+use super::bad_value;
+use crate::audit::AuditRecord;
+use crate::store::model::*;
+use crate::store::{StoreError, StoreResult};
+
+fn json_list(table: &str, column: &str, text: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(text).map_err(|_| bad_value(table, column))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrganisationRow {
+    id: String,
+    kind: String,
+    region: String,
+    municipality: String,
+    locality: String,
+    org_type: String,
+    name: String,
+}
+
+impl TryFrom<OrganisationRow> for Organisation {
+    type Error = StoreError;
+    fn try_from(r: OrganisationRow) -> StoreResult<Self> {
+        Ok(Self {
+            kind: OrgKind::parse(&r.kind).ok_or_else(|| bad_value("organisations", "kind"))?,
+            id: r.id,
+            region: r.region,
+            municipality: r.municipality,
+            locality: r.locality,
+            org_type: r.org_type,
+            name: r.name,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClassRow {
+    id: String,
+    organisation_id: String,
+    name: String,
+}
+
+impl From<ClassRow> for Class {
+    fn from(r: ClassRow) -> Self {
+        Self { id: r.id, organisation_id: r.organisation_id, name: r.name }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    id: String,
+    organisation_id: String,
+    login: String,
+    password_hash: String,
+    role: String,
+    can_review_requests: bool,
+    surname: String,
+    given_name: String,
+    patronymic: Option<String>,
+    birth_date: String,
+    snils_hash: Option<String>,
+    match_key: String,
+    class_id: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    disabled: bool,
+    created_at: i64,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+    fn try_from(r: AccountRow) -> StoreResult<Self> {
+        Ok(Self {
+            role: Role::parse(&r.role).ok_or_else(|| bad_value("accounts", "role"))?,
+            id: r.id,
+            organisation_id: r.organisation_id,
+            login: r.login,
+            password_hash: r.password_hash,
+            can_review_requests: r.can_review_requests,
+            surname: r.surname,
+            given_name: r.given_name,
+            patronymic: r.patronymic,
+            birth_date: r.birth_date,
+            snils_hash: r.snils_hash,
+            match_key: r.match_key,
+            class_id: r.class_id,
+            email: r.email,
+            phone: r.phone,
+            disabled: r.disabled,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RelationRow {
+    parent_id: String,
+    child_id: String,
+    confirmed_via_esia: bool,
+}
+
+impl From<RelationRow> for Relation {
+    fn from(r: RelationRow) -> Self {
+        Self { parent_id: r.parent_id, child_id: r.child_id, confirmed_via_esia: r.confirmed_via_esia }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClientRow {
+    id: String,
+    secret_hash: Option<String>,
+    auth_method: String,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    grant_types: String,
+    scope: String,
+    consent: String,
+    id_token_alg: String,
+    access_token_ttl: i64,
+    id_token_ttl: i64,
+    refresh_token_ttl: i64,
+    subject_type: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<ClientRow> for Client {
+    type Error = StoreError;
+    fn try_from(r: ClientRow) -> StoreResult<Self> {
+        Ok(Self {
+            auth_method: AuthMethod::parse(&r.auth_method).ok_or_else(|| bad_value("clients", "auth_method"))?,
+            consent: ConsentMode::parse(&r.consent).ok_or_else(|| bad_value("clients", "consent"))?,
+            redirect_uris: json_list("clients", "redirect_uris", &r.redirect_uris)?,
+            post_logout_redirect_uris: json_list("clients", "post_logout_redirect_uris", &r.post_logout_redirect_uris)?,
+            grant_types: json_list("clients", "grant_types", &r.grant_types)?,
+            id: r.id,
+            secret_hash: r.secret_hash,
+            scope: r.scope,
+            id_token_alg: r.id_token_alg,
+            access_token_ttl: r.access_token_ttl,
+            id_token_ttl: r.id_token_ttl,
+            refresh_token_ttl: r.refresh_token_ttl,
+            subject_type: r.subject_type,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct KeyRow {
+    kid: String,
+    alg: String,
+    private_jwk_enc: Vec<u8>,
+    public_jwk: String,
+    created_at: i64,
+    activates_at: i64,
+}
+
+impl From<KeyRow> for StoredKey {
+    fn from(r: KeyRow) -> Self {
+        Self {
+            kid: r.kid,
+            alg: r.alg,
+            private_jwk_enc: r.private_jwk_enc,
+            public_jwk: r.public_jwk,
+            created_at: r.created_at,
+            activates_at: r.activates_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    id_hash: String,
+    account_id: String,
+    auth_time: i64,
+    amr: String,
+    persistent: bool,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl From<SessionRow> for Session {
+    fn from(r: SessionRow) -> Self {
+        Self {
+            id_hash: r.id_hash,
+            account_id: r.account_id,
+            auth_time: r.auth_time,
+            amr: r.amr,
+            persistent: r.persistent,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FlowRow {
+    id: String,
+    data: String,
+    expires_at: i64,
+}
+
+impl From<FlowRow> for FlowRecord {
+    fn from(r: FlowRow) -> Self {
+        Self { id: r.id, data: r.data, expires_at: r.expires_at }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CodeRow {
+    code_hash: String,
+    grant_id: String,
+    client_id: String,
+    account_id: String,
+    redirect_uri: String,
+    scope: String,
+    nonce: Option<String>,
+    code_challenge: String,
+    auth_time: i64,
+    amr: String,
+    acr: Option<String>,
+    session_hash: Option<String>,
+    require_auth_time: bool,
+    created_at: i64,
+    expires_at: i64,
+    consumed_at: Option<i64>,
+}
+
+impl From<CodeRow> for AuthCode {
+    fn from(r: CodeRow) -> Self {
+        Self {
+            code_hash: r.code_hash,
+            grant_id: r.grant_id,
+            client_id: r.client_id,
+            account_id: r.account_id,
+            redirect_uri: r.redirect_uri,
+            scope: r.scope,
+            nonce: r.nonce,
+            code_challenge: r.code_challenge,
+            auth_time: r.auth_time,
+            amr: r.amr,
+            acr: r.acr,
+            session_hash: r.session_hash,
+            require_auth_time: r.require_auth_time,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            consumed_at: r.consumed_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct GrantRow {
+    id: String,
+    client_id: String,
+    account_id: String,
+    scope: String,
+    auth_time: i64,
+    amr: String,
+    session_hash: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl From<GrantRow> for Grant {
+    fn from(r: GrantRow) -> Self {
+        Self {
+            id: r.id,
+            client_id: r.client_id,
+            account_id: r.account_id,
+            scope: r.scope,
+            auth_time: r.auth_time,
+            amr: r.amr,
+            session_hash: r.session_hash,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+        }
+    }
+}
+
+/// A refresh token with the state of its grant, read under the family lock
+/// (`Backend::LOCK_FAMILY_SQL`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct FamilyRow {
+    pub grant_id: String,
+    pub client_id: String,
+    pub used_at: Option<i64>,
+    token_revoked_at: Option<i64>,
+    token_expires_at: i64,
+    grant_revoked_at: Option<i64>,
+    grant_expires_at: i64,
+}
+
+impl FamilyRow {
+    /// Whether the token may still be rotated at `now` (unused is checked apart).
+    pub fn live(&self, now: i64) -> bool {
+        self.token_revoked_at.is_none()
+            && self.grant_revoked_at.is_none()
+            && self.token_expires_at > now
+            && self.grant_expires_at > now
+    }
+}
+
+/// `revoked_at` stays internal: callers see the revocation on the grant.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RefreshRow {
+    token_hash: String,
+    grant_id: String,
+    client_id: String,
+    created_at: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+impl From<RefreshRow> for RefreshToken {
+    fn from(r: RefreshRow) -> Self {
+        Self {
+            token_hash: r.token_hash,
+            grant_id: r.grant_id,
+            client_id: r.client_id,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            used_at: r.used_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConsentRow {
+    account_id: String,
+    client_id: String,
+    scope: String,
+    granted_at: i64,
+}
+
+impl From<ConsentRow> for Consent {
+    fn from(r: ConsentRow) -> Self {
+        Self { account_id: r.account_id, client_id: r.client_id, scope: r.scope, granted_at: r.granted_at }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    seq: i64,
+    at: i64,
+    kind: String,
+    data: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<AuditRow> for AuditRecord {
+    fn from(r: AuditRow) -> Self {
+        Self { seq: r.seq, at: r.at, kind: r.kind, data: r.data, prev_hash: r.prev_hash, hash: r.hash }
+    }
+}
+
+/// Maps a list of rows, failing on the first one the model cannot represent.
+pub(crate) fn try_map<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> StoreResult<Vec<T>> {
+    rows.into_iter().map(T::try_from).collect()
+}

@@ -1,0 +1,220 @@
+//! Shared SQL, part 1: the audit chain and grant revocation used by every write,
+//! then [`crate::store::SessionStore`], [`crate::store::AuditStore`] and
+//! [`crate::store::Lifecycle`].
+
+/// Expands to the private helpers of `$store` and its `SessionStore`,
+/// `AuditStore` and `Lifecycle` impls. See [`crate::store::sql`] for how to read it.
+macro_rules! session_store {
+    ($store:ty, $db:ty) => {
+        const _: () = {
+            use $crate::audit::{AuditEvent, AuditRecord};
+            use $crate::store::sql::{self, db_err, Backend as _, GrantFilter};
+            use $crate::store::*;
+
+            impl $store {
+                /// Appends `event` to the hash chain inside `tx`: reads the head (locked
+                /// on PostgreSQL), links the new row to it, moves the head.
+                async fn append_audit_in(
+                    &self,
+                    tx: &mut sqlx::Transaction<'static, $db>,
+                    event: &AuditEvent,
+                ) -> Result<(), sqlx::Error> {
+                    let (head_seq, prev_hash): (i64, String) =
+                        sqlx::query_as(Self::AUDIT_HEAD_SQL).fetch_one(&mut **tx).await?;
+                    let (seq, at, kind, data) = (head_seq + 1, self.now(), event.kind(), event.to_json());
+                    let hash = $crate::audit::chain_hash(&prev_hash, seq, at, &kind, &data);
+                    sqlx::query(
+                        "INSERT INTO audit_events (seq, at, kind, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(seq)
+                    .bind(at)
+                    .bind(&kind)
+                    .bind(&data)
+                    .bind(&prev_hash)
+                    .bind(&hash)
+                    .execute(&mut **tx)
+                    .await?;
+                    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                        .bind(seq)
+                        .bind(&hash)
+                        .execute(&mut **tx)
+                        .await?;
+                    Ok(())
+                }
+
+                /// Appends `event` and commits: the last step of every audited write.
+                async fn commit_with_audit(
+                    &self,
+                    mut tx: sqlx::Transaction<'static, $db>,
+                    event: &AuditEvent,
+                ) -> StoreResult<()> {
+                    self.append_audit_in(&mut tx, event).await.map_err(db_err)?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                /// Revokes the grants `filter` selects and every refresh token of them.
+                /// Returns how many grants were newly revoked.
+                async fn revoke_grants_in(
+                    &self,
+                    tx: &mut sqlx::Transaction<'static, $db>,
+                    filter: GrantFilter<'_>,
+                ) -> Result<u64, sqlx::Error> {
+                    let now = self.now();
+                    let mut grants = sqlx::query(filter.grants_sql()).bind(now);
+                    let mut tokens = sqlx::query(filter.tokens_sql()).bind(now);
+                    for value in filter.values() {
+                        grants = grants.bind(value);
+                        tokens = tokens.bind(value);
+                    }
+                    let revoked = grants.execute(&mut **tx).await?.rows_affected();
+                    tokens.execute(&mut **tx).await?;
+                    Ok(revoked)
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl SessionStore for $store {
+                async fn create_session(
+                    &self,
+                    s: &Session,
+                    audit: &AuditEvent,
+                ) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await.map_err(db_err)?;
+                    sqlx::query(
+                        "INSERT INTO sessions (id_hash, account_id, auth_time, amr, persistent, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&s.id_hash)
+                    .bind(&s.account_id)
+                    .bind(s.auth_time)
+                    .bind(&s.amr)
+                    .bind(s.persistent)
+                    .bind(s.created_at)
+                    .bind(s.expires_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    self.commit_with_audit(tx, audit).await
+                }
+
+                async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
+                    let row: Option<sql::SessionRow> =
+                        sqlx::query_as("SELECT * FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+                            .bind(id_hash)
+                            .bind(self.now())
+                            .fetch_optional(self.pool())
+                            .await
+                            .map_err(db_err)?;
+                    Ok(row.map(Into::into))
+                }
+
+                async fn end_session(
+                    &self,
+                    id_hash: &str,
+                    audit: &AuditEvent,
+                ) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await.map_err(db_err)?;
+                    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                        .bind(id_hash)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    self.revoke_grants_in(&mut tx, GrantFilter::Session(id_hash)).await.map_err(db_err)?;
+                    self.commit_with_audit(tx, audit).await
+                }
+
+                async fn put_flow(&self, flow: &FlowRecord) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO flows (id, data, expires_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+                    )
+                    .bind(&flow.id)
+                    .bind(&flow.data)
+                    .bind(flow.expires_at)
+                    .execute(self.pool())
+                    .await
+                    .map_err(db_err)?;
+                    Ok(())
+                }
+
+                async fn flow(&self, id: &str) -> StoreResult<Option<FlowRecord>> {
+                    let row: Option<sql::FlowRow> =
+                        sqlx::query_as("SELECT * FROM flows WHERE id = $1 AND expires_at > $2")
+                            .bind(id)
+                            .bind(self.now())
+                            .fetch_optional(self.pool())
+                            .await
+                            .map_err(db_err)?;
+                    Ok(row.map(Into::into))
+                }
+
+                async fn delete_flow(&self, id: &str) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM flows WHERE id = $1")
+                        .bind(id)
+                        .execute(self.pool())
+                        .await
+                        .map_err(db_err)?;
+                    Ok(())
+                }
+
+                async fn purge_expired(&self) -> StoreResult<u64> {
+                    const PURGES: [&str; 5] = [
+                        "DELETE FROM sessions WHERE expires_at <= $1",
+                        "DELETE FROM flows WHERE expires_at <= $1",
+                        "DELETE FROM codes WHERE expires_at <= $1",
+                        "DELETE FROM refresh_tokens WHERE expires_at <= $1",
+                        "DELETE FROM revoked_tokens WHERE expires_at <= $1",
+                    ];
+                    let now = self.now();
+                    let mut tx = self.begin_write().await.map_err(db_err)?;
+                    let mut removed = 0;
+                    for sql in PURGES {
+                        removed += sqlx::query(sql).bind(now).execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+                    }
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(removed)
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl AuditStore for $store {
+                async fn append_audit(&self, event: &AuditEvent) -> StoreResult<()> {
+                    let tx = self.begin_write().await.map_err(db_err)?;
+                    self.commit_with_audit(tx, event).await
+                }
+
+                async fn audit_records(
+                    &self,
+                    after: i64,
+                    limit: i64,
+                ) -> StoreResult<Vec<AuditRecord>> {
+                    let rows: Vec<sql::AuditRow> =
+                        sqlx::query_as("SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                            .bind(after)
+                            .bind(limit)
+                            .fetch_all(self.pool())
+                            .await
+                            .map_err(db_err)?;
+                    Ok(rows.into_iter().map(Into::into).collect())
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl Lifecycle for $store {
+                async fn migrate(&self) -> StoreResult<()> {
+                    Self::migrator().run(self.pool()).await.map_err(|e| StoreError::Backend(anyhow::Error::new(e)))
+                }
+
+                async fn ping(&self) -> StoreResult<()> {
+                    sqlx::query("SELECT 1").execute(self.pool()).await.map_err(db_err)?;
+                    Ok(())
+                }
+
+                fn backend(&self) -> &'static str {
+                    Self::NAME
+                }
+            }
+        };
+    };
+}
+pub(crate) use session_store;

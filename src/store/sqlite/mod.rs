@@ -1,0 +1,83 @@
+//! SQLite backend (WAL, busy timeout): the embedded default and the test database.
+//!
+//! Everything but connecting, starting write transactions and migrating is the
+//! shared SQL of [`crate::store::sql`].
+
+use crate::clock::{Clock, UnixTime};
+use crate::store::sql::{self, Backend};
+use crate::store::{StoreError, StoreResult};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing, with its parent directory) the database file
+    /// `url` names, e.g. `sqlite://data/propusk.db`. Does not migrate.
+    pub async fn open(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(sql::db_err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        // Each connection to `:memory:` is its own empty database.
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let parent = options.get_filename().parent().filter(|dir| !dir.as_os_str().is_empty());
+        if let Some(dir) = parent.filter(|_| !in_memory) {
+            tokio::fs::create_dir_all(dir).await.map_err(|e| {
+                StoreError::Unavailable(anyhow::Error::new(e).context("creating the database directory"))
+            })?;
+        }
+        let mut pool = SqlitePoolOptions::new().max_connections(max_connections.max(1));
+        if in_memory {
+            // One connection, never recycled: closing it would lose the database.
+            pool = pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+        }
+        let pool = pool.acquire_timeout(Duration::from_secs(10)).connect_with(options).await.map_err(sql::db_err)?;
+        Ok(Self { pool, clock })
+    }
+
+    /// Closes every connection (tests reopen the same file afterwards).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl Backend for SqliteStore {
+    type Db = sqlx::Sqlite;
+
+    // One writer at a time already: the write transaction began IMMEDIATE.
+    const AUDIT_HEAD_SQL: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1";
+
+    const LOCK_FAMILY_SQL: Option<&'static str> = None;
+
+    const NAME: &'static str = "sqlite";
+
+    fn migrator() -> &'static sqlx::migrate::Migrator {
+        &MIGRATOR
+    }
+
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn now(&self) -> UnixTime {
+        self.clock.now()
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+sql::sql_store!(SqliteStore, sqlx::Sqlite);

@@ -1,0 +1,193 @@
+//! The [`Issuer`]: mints ID tokens and RFC 9068 JWT access tokens with the key ring's
+//! active keys, and verifies our own access tokens (AT-01/AT-02) and ID token hints.
+
+use super::TokenError;
+use super::jws;
+use super::keys::KeyRing;
+use crate::clock::Clock;
+use crate::crypto::b64;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// Claims of a JWT access token (RFC 9068 §2.2). No personal data beyond `sub` (AT-03).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub client_id: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub auth_time: Option<i64>,
+    /// id of the grant (token family) so introspection can see revocation; absent for client_credentials
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub gid: Option<String>,
+}
+
+/// What an ID token says beyond `iss`, `iat` and `exp`, which the issuer sets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IdTokenInput {
+    pub sub: String,
+    pub client_id: String,
+    pub nonce: Option<String>,
+    pub auth_time: Option<i64>,
+    pub amr: Vec<String>,
+    pub acr: Option<String>,
+    /// The access token issued alongside; becomes `at_hash` (IT-03).
+    pub access_token: Option<String>,
+    pub sid: Option<String>,
+    pub ttl_secs: i64,
+    /// User claims by scope (see [`super::claims::user_claims`]); registered claim names
+    /// in it are ignored.
+    pub extra: Map<String, Value>,
+}
+
+/// What an `id_token_hint` tells the logout endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HintClaims {
+    pub sub: String,
+    pub aud: Vec<String>,
+    pub sid: Option<String>,
+}
+
+/// Claims that only the issuer sets; removed from [`IdTokenInput::extra`].
+const REGISTERED: &[&str] = &[
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "nonce",
+    "auth_time",
+    "amr",
+    "acr",
+    "azp",
+    "at_hash",
+    "c_hash",
+    "sid",
+];
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+struct HintPayload {
+    iss: String,
+    sub: String,
+    aud: Audience,
+    #[serde(default)]
+    sid: Option<String>,
+}
+
+/// Signs and checks propusk's own tokens.
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    issuer: String,
+    keys: Arc<KeyRing>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Issuer {
+    pub fn new(issuer: String, keys: Arc<KeyRing>, clock: Arc<dyn Clock>) -> Self {
+        Self { issuer, keys, clock }
+    }
+
+    /// Our issuer identifier (`iss` of every token, `aud` of access tokens).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    pub fn keys(&self) -> &Arc<KeyRing> {
+        &self.keys
+    }
+
+    /// A JWT access token (`typ: at+jwt`) signed with the active key of `alg`.
+    /// `claims.iss` must be our issuer.
+    pub async fn access_token(&self, alg: &str, claims: &AccessClaims) -> Result<String, TokenError> {
+        if claims.iss != self.issuer {
+            return Err(TokenError::Invalid("iss is not this issuer"));
+        }
+        let key = self.keys.signing_key(alg)?;
+        let input = jws::signing_input(&key.at_header, claims)?;
+        jws::sign(key, input).await
+    }
+
+    /// An ID token (`typ: JWT`) for `input.client_id`, signed with the active key of `alg`.
+    pub async fn id_token(&self, alg: &str, input: IdTokenInput) -> Result<String, TokenError> {
+        let key = self.keys.signing_key(alg)?;
+        let now = self.clock.now();
+        let mut claims = input.extra;
+        claims.retain(|k, _| !REGISTERED.contains(&k.as_str()));
+        claims.insert("iss".into(), json!(self.issuer));
+        claims.insert("sub".into(), json!(input.sub));
+        claims.insert("aud".into(), json!(input.client_id));
+        claims.insert("iat".into(), json!(now));
+        claims.insert("exp".into(), json!(now.saturating_add(input.ttl_secs)));
+        if let Some(nonce) = input.nonce {
+            claims.insert("nonce".into(), json!(nonce));
+        }
+        if let Some(auth_time) = input.auth_time {
+            claims.insert("auth_time".into(), json!(auth_time));
+        }
+        if !input.amr.is_empty() {
+            claims.insert("amr".into(), json!(input.amr));
+        }
+        if let Some(acr) = input.acr {
+            claims.insert("acr".into(), json!(acr));
+        }
+        if let Some(at) = input.access_token {
+            claims.insert("at_hash".into(), json!(b64(&key.alg.half_hash(at.as_bytes()))));
+        }
+        if let Some(sid) = input.sid {
+            claims.insert("sid".into(), json!(sid));
+        }
+        let payload = jws::signing_input(&key.id_header, &claims)?;
+        jws::sign(key, payload).await
+    }
+
+    /// Checks one of our access tokens (AT-01/AT-02): `typ` `at+jwt`, a published key
+    /// named by `kid` with its own `alg`, a good signature, our `iss`, `aud` = our
+    /// issuer, not expired. Revocation is the caller's business (`gid`, `jti`).
+    pub fn verify_access_token(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        let payload = jws::verify(&self.keys, token, "at+jwt")?;
+        let claims: AccessClaims =
+            serde_json::from_slice(&payload).map_err(|_| TokenError::Invalid("malformed claims"))?;
+        if claims.iss != self.issuer {
+            return Err(TokenError::Invalid("wrong iss"));
+        }
+        if claims.aud != self.issuer {
+            return Err(TokenError::Invalid("wrong aud"));
+        }
+        if claims.exp <= self.clock.now() {
+            return Err(TokenError::Invalid("expired"));
+        }
+        Ok(claims)
+    }
+
+    /// Checks an `id_token_hint` for RP-initiated logout: `typ` `JWT` (an access token is
+    /// refused), signed by one of our published keys, our `iss`. Expiry is not checked:
+    /// an expired ID token is still a valid hint.
+    pub fn verify_id_token_hint(&self, token: &str) -> Result<HintClaims, TokenError> {
+        let payload = jws::verify(&self.keys, token, "JWT")?;
+        let claims: HintPayload =
+            serde_json::from_slice(&payload).map_err(|_| TokenError::Invalid("malformed claims"))?;
+        if claims.iss != self.issuer {
+            return Err(TokenError::Invalid("wrong iss"));
+        }
+        let aud = match claims.aud {
+            Audience::One(a) => vec![a],
+            Audience::Many(a) => a,
+        };
+        Ok(HintClaims { sub: claims.sub, aud, sid: claims.sid })
+    }
+}

@@ -1,0 +1,99 @@
+//! Page view structs of the «Через Госуслуги» journey (templates in
+//! `templates/esia/`): role choice, personal-data consent, refusal, «Запись не
+//! найдена», linking, the account chooser, and the notices around them.
+
+use super::pages::OrgGroup;
+use askama::Template;
+
+/// «Выберите роль для входа».
+#[derive(Debug, Clone, Template)]
+#[template(path = "esia/role.html")]
+pub struct RolePage {
+    pub flow: String,
+    pub csrf: String,
+    pub error: Option<String>,
+}
+
+/// «Согласие на передачу персональных данных».
+#[derive(Debug, Clone, Template)]
+#[template(path = "esia/pd_consent.html")]
+pub struct PdConsentPage {
+    pub flow: String,
+    pub csrf: String,
+    pub items: Vec<String>,
+}
+
+/// The account must be confirmed («подтвержденная»), or a child account was used for another role.
+#[derive(Debug, Clone, Template)]
+#[template(path = "esia/refusal.html")]
+pub struct RefusalPage {
+    pub exit_url: String,
+    pub child: bool,
+}
+
+/// «Запись не найдена».
+#[derive(Debug, Clone, Template)]
+#[template(path = "esia/not_found.html")]
+pub struct NotFoundPage {
+    pub flow: String,
+}
+
+/// «Привязать учетную запись»: organisation, «Логин», «Пароль», «Привязать».
+#[derive(Debug, Clone, Template)]
+#[template(path = "esia/link.html")]
+pub struct LinkPage {
+    pub flow: String,
+    pub csrf: String,
+    pub schools: Vec<OrgGroup>,
+    pub authorities: Vec<OrgGroup>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChooserEntry {
+    pub account_id: String,
+    pub organisation: String,
+    pub role: String,
+    pub class: Option<String>,
+}
+
+/// «Выберите учетную запись».
+#[derive(Debug, Clone, Template)]
+#[template(path = "esia/chooser.html")]
+pub struct ChooserPage {
+    pub flow: String,
+    pub csrf: String,
+    pub entries: Vec<ChooserEntry>,
+}
+
+/// «Обратиться в организацию» before the access-request form exists.
+#[derive(Debug, Clone, Template)]
+#[template(path = "esia/request_coming.html")]
+pub struct RequestComingPage {
+    pub flow: String,
+}
+
+/// The notice before `/account` sends the person to Госуслуги.
+#[derive(Debug, Clone, Template)]
+#[template(path = "esia/notice.html")]
+pub struct EsiaNoticePage {
+    pub csrf: String,
+}
+
+/// ESIA answered with an error, or its answer failed verification.
+#[derive(Debug, Clone, Template)]
+#[template(path = "esia/error.html")]
+pub struct EsiaErrorPage {
+    pub flow: String,
+    pub message: String,
+}
+
+impl LinkPage {
+    /// The linking form starts with no organisation chosen (used by `org_tabs.html`).
+    pub fn is_selected(&self, _id: &str) -> bool {
+        false
+    }
+    pub fn authority_selected(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,12 @@
+//! Browser plumbing shared by the pages: cookies, CSRF, security headers, the HTML
+//! error page and the page templates; and the middleware stack of every route.
+
+pub mod cookie;
+pub mod demo;
+pub mod error_page;
+pub mod esia_pages;
+pub mod headers;
+pub mod layers;
+pub mod pages;
+
+pub use layers::layers;

@@ -1,0 +1,63 @@
+//! Helpers of the headless-Chromium browser test: the DevTools client, page actions,
+//! and an in-process propusk demo server on an ephemeral loopback port.
+
+pub mod cdp;
+pub mod page;
+
+use anyhow::Result;
+use propusk::clock::{Clock, SystemClock};
+use propusk::config::Config;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// propusk running in demo mode on a fresh SQLite database.
+pub struct Server {
+    pub issuer: String,
+    running: Option<propusk::app::Running>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub async fn start() -> Result<Self> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir()?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let mut config = Config { issuer: format!("http://127.0.0.1:{port}"), ..Config::default() };
+        config.server.listen = format!("127.0.0.1:{port}");
+        config.demo = true;
+        config.keys.master_key = propusk::crypto::SecretString::new(propusk::crypto::random_token());
+        config.keys.master_key_file = dir.path().join("master.key");
+        config.mail.dir = dir.path().join("mail");
+        config.database.url = format!("sqlite://{}", dir.path().join("propusk.db").display());
+        config.database.max_connections = 8;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let running = propusk::app::spawn(config.clone(), clock, listener).await?;
+        Ok(Server { issuer: config.issuer, running: Some(running), _dir: dir })
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+}
+
+/// Whether the browser is there. Missing: CI fails, a developer's run is skipped (false).
+pub fn chromium_available() -> bool {
+    if std::path::Path::new(cdp::CHROMIUM).exists() {
+        return true;
+    }
+    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty());
+    assert!(!in_ci, "{} is missing: CI must install the `chromium` package", cdp::CHROMIUM);
+    println!("skipped: {} is not installed (apt-get install chromium)", cdp::CHROMIUM);
+    false
+}
+
+/// `target/screenshots/<journey>` (or under `CARGO_TARGET_DIR`).
+pub fn screenshot_dir(journey: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("screenshots").join(journey)
+}

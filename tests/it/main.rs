@@ -1,0 +1,23 @@
+//! Integration tests: the real server on an ephemeral port, a fresh SQLite file
+//! (or, when `TEST_POSTGRES_URL` is set, a fresh PostgreSQL database), the
+//! `openidconnect` crate as the relying party, and reqwest driving the pages.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod abuse;
+mod audit_chain;
+mod authorize;
+mod cli;
+mod client_auth;
+mod common;
+mod esia_journey;
+mod esia_support;
+mod headers;
+mod hygiene;
+mod introspect_revoke;
+mod logout;
+mod oidc_flow;
+mod pkce_code;
+mod refresh;
+mod support;
+mod userinfo;
