@@ -147,6 +147,40 @@ pub enum AuditEvent {
         parent_id: String,
         child_id: String,
     },
+    /// An access request filed by an ESIA person (issue 5).
+    RequestFiled {
+        number: String,
+        organisation_id: String,
+        upstream_subject: String,
+    },
+    /// A verification code for a typed-in request email was sent (never the code).
+    RequestEmailCodeSent {
+        upstream_subject: String,
+    },
+    /// A staff member opened a request.
+    RequestViewed {
+        number: String,
+        staff_id: String,
+    },
+    /// A staff member ended a request: `linked`, `created` or `rejected`.
+    RequestDecided {
+        number: String,
+        staff_id: String,
+        decision: String,
+        /// The account linked or created.
+        account_id: Option<String>,
+    },
+    /// Staff corrected a directory account's personal data (field names only).
+    AccountCorrected {
+        account_id: String,
+        staff_id: String,
+        fields: Vec<String>,
+    },
+    /// Staff created a school account from an access request.
+    AccountCreated {
+        account_id: String,
+        staff_id: String,
+    },
     /// An ESIA token or callback that failed verification (connector).
     UpstreamRejected {
         connector: String,

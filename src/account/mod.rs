@@ -10,6 +10,7 @@ pub mod login;
 pub mod matching;
 pub mod names;
 pub mod password;
+pub mod request_mail;
 pub mod snils;
 pub mod throttle;
 

@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `links.rs` or `outbox.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `links.rs`, `outbox.rs` or `requests.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -16,6 +16,7 @@ mod harness;
 mod links;
 mod outbox;
 mod records;
+mod requests;
 
 macro_rules! conformance {
     ($($group:ident :: $name:ident),* $(,)?) => {
@@ -76,4 +77,8 @@ conformance! {
     outbox::outbox_parallel_claims_never_overlap,
     outbox::outbox_claim_lease_runs_out,
     outbox::outbox_failure_backoff_and_give_up,
+    requests::request_filed_once_with_mail_and_audit,
+    requests::requests_listed_per_organisation,
+    requests::request_decided_once_link_with_correction,
+    requests::request_create_and_reject,
 }

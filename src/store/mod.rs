@@ -11,6 +11,7 @@ pub mod links;
 pub mod model;
 pub mod outbox;
 pub mod postgres;
+pub mod requests;
 mod sql;
 pub mod sqlite;
 
@@ -163,6 +164,7 @@ pub trait Store:
     + AuditStore
     + links::LinkStore
     + outbox::MailOutbox
+    + requests::RequestStore
     + Lifecycle
 {
 }
@@ -175,6 +177,7 @@ impl<T> Store for T where
         + AuditStore
         + links::LinkStore
         + outbox::MailOutbox
+        + requests::RequestStore
         + Lifecycle
 {
 }

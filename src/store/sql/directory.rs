@@ -10,6 +10,50 @@ macro_rules! directory_store {
             use $crate::store::sql::{self, db_err, to_json_list, try_map, Backend as _, GrantFilter};
             use $crate::store::*;
 
+            impl $store {
+                /// Inserts `a`, or updates the account with its id (import, staff creation).
+                async fn upsert_account_in(
+                    &self,
+                    tx: &mut sqlx::Transaction<'static, $db>,
+                    a: &Account,
+                ) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO accounts (id, organisation_id, login, password_hash, role, \
+                         can_review_requests, surname, given_name, patronymic, birth_date, snils_hash, \
+                         match_key, class_id, email, phone, disabled, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                         ON CONFLICT (id) DO UPDATE SET organisation_id = excluded.organisation_id, \
+                         login = excluded.login, password_hash = excluded.password_hash, role = excluded.role, \
+                         can_review_requests = excluded.can_review_requests, surname = excluded.surname, \
+                         given_name = excluded.given_name, patronymic = excluded.patronymic, \
+                         birth_date = excluded.birth_date, snils_hash = excluded.snils_hash, \
+                         match_key = excluded.match_key, class_id = excluded.class_id, \
+                         email = excluded.email, phone = excluded.phone, disabled = excluded.disabled",
+                    )
+                    .bind(&a.id)
+                    .bind(&a.organisation_id)
+                    .bind(&a.login)
+                    .bind(&a.password_hash)
+                    .bind(a.role.as_str())
+                    .bind(a.can_review_requests)
+                    .bind(&a.surname)
+                    .bind(&a.given_name)
+                    .bind(a.patronymic.as_deref())
+                    .bind(&a.birth_date)
+                    .bind(a.snils_hash.as_deref())
+                    .bind(&a.match_key)
+                    .bind(a.class_id.as_deref())
+                    .bind(a.email.as_deref())
+                    .bind(a.phone.as_deref())
+                    .bind(a.disabled)
+                    .bind(a.created_at)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                    Ok(())
+                }
+            }
+
             #[async_trait::async_trait]
             impl DirectoryStore for $store {
                 async fn import_directory(&self, batch: &DirectoryBatch, audit: &AuditEvent) -> StoreResult<()> {
@@ -49,39 +93,7 @@ macro_rules! directory_store {
                     for a in &batch.accounts {
                         // Upsert by id; a clash on (organisation_id, login) with another
                         // id is a unique violation that aborts the whole batch.
-                        sqlx::query(
-                            "INSERT INTO accounts (id, organisation_id, login, password_hash, role, \
-                             can_review_requests, surname, given_name, patronymic, birth_date, snils_hash, \
-                             match_key, class_id, email, phone, disabled, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-                             ON CONFLICT (id) DO UPDATE SET organisation_id = excluded.organisation_id, \
-                             login = excluded.login, password_hash = excluded.password_hash, role = excluded.role, \
-                             can_review_requests = excluded.can_review_requests, surname = excluded.surname, \
-                             given_name = excluded.given_name, patronymic = excluded.patronymic, \
-                             birth_date = excluded.birth_date, snils_hash = excluded.snils_hash, \
-                             match_key = excluded.match_key, class_id = excluded.class_id, \
-                             email = excluded.email, phone = excluded.phone, disabled = excluded.disabled",
-                        )
-                        .bind(&a.id)
-                        .bind(&a.organisation_id)
-                        .bind(&a.login)
-                        .bind(&a.password_hash)
-                        .bind(a.role.as_str())
-                        .bind(a.can_review_requests)
-                        .bind(&a.surname)
-                        .bind(&a.given_name)
-                        .bind(a.patronymic.as_deref())
-                        .bind(&a.birth_date)
-                        .bind(a.snils_hash.as_deref())
-                        .bind(&a.match_key)
-                        .bind(a.class_id.as_deref())
-                        .bind(a.email.as_deref())
-                        .bind(a.phone.as_deref())
-                        .bind(a.disabled)
-                        .bind(a.created_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                        self.upsert_account_in(&mut tx, a).await?;
                     }
                     for r in &batch.relations {
                         sqlx::query(

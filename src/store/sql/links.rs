@@ -61,6 +61,29 @@ macro_rules! link_store {
             use $crate::store::sql::{Backend as _, GrantFilter, db_err};
             use $crate::store::{StoreError, StoreResult};
 
+            impl $store {
+                /// Stores `l` inside `tx` (an existing identical link is kept).
+                async fn insert_link_in(
+                    &self,
+                    tx: &mut sqlx::Transaction<'static, $db>,
+                    l: &UpstreamLink,
+                ) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO upstream_links (issuer, subject, account_id, method, created_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (issuer, subject, account_id) DO NOTHING",
+                    )
+                    .bind(&l.issuer)
+                    .bind(&l.subject)
+                    .bind(&l.account_id)
+                    .bind(l.method.as_str())
+                    .bind(l.created_at)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                    Ok(())
+                }
+            }
+
             #[async_trait::async_trait]
             impl LinkStore for $store {
                 async fn links_by_subject(&self, issuer: &str, subject: &str) -> StoreResult<Vec<UpstreamLink>> {
@@ -90,18 +113,7 @@ macro_rules! link_store {
                 async fn add_links(&self, links: &[UpstreamLink], audit: &[AuditEvent]) -> StoreResult<()> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
                     for l in links {
-                        sqlx::query(
-                            "INSERT INTO upstream_links (issuer, subject, account_id, method, created_at) \
-                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (issuer, subject, account_id) DO NOTHING",
-                        )
-                        .bind(&l.issuer)
-                        .bind(&l.subject)
-                        .bind(&l.account_id)
-                        .bind(l.method.as_str())
-                        .bind(l.created_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                        self.insert_link_in(&mut tx, l).await?;
                     }
                     for event in audit {
                         self.append_audit_in(&mut tx, event).await.map_err(db_err)?;

@@ -20,6 +20,7 @@ pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod links;
 pub(crate) mod outbox;
+pub(crate) mod requests;
 mod rows;
 pub(crate) mod sessions;
 
@@ -157,6 +158,7 @@ macro_rules! sql_store {
         $crate::store::sql::grants::grant_store!($store, $db);
         $crate::store::sql::links::link_store!($store, $db);
         $crate::store::sql::outbox::outbox_store!($store, $db);
+        $crate::store::sql::requests::request_store!($store, $db);
     };
 }
 pub(crate) use sql_store;
