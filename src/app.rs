@@ -105,6 +105,7 @@ fn esia_connector(
 pub fn router(app: Arc<App>) -> Router {
     let mut router =
         Router::new().merge(crate::oidc::routes()).merge(crate::flow::routes()).merge(crate::ops::routes());
+    router = router.merge(crate::admin::routes());
     if app.config.demo {
         router = router.merge(crate::web::demo::routes(app.config.issuer.clone()).with_state(()));
     }

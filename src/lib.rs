@@ -17,6 +17,7 @@
 //! Persistence goes through [`store::Store`]; see ARCHITECTURE.md for the invariants.
 
 pub mod account;
+pub mod admin;
 pub mod app;
 pub mod audit;
 pub mod cli;

@@ -1,6 +1,7 @@
 //! The browser test: headless Chromium walks the parent's «Через Госуслуги» journey
-//! on the demo server (demo RP → login → role → ESIA sandbox → consent → result) and
-//! saves every page at desktop and phone width under `target/screenshots/`.
+//! on the demo server (demo RP → login → role → ESIA sandbox → consent → result),
+//! the access request with its staff review, and saves every page at desktop and
+//! phone width under `target/screenshots/`.
 
 mod browser;
 
@@ -80,6 +81,62 @@ async fn not_found_journey(page: &mut Page, issuer: &str) -> Result<()> {
     Ok(())
 }
 
+/// sokolov files an access request (the dependent selects driven by the page's
+/// script), then admin1 signs in, reviews it on `/admin/requests` and creates the
+/// school account.
+async fn access_request_journey(page: &mut Page, issuer: &str) -> Result<()> {
+    to_esia_consent(page, issuer, "sokolov@example.ru").await?;
+    if page.text().await?.contains("Согласие на передачу персональных данных") {
+        page.click_and_wait("Даю согласие").await?;
+    }
+    page.click_and_wait("Обратиться в организацию").await?;
+    page.shoot("request-check").await?;
+    page.click_and_wait("Продолжить").await?;
+    page.shoot("request-form").await?;
+    page.select("Тип организации", "Общеобразовательная").await?;
+    page.select("Организация", "СОШ №1").await?;
+    page.select("Класс", "8А").await?;
+    if page.text().await?.contains("Ребенок") {
+        page.fill("Ребенок", "Соколов Артём Дмитриевич").await.ok();
+    }
+    page.fill("Дополнительный комментарий (необязательно)", "Сын учится в 8А").await?;
+    page.shoot("request-filled").await?;
+    page.click_and_wait("Отправить").await?;
+    page.shoot("request-done").await?;
+    let text = page.text().await?;
+    let Some(number) = text.split("обращение №").nth(1).map(|s| s.chars().take(17).collect::<String>())
+    else {
+        bail!("expected «Успешно создано обращение №…», got:\n{text}");
+    };
+
+    page.goto(&format!("{issuer}/admin/requests")).await?;
+    page.shoot("staff-login").await?;
+    page.select("Организация", "СОШ №1").await?;
+    page.fill("Логин", "admin1").await?;
+    page.fill("Пароль", propusk::account::demo::DEMO_PASSWORD).await?;
+    page.click_and_wait("Войти").await?;
+    page.shoot("staff-queue").await?;
+    let text = page.text().await?;
+    if !text.contains("Обращения") || !text.contains(&number) || !text.contains("Новое") {
+        bail!("expected the queue with {number} «Новое», got:\n{text}");
+    }
+    page.click_and_wait(&number).await?;
+    page.shoot("staff-request").await?;
+    let text = page.text().await?;
+    for want in ["Соколов", "20.07.1988", "Создать учетную запись", "Отклонить", "Причина"]
+    {
+        if !text.contains(want) {
+            bail!("«{want}» is not on the request page:\n{text}");
+        }
+    }
+    page.click_and_wait("Создать учетную запись").await?;
+    page.shoot("staff-decided").await?;
+    if !page.text().await?.contains("Решено") {
+        bail!("expected the request «Решено», got:\n{}", page.text().await?);
+    }
+    Ok(())
+}
+
 /// Runs one journey in a fresh browser against a fresh demo server.
 async fn run(journey: &str, drive: (&'static str, u32, u32, bool)) -> Result<()> {
     let server = Server::start().await?;
@@ -88,6 +145,7 @@ async fn run(journey: &str, drive: (&'static str, u32, u32, bool)) -> Result<()>
     let outcome = tokio::time::timeout(JOURNEY_TIMEOUT, async {
         match journey {
             "parent-journey" => parent_journey(&mut page, &issuer).await,
+            "access-request" => access_request_journey(&mut page, &issuer).await,
             _ => not_found_journey(&mut page, &issuer).await,
         }
     })
@@ -119,4 +177,13 @@ async fn parent_not_found_in_chromium_on_phone() -> Result<()> {
         return Ok(());
     }
     run("parent-not-found", PHONE).await
+}
+
+/// The access request and its review by staff, at desktop width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_request_and_staff_review_in_chromium() -> Result<()> {
+    if !chromium_available() {
+        return Ok(());
+    }
+    run("access-request", DESKTOP).await
 }

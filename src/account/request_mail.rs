@@ -4,54 +4,16 @@
 //! They are built here and handed to the store, which enqueues them in the same
 //! transaction as the change they announce (see docs/mail.md).
 
-use crate::clock::UnixTime;
-use crate::store::outbox::OutboxMessage;
+pub use super::mail_text::MailText;
+use super::mail_text::{SIGNATURE, full_name};
 use crate::store::requests::AccessRequest;
-
-/// One email's subject and bodies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailText {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
-
-impl MailText {
-    /// The outbox message of this text to `to`, created at `now`.
-    pub fn message(&self, now: UnixTime, to: &str) -> OutboxMessage {
-        OutboxMessage::new(now, to, self.subject.clone(), self.text.clone(), self.html.clone())
-    }
-
-    /// A text from paragraphs: the plain body joins them with blank lines, the
-    /// HTML body escapes each into a `<p>`.
-    fn from_paragraphs(subject: String, paragraphs: &[String]) -> Self {
-        let mut html = String::from("<!DOCTYPE html><html lang=\"ru\"><meta charset=\"utf-8\"><body>");
-        for p in paragraphs {
-            html.push_str("<p>");
-            html.push_str(&escape(p).replace('\n', "<br>"));
-            html.push_str("</p>");
-        }
-        html.push_str("</body></html>");
-        Self { subject, text: paragraphs.join("\n\n") + "\n", html }
-    }
-}
-
-const SIGNATURE: &str = "Это письмо отправлено автоматически, отвечать на него не нужно.";
-
-fn full_name(r: &AccessRequest) -> String {
-    [Some(r.surname.as_str()), Some(r.given_name.as_str()), r.patronymic.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 /// The confirmation of a filed request.
 pub fn filed(r: &AccessRequest, org_name: &str) -> MailText {
     MailText::from_paragraphs(
         format!("Обращение №{} создано", r.number),
         &[
-            format!("Здравствуйте, {}!", full_name(r)),
+            format!("Здравствуйте, {}!", full_name(&r.surname, &r.given_name, r.patronymic.as_deref())),
             "Успешно создан запрос получения доступа в систему.".into(),
             format!("Вашему обращению присвоен номер {}.", r.number),
             format!("Организация: {org_name}."),
@@ -81,7 +43,7 @@ pub fn resolved(r: &AccessRequest, org_name: &str, login_url: &str) -> MailText 
     MailText::from_paragraphs(
         format!("Обращение №{}: проблема решена", r.number),
         &[
-            format!("Здравствуйте, {}!", full_name(r)),
+            format!("Здравствуйте, {}!", full_name(&r.surname, &r.given_name, r.patronymic.as_deref())),
             format!("Ваше обращение №{} рассмотрено: проблема решена.", r.number),
             format!("Организация: {org_name}."),
             format!(
@@ -100,7 +62,7 @@ pub fn rejected(r: &AccessRequest, org_name: &str) -> MailText {
     MailText::from_paragraphs(
         format!("Обращение №{}: обращение отклонено", r.number),
         &[
-            format!("Здравствуйте, {}!", full_name(r)),
+            format!("Здравствуйте, {}!", full_name(&r.surname, &r.given_name, r.patronymic.as_deref())),
             format!("Ваше обращение №{} отклонено.", r.number),
             format!("Организация: {org_name}."),
             format!("Причина: {reason}"),
@@ -108,22 +70,6 @@ pub fn rejected(r: &AccessRequest, org_name: &str) -> MailText {
             SIGNATURE.into(),
         ],
     )
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

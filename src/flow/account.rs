@@ -3,6 +3,7 @@
 //! it sends the person to the login page and back.
 
 use super::login::current_session;
+use crate::account::link_mail;
 use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::oidc::params::Params;
@@ -185,6 +186,7 @@ pub async fn esia_start(
             link_to: Some(account.id),
             choices: Vec::new(),
         }),
+        access: None,
         created_at: app.clock.now(),
     };
     Ok(super::esia::redirect_to_esia(&app, flow).await?)
@@ -200,7 +202,14 @@ pub async fn esia_unlink(
     let session = signed_in(&app, &headers, &p).await?;
     let n = app.store.links_of_account(&session.account_id).await?.len() as u64;
     let event = AuditEvent::AccountUnlinked { account_id: session.account_id.clone(), links: n };
-    app.store.remove_links_of_account(&session.account_id, &event).await?;
+    // BR-06: the owner hears of it at the account's email, when the directory has one.
+    let notice = match app.store.account(&session.account_id).await? {
+        Some(account) if n > 0 => {
+            account.email.as_deref().map(|to| link_mail::unlinked(&account).message(app.clock.now(), to))
+        }
+        _ => None,
+    };
+    app.store.remove_links_of_account(&session.account_id, &event, notice.as_ref()).await?;
     Ok(render(&app, &headers, Some("Учетная запись портала Госуслуг отвязана.".into())).await?)
 }
 

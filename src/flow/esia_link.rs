@@ -1,7 +1,7 @@
 //! «Запись не найдена» and its three ways on: «Привязать учетную запись» (proof by
 //! the school account's own login and password, throttled like the login form, in
 //! this flow only: the proof is bound to the ESIA person this flow holds),
-//! «Обратиться в организацию» (the access request), and «Выход» (`access_denied`).
+//! «Обратиться в организацию» (the access request, `super::access_request`), and «Выход» (`access_denied`).
 
 use super::esia::FlowQuery;
 use super::resolve::{link, login_as};
@@ -13,7 +13,7 @@ use crate::oidc::params::Params;
 use crate::store::OrgKind;
 use crate::store::links::LinkMethod;
 use crate::web::error_page::PageError;
-use crate::web::esia_pages::{LinkPage, NotFoundPage, RequestComingPage};
+use crate::web::esia_pages::{LinkPage, NotFoundPage};
 use crate::web::pages;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
@@ -110,16 +110,6 @@ pub async fn link_submit(
     link(&app, &issuer, &subject, std::slice::from_ref(&account.id), LinkMethod::Credentials, &["legacy_credentials"])
         .await?;
     login_as(&app, flow, &account.id).await
-}
-
-/// GET /login/esia/request — «Обратиться в организацию».
-pub async fn request_access(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Query(q): Query<FlowQuery>,
-) -> Result<Response, PageError> {
-    super::queried_flow(&app, &headers, &q.flow).await?;
-    Ok(pages::html(&RequestComingPage { flow: q.flow }))
 }
 
 /// GET /login/esia/exit — «Выход» / «Вернуться в приложение»: `access_denied` to the

@@ -3,6 +3,9 @@
 //! the browser that started it. [`next_step`] decides, from facts alone, what the
 //! person must see next.
 
+pub mod access_code;
+pub mod access_form;
+pub mod access_request;
 pub mod account;
 pub mod consent;
 pub mod esia;
@@ -38,7 +41,10 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/login/esia/choose", get(resolve::chooser).post(resolve::choose))
         .route("/login/esia/not-found", get(esia_link::not_found))
         .route("/login/esia/link", get(esia_link::link_page).post(esia_link::link_submit))
-        .route("/login/esia/request", get(esia_link::request_access))
+        .route("/login/esia/request", get(access_request::check))
+        .route("/login/esia/request/form", get(access_request::form_page).post(access_request::form_submit))
+        .route("/login/esia/request/code", get(access_code::code_page).post(access_code::code_submit))
+        .route("/login/esia/request/done", get(access_request::done))
         .route("/login/esia/exit", get(esia_link::exit))
 }
 
@@ -79,6 +85,9 @@ pub struct Flow {
     /// The «Через Госуслуги» part of the flow, once started.
     #[serde(default)]
     pub esia: Option<esia::EsiaStep>,
+    /// «Обратиться в организацию»: a draft waiting for its email code, the request filed.
+    #[serde(default)]
+    pub access: Option<access_request::AccessState>,
     pub created_at: UnixTime,
 }
 

@@ -4,6 +4,7 @@
 
 use super::esia::{EsiaPerson, FlowQuery};
 use super::{Flow, finish};
+use crate::account::link_mail;
 use crate::account::matching::{Decision, PersonKeys, decide};
 use crate::account::names::normalise_name;
 use crate::app::App;
@@ -128,7 +129,16 @@ pub async fn link(
             evidence: evidence.iter().map(|e| e.to_string()).collect(),
         })
         .collect();
-    app.store.add_links(&links, &events).await?;
+    // BR-06: each account's owner hears of the link (when the directory has an email).
+    let mut notices = Vec::new();
+    for id in accounts {
+        if let Some(account) = app.store.account(id).await?
+            && let Some(email) = account.email.as_deref()
+        {
+            notices.push(link_mail::linked(&account, method).message(now, email));
+        }
+    }
+    app.store.add_links(&links, &events, &notices).await?;
     Ok(())
 }
 

@@ -83,6 +83,7 @@ async fn authorize(app: &App, headers: &HeaderMap, params: Params, after_post: b
                 // A session that needs no new login (consent only) carries over.
                 login: auth.filter(|_| step == Step::Consent),
                 consented: false,
+                access: None,
                 created_at: now,
             };
             crate::flow::save(app, &flow).await?;

@@ -4,6 +4,7 @@
 //! consent is revoked), the remembered default account, and confirmed children.
 
 use super::StoreResult;
+use super::outbox::OutboxMessage;
 use crate::audit::AuditEvent;
 use crate::clock::UnixTime;
 use serde::{Deserialize, Serialize};
@@ -73,14 +74,20 @@ pub trait LinkStore: Send + Sync {
     async fn links_by_subject(&self, issuer: &str, subject: &str) -> StoreResult<Vec<UpstreamLink>>;
     /// The account's links, oldest first (a stable order: `/account` names links by position).
     async fn links_of_account(&self, account_id: &str) -> StoreResult<Vec<UpstreamLink>>;
-    /// Inserts the links (ignoring ones that exist) and writes every event, in one transaction.
+    /// Inserts the links (ignoring ones that exist), writes every event and enqueues
+    /// every `mail` (BR-06: the accounts' owners are told), in one transaction.
     /// A link to an unknown account fails and stores nothing.
-    async fn add_links(&self, links: &[UpstreamLink], audit: &[AuditEvent]) -> StoreResult<()>;
+    async fn add_links(&self, links: &[UpstreamLink], audit: &[AuditEvent], mail: &[OutboxMessage]) -> StoreResult<()>;
     /// Removes every link of the account and revokes the account's grants that came
     /// from an ESIA login (amr `esia`) with their refresh tokens; grants of other
     /// logins stay live. Writes `audit` even when there was nothing to remove.
-    /// Returns the number of links removed.
-    async fn remove_links_of_account(&self, account_id: &str, audit: &AuditEvent) -> StoreResult<u64>;
+    /// Enqueues `mail` (BR-06) in the same transaction. Returns the number of links removed.
+    async fn remove_links_of_account(
+        &self,
+        account_id: &str,
+        audit: &AuditEvent,
+        mail: Option<&OutboxMessage>,
+    ) -> StoreResult<u64>;
 
     async fn pd_consent(&self, issuer: &str, subject: &str) -> StoreResult<Option<PdConsent>>;
     /// Insert or replace, with `audit`.

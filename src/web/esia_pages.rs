@@ -66,13 +66,6 @@ pub struct ChooserPage {
     pub entries: Vec<ChooserEntry>,
 }
 
-/// «Обратиться в организацию» before the access-request form exists.
-#[derive(Debug, Clone, Template)]
-#[template(path = "esia/request_coming.html")]
-pub struct RequestComingPage {
-    pub flow: String,
-}
-
 /// The notice before `/account` sends the person to Госуслуги.
 #[derive(Debug, Clone, Template)]
 #[template(path = "esia/notice.html")]

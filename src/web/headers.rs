@@ -18,6 +18,7 @@ img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CSS: &str = include_str!("../../static/propusk.css");
 const LOGIN_JS: &str = include_str!("../../static/login.js");
+const REQUEST_JS: &str = include_str!("../../static/request.js");
 /// Static files are small and change only with a release.
 const STATIC_CACHE: &str = "public, max-age=86400";
 
@@ -73,7 +74,7 @@ pub fn apply(headers: &mut HeaderMap) {
     }
 }
 
-/// `GET /static/propusk.css` and `GET /static/login.js`, embedded in the binary.
+/// `GET /static/propusk.css`, `/static/login.js` and `/static/request.js`, embedded in the binary.
 pub fn static_routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -81,6 +82,7 @@ where
     Router::new()
         .route("/static/propusk.css", get(|| async { static_file("text/css; charset=utf-8", CSS) }))
         .route("/static/login.js", get(|| async { static_file("text/javascript; charset=utf-8", LOGIN_JS) }))
+        .route("/static/request.js", get(|| async { static_file("text/javascript; charset=utf-8", REQUEST_JS) }))
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {

@@ -1,6 +1,7 @@
 //! Browser plumbing shared by the pages: cookies, CSRF, security headers, the HTML
 //! error page and the page templates; and the middleware stack of every route.
 
+pub mod admin_pages;
 pub mod cookie;
 pub mod demo;
 pub mod error_page;
@@ -8,5 +9,6 @@ pub mod esia_pages;
 pub mod headers;
 pub mod layers;
 pub mod pages;
+pub mod request_pages;
 
 pub use layers::layers;

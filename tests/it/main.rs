@@ -5,6 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod abuse;
+mod access_journey;
+mod access_person;
+mod access_staff;
 mod audit_chain;
 mod authorize;
 mod cli;
@@ -15,9 +18,12 @@ mod esia_support;
 mod headers;
 mod hygiene;
 mod introspect_revoke;
+mod link_notice;
 mod logout;
 mod oidc_flow;
 mod pkce_code;
 mod refresh;
+#[path = "../smtp_sink/mod.rs"]
+mod smtp_sink;
 mod support;
 mod userinfo;

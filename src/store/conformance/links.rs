@@ -53,7 +53,7 @@ pub async fn br_04_links_keyed_by_issuer_and_subject(db: &mut TestDb) {
     directory(s).await;
     let a = link("1000001", "acc-1", LinkMethod::Auto, T0);
     let b = link("1000001", "acc-2", LinkMethod::Credentials, T0 + 1);
-    s.add_links(&[a.clone(), b.clone()], &[linked(&a), linked(&b)]).await.unwrap();
+    s.add_links(&[a.clone(), b.clone()], &[linked(&a), linked(&b)], &[]).await.unwrap();
 
     assert_eq!(s.links_by_subject(ISS, "1000001").await.unwrap(), [a.clone(), b.clone()]);
     assert_eq!(s.links_of_account("acc-1").await.unwrap(), std::slice::from_ref(&a));
@@ -66,7 +66,7 @@ pub async fn br_04_links_keyed_by_issuer_and_subject(db: &mut TestDb) {
     let mut again = a.clone();
     again.method = LinkMethod::Staff;
     again.created_at = T0 + 50;
-    s.add_links(&[again.clone()], &[linked(&again)]).await.unwrap();
+    s.add_links(&[again.clone()], &[linked(&again)], &[]).await.unwrap();
     assert_eq!(s.links_by_subject(ISS, "1000001").await.unwrap(), [a.clone(), b.clone()]);
 
     // Another issuer's subject links to the same account alongside.
@@ -74,18 +74,40 @@ pub async fn br_04_links_keyed_by_issuer_and_subject(db: &mut TestDb) {
         issuer: "https://other.example/".into(),
         ..link("1000001", "acc-1", LinkMethod::Account, T0 + 2)
     };
-    s.add_links(std::slice::from_ref(&other), &[]).await.unwrap();
+    s.add_links(std::slice::from_ref(&other), &[], &[]).await.unwrap();
     assert_eq!(s.links_of_account("acc-1").await.unwrap(), [a.clone(), other]);
 
     // A link to an unknown account fails and stores nothing of its batch, events included.
     let before = audit_kinds(s).await;
     let c = link("1000003", "acc-2", LinkMethod::Auto, T0);
     let ghost = link("1000003", "no-such-account", LinkMethod::Auto, T0);
-    assert!(s.add_links(&[c.clone(), ghost.clone()], &[linked(&c), linked(&ghost)]).await.is_err());
+    assert!(s.add_links(&[c.clone(), ghost.clone()], &[linked(&c), linked(&ghost)], &[]).await.is_err());
     assert!(s.links_by_subject(ISS, "1000003").await.unwrap().is_empty());
     assert_eq!(audit_kinds(s).await, before);
 
     assert_eq!(audit_kinds(s).await, ["demo_seeded", "account_linked", "account_linked", "account_linked"]);
+    chain_verifies(s).await;
+}
+
+pub async fn br_06_link_notices_commit_with_the_change(db: &mut TestDb) {
+    let s = db.store();
+    directory(s).await;
+    let notice = |to: &str| crate::store::outbox::OutboxMessage::new(T0, to, "Привязка", "Текст", "<p>Текст</p>");
+    let a = link("1000001", "acc-1", LinkMethod::Auto, T0);
+    let sent = notice("acc1@example.ru");
+    s.add_links(std::slice::from_ref(&a), &[linked(&a)], std::slice::from_ref(&sent)).await.unwrap();
+    assert!(s.mail(&sent.id).await.unwrap().is_some(), "the notice is queued with the link");
+
+    // A batch that fails queues nothing.
+    let ghost = link("1000003", "no-such-account", LinkMethod::Auto, T0);
+    let lost = notice("ghost@example.ru");
+    assert!(s.add_links(&[ghost], &[], std::slice::from_ref(&lost)).await.is_err());
+    assert_eq!(s.mail(&lost.id).await.unwrap(), None);
+
+    let gone = notice("acc1@example.ru");
+    let unlinked = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 1 };
+    assert_eq!(s.remove_links_of_account("acc-1", &unlinked, Some(&gone)).await.unwrap(), 1);
+    assert!(s.mail(&gone.id).await.unwrap().is_some(), "the unlink notice is queued");
     chain_verifies(s).await;
 }
 
@@ -109,13 +131,13 @@ pub async fn rt_06_unlink_revokes_only_esia_grants(db: &mut TestDb) {
         link("1000009", "acc-1", LinkMethod::Credentials, T0),
         link("1000002", "acc-2", LinkMethod::Auto, T0),
     ];
-    s.add_links(&links, &[]).await.unwrap();
+    s.add_links(&links, &[], &[]).await.unwrap();
     grant_with_amr(s, "g-esia", "acc-1", "esia").await;
     grant_with_amr(s, "g-pwd", "acc-1", "pwd").await;
     grant_with_amr(s, "g-other", "acc-2", "esia").await;
 
     let unlinked = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 2 };
-    assert_eq!(s.remove_links_of_account("acc-1", &unlinked).await.unwrap(), 2);
+    assert_eq!(s.remove_links_of_account("acc-1", &unlinked, None).await.unwrap(), 2);
 
     assert!(s.links_of_account("acc-1").await.unwrap().is_empty());
     assert!(s.links_by_subject(ISS, "1000001").await.unwrap().is_empty());
@@ -131,7 +153,7 @@ pub async fn rt_06_unlink_revokes_only_esia_grants(db: &mut TestDb) {
 
     // Nothing left to remove: 0, and the request is still recorded.
     let again = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 0 };
-    assert_eq!(s.remove_links_of_account("acc-1", &again).await.unwrap(), 0);
+    assert_eq!(s.remove_links_of_account("acc-1", &again, None).await.unwrap(), 0);
     let kinds = audit_kinds(s).await;
     assert_eq!(kinds.iter().filter(|k| *k == "account_unlinked").count(), 2);
     chain_verifies(s).await;

@@ -57,6 +57,7 @@ macro_rules! link_store {
         const _: () = {
             use $crate::audit::AuditEvent;
             use $crate::store::links::{LinkStore, PdConsent, UpstreamLink};
+            use $crate::store::outbox::OutboxMessage;
             use $crate::store::sql::links::{ESIA_AMR, LinkRow, PdConsentRow};
             use $crate::store::sql::{Backend as _, GrantFilter, db_err};
             use $crate::store::{StoreError, StoreResult};
@@ -110,10 +111,18 @@ macro_rules! link_store {
                     rows.into_iter().map(TryInto::try_into).collect()
                 }
 
-                async fn add_links(&self, links: &[UpstreamLink], audit: &[AuditEvent]) -> StoreResult<()> {
+                async fn add_links(
+                    &self,
+                    links: &[UpstreamLink],
+                    audit: &[AuditEvent],
+                    mail: &[OutboxMessage],
+                ) -> StoreResult<()> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
                     for l in links {
                         self.insert_link_in(&mut tx, l).await?;
+                    }
+                    for msg in mail {
+                        self.insert_mail_in(&mut tx, msg).await.map_err(db_err)?;
                     }
                     for event in audit {
                         self.append_audit_in(&mut tx, event).await.map_err(db_err)?;
@@ -121,7 +130,12 @@ macro_rules! link_store {
                     tx.commit().await.map_err(db_err)
                 }
 
-                async fn remove_links_of_account(&self, account_id: &str, audit: &AuditEvent) -> StoreResult<u64> {
+                async fn remove_links_of_account(
+                    &self,
+                    account_id: &str,
+                    audit: &AuditEvent,
+                    mail: Option<&OutboxMessage>,
+                ) -> StoreResult<u64> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
                     let removed = sqlx::query("DELETE FROM upstream_links WHERE account_id = $1")
                         .bind(account_id)
@@ -131,6 +145,9 @@ macro_rules! link_store {
                         .rows_affected();
                     let filter = GrantFilter::AccountAmr(account_id, ESIA_AMR);
                     self.revoke_grants_in(&mut tx, filter).await.map_err(db_err)?;
+                    if let Some(msg) = mail {
+                        self.insert_mail_in(&mut tx, msg).await.map_err(db_err)?;
+                    }
                     self.commit_with_audit(tx, audit).await?;
                     Ok(removed)
                 }

@@ -1,0 +1,57 @@
+//! The shape every email of propusk shares: a subject, a plain-text body and an
+//! HTML body built from the same paragraphs (the HTML escaped), in Russian.
+
+use crate::clock::UnixTime;
+use crate::store::outbox::OutboxMessage;
+
+/// The last paragraph of every email.
+pub(crate) const SIGNATURE: &str = "Это письмо отправлено автоматически, отвечать на него не нужно.";
+
+/// One email's subject and bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailText {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl MailText {
+    /// The outbox message of this text to `to`, created at `now`.
+    pub fn message(&self, now: UnixTime, to: &str) -> OutboxMessage {
+        OutboxMessage::new(now, to, self.subject.clone(), self.text.clone(), self.html.clone())
+    }
+
+    /// A text from paragraphs: the plain body joins them with blank lines, the
+    /// HTML body escapes each into a `<p>`.
+    pub(crate) fn from_paragraphs(subject: String, paragraphs: &[String]) -> Self {
+        let mut html = String::from("<!DOCTYPE html><html lang=\"ru\"><meta charset=\"utf-8\"><body>");
+        for p in paragraphs {
+            html.push_str("<p>");
+            html.push_str(&escape(p).replace('\n', "<br>"));
+            html.push_str("</p>");
+        }
+        html.push_str("</body></html>");
+        Self { subject, text: paragraphs.join("\n\n") + "\n", html }
+    }
+}
+
+/// «Фамилия Имя Отчество».
+pub(crate) fn full_name(surname: &str, given_name: &str, patronymic: Option<&str>) -> String {
+    [Some(surname), Some(given_name), patronymic].into_iter().flatten().collect::<Vec<_>>().join(" ")
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,151 @@
+//! Staff pages (`/admin/...`): the review of access requests by school staff
+//! (issue 5). Every page needs a propusk session of a staff account with the
+//! review permission ([`staff`]); every POST checks CSRF first ([`posted_staff`]);
+//! a request of another organisation is answered exactly like a missing one
+//! ([`request_of`], AB-05: authorisation per object).
+
+pub mod decide;
+pub mod new_account;
+pub mod requests;
+pub mod review;
+
+use crate::app::App;
+use crate::flow::login::current_session;
+use crate::oidc::params::Params;
+use crate::store::requests::{AccessRequest, is_request_number};
+use crate::store::{Account, Role};
+use crate::web::error_page::PageError;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// Where a person without a session is sent (the normal login page, then back).
+pub const SIGN_IN: &str = "/login?next=/admin/requests";
+
+pub fn routes() -> axum::Router<Arc<App>> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/admin", get(|| async { crate::flow::finish::redirect("/admin/requests", false, &[]) }))
+        .route("/admin/requests", get(requests::list))
+        .route("/admin/requests/{number}", get(requests::show))
+        .route("/admin/requests/{number}/link", post(decide::link))
+        .route("/admin/requests/{number}/create", post(decide::create))
+        .route("/admin/requests/{number}/reject", post(decide::reject))
+}
+
+/// Why a staff page was not served: an error page, or no session (then the login page).
+#[derive(Debug)]
+pub enum AdminError {
+    Page(PageError),
+    /// No session: to the login page (303 after a POST, 302 after a GET).
+    SignIn {
+        after_post: bool,
+    },
+}
+
+impl From<PageError> for AdminError {
+    fn from(e: PageError) -> Self {
+        Self::Page(e)
+    }
+}
+
+impl From<crate::store::StoreError> for AdminError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Page(e.into())
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Page(e) => e.into_response(),
+            Self::SignIn { after_post } => crate::flow::finish::redirect(SIGN_IN, after_post, &[]),
+        }
+    }
+}
+
+/// Whether `account` may review access requests (staff role and the permission).
+pub fn is_reviewer(account: &Account) -> bool {
+    account.role == Role::Staff && account.can_review_requests && !account.disabled
+}
+
+async fn signed_in_reviewer(
+    app: &App,
+    headers: &axum::http::HeaderMap,
+    after_post: bool,
+) -> Result<Account, AdminError> {
+    let Some(session) = current_session(app, headers).await? else {
+        return Err(AdminError::SignIn { after_post });
+    };
+    let Some(account) = app.store.account(&session.account_id).await? else {
+        return Err(AdminError::SignIn { after_post });
+    };
+    if !is_reviewer(&account) {
+        return Err(PageError::forbidden(
+            "Раздел «Обращения» доступен только сотрудникам организации, которым поручено рассматривать обращения.",
+        )
+        .into());
+    }
+    Ok(account)
+}
+
+/// The staff member of a page request (GET).
+pub async fn staff(app: &App, headers: &axum::http::HeaderMap) -> Result<Account, AdminError> {
+    signed_in_reviewer(app, headers, false).await
+}
+
+/// The staff member of a form POST: the CSRF token first (AZ-12, AB-05), then the session.
+pub async fn posted_staff(app: &App, headers: &axum::http::HeaderMap, form: &Params) -> Result<Account, AdminError> {
+    crate::flow::checked_browser(app, headers, form)?;
+    signed_in_reviewer(app, headers, true).await
+}
+
+/// The request `number` of the staff member's own organisation; a malformed number,
+/// a missing request and another organisation's request are the same 404 (AB-05).
+pub async fn request_of(app: &App, staff: &Account, number: &str) -> Result<AccessRequest, PageError> {
+    if !is_request_number(number) {
+        return Err(PageError::not_found());
+    }
+    app.store
+        .access_request_by_number(number)
+        .await?
+        .filter(|r| r.organisation_id == staff.organisation_id)
+        .ok_or_else(PageError::not_found)
+}
+
+/// The path of a request's page, percent-encoded (the number starts with a Cyrillic
+/// «А», which a `Location` header cannot carry as is).
+pub fn request_path(number: &str) -> String {
+    let mut path = String::from("/admin/requests/");
+    for b in number.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' {
+            path.push(char::from(b));
+        } else {
+            path.push_str(&format!("%{b:02X}"));
+        }
+    }
+    path
+}
+
+/// «Фамилия Имя Отчество».
+pub fn full_name(surname: &str, given: &str, patronymic: Option<&str>) -> String {
+    [Some(surname), Some(given), patronymic]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_paths_are_ascii() {
+        assert_eq!(super::request_path("А-107119599-94-07"), "/admin/requests/%D0%90-107119599-94-07");
+    }
+
+    #[test]
+    fn full_names_skip_missing_parts() {
+        assert_eq!(super::full_name("Иванов", "Иван", None), "Иванов Иван");
+        assert_eq!(super::full_name("Иванов", "Иван", Some("Сергеевич")), "Иванов Иван Сергеевич");
+    }
+}

@@ -1,0 +1,135 @@
+//! Pure parts of «Создать учетную запись»: the login proposed for a new school
+//! account (transliterated surname and initials, like `smirnova.ov`) and the
+//! account built from an access request.
+
+use crate::clock::UnixTime;
+use crate::store::requests::AccessRequest;
+use crate::store::{Account, Role};
+
+/// Latin letters for one Cyrillic letter (lower case), in the simple passport style.
+fn latin(c: char) -> Option<&'static str> {
+    Some(match c {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'д' => "d",
+        'е' | 'ё' | 'э' => "e",
+        'ж' => "zh",
+        'з' => "z",
+        'и' => "i",
+        'й' | 'ы' => "y",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' | 'ь' => "",
+        'ю' => "yu",
+        'я' => "ya",
+        _ => return None,
+    })
+}
+
+/// Lower-case Latin transliteration; ASCII letters and digits kept, everything else dropped.
+pub fn transliterate(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars().flat_map(char::to_lowercase) {
+        if let Some(l) = latin(c) {
+            out.push_str(l);
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The login a new account would get: `surname.ip` (initials of given name and
+/// patronymic), e.g. «Смирнова Ольга Викторовна» → `smirnova.ov`.
+pub fn login_base(surname: &str, given: &str, patronymic: Option<&str>) -> String {
+    let mut base = transliterate(surname);
+    if base.is_empty() {
+        base = "user".into();
+    }
+    let initials: String =
+        [Some(given), patronymic].into_iter().flatten().filter_map(|n| transliterate(n).chars().next()).collect();
+    if initials.is_empty() { base } else { format!("{base}.{initials}") }
+}
+
+/// The `n`-th login to try (0: the base, then `base2`, `base3`, …).
+pub fn login_candidate(base: &str, n: u32) -> String {
+    if n == 0 { base.to_owned() } else { format!("{base}{}", n + 1) }
+}
+
+/// What the new account is made of besides the request.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub id: String,
+    pub login: String,
+    pub password_hash: String,
+    pub match_key: String,
+    pub birth_date: String,
+    pub now: UnixTime,
+}
+
+/// The account created from `req`: its organisation, role, names and email; the
+/// class for pupils only; no review permission.
+pub fn account_from_request(req: &AccessRequest, new: NewAccount) -> Account {
+    Account {
+        id: new.id,
+        organisation_id: req.organisation_id.clone(),
+        login: new.login,
+        password_hash: new.password_hash,
+        role: req.role,
+        can_review_requests: false,
+        surname: req.surname.trim().to_owned(),
+        given_name: req.given_name.trim().to_owned(),
+        patronymic: req.patronymic.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned),
+        birth_date: new.birth_date,
+        snils_hash: None,
+        match_key: new.match_key,
+        class_id: if req.role == Role::Pupil { req.class_id.clone() } else { None },
+        email: Some(req.email.trim().to_owned()).filter(|e| !e.is_empty()),
+        phone: None,
+        disabled: false,
+        created_at: new.now,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_from_names() {
+        let cases = [
+            (("Смирнова", "Ольга", Some("Викторовна")), "smirnova.ov"),
+            (("Соколов", "Дмитрий", Some("Игоревич")), "sokolov.di"),
+            (("Щукина-Ёлкина", "Юлия", None), "shchukinaelkina.y"),
+            (("Хьюз", "Эдуард", Some("")), "khyuz.e"),
+            (("O'Brien", "John", None), "obrien.j"),
+            (("", "", None), "user"),
+        ];
+        for ((s, g, p), want) in cases {
+            assert_eq!(login_base(s, g, p), want, "{s} {g}");
+        }
+    }
+
+    #[test]
+    fn login_candidates_append_digits() {
+        assert_eq!(login_candidate("sokolov.di", 0), "sokolov.di");
+        assert_eq!(login_candidate("sokolov.di", 1), "sokolov.di2");
+        assert_eq!(login_candidate("sokolov.di", 2), "sokolov.di3");
+    }
+}
