@@ -1,7 +1,8 @@
 //! BR-06: the notices to a school account's owner when a Госуслуги account is
 //! linked to it or unlinked from it (sent to the account's email, when it has one).
 
-use super::mail_text::{MailText, SIGNATURE, full_name};
+use super::mail_text::{MailText, SIGNATURE};
+use super::names::full_name;
 use crate::store::Account;
 use crate::store::links::LinkMethod;
 

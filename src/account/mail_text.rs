@@ -35,11 +35,6 @@ impl MailText {
     }
 }
 
-/// «Фамилия Имя Отчество».
-pub(crate) fn full_name(surname: &str, given_name: &str, patronymic: Option<&str>) -> String {
-    [Some(surname), Some(given_name), patronymic].into_iter().flatten().collect::<Vec<_>>().join(" ")
-}
-
 /// Escapes text for HTML element content and attribute values.
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -40,6 +40,16 @@ pub fn match_key(key: &[u8; 32], surname: &str, given: &str, patronymic: Option<
     hex::encode(crate::crypto::hmac_sha256(key, material.as_bytes()))
 }
 
+/// «Фамилия Имя Отчество» (missing or empty parts left out).
+pub fn full_name(surname: &str, given_name: &str, patronymic: Option<&str>) -> String {
+    [Some(surname), Some(given_name), patronymic]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,8 @@
 //! transaction as the change they announce (see docs/mail.md).
 
 pub use super::mail_text::MailText;
-use super::mail_text::{SIGNATURE, full_name};
+use super::mail_text::SIGNATURE;
+use super::names::full_name;
 use crate::store::requests::AccessRequest;
 
 /// The confirmation of a filed request.

@@ -126,26 +126,10 @@ pub fn request_path(number: &str) -> String {
     path
 }
 
-/// «Фамилия Имя Отчество».
-pub fn full_name(surname: &str, given: &str, patronymic: Option<&str>) -> String {
-    [Some(surname), Some(given), patronymic]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn request_paths_are_ascii() {
         assert_eq!(super::request_path("А-107119599-94-07"), "/admin/requests/%D0%90-107119599-94-07");
-    }
-
-    #[test]
-    fn full_names_skip_missing_parts() {
-        assert_eq!(super::full_name("Иванов", "Иван", None), "Иванов Иван");
-        assert_eq!(super::full_name("Иванов", "Иван", Some("Сергеевич")), "Иванов Иван Сергеевич");
     }
 }

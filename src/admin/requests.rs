@@ -3,7 +3,8 @@
 //! beside the nearest directory accounts, field by field, with the actions).
 
 use super::review::{self, KnownChild};
-use super::{AdminError, full_name, request_of, request_path, staff};
+use super::{AdminError, request_of, request_path, staff};
+use crate::account::names::full_name;
 use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::flow::account::russian_date;

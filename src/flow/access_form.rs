@@ -222,12 +222,7 @@ pub fn validate(v: &FormValues, person: &EsiaPerson, role: Role, cat: &Catalogue
 
 /// «Фамилия Имя Отчество» of the ESIA person.
 pub fn full_name(p: &EsiaPerson) -> String {
-    [Some(p.surname.as_str()), Some(p.given_name.as_str()), p.patronymic.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    crate::account::names::full_name(&p.surname, &p.given_name, p.patronymic.as_deref())
 }
 
 /// What the form page shows for `values`, the options filtered by what was chosen.

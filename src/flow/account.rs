@@ -78,11 +78,8 @@ async fn render(app: &App, headers: &HeaderMap, message: Option<String>) -> Resu
         }
     }
     let (browser_id, set_browser) = cookie::browser_id(&app.cookies, headers);
-    let full_name = [Some(account.surname.as_str()), Some(account.given_name.as_str()), account.patronymic.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let full_name =
+        crate::account::names::full_name(&account.surname, &account.given_name, account.patronymic.as_deref());
     let page = AccountPage {
         csrf: app.cookies.csrf_token(&browser_id),
         full_name,
