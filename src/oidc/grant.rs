@@ -10,7 +10,7 @@ use super::token::TokenResponse;
 use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::crypto;
-use crate::store::{Account, Client, CodeExchange, Grant, RefreshToken, Rotation};
+use crate::store::{Account, Client, CodeExchange, Grant, RefreshRequest, RefreshToken, Rotation};
 use crate::token::claims::subject;
 use crate::token::{AccessClaims, IdTokenInput, Scopes};
 
@@ -174,62 +174,50 @@ pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Resul
     }
 }
 
+/// `grant_type=refresh_token`: the whole check-and-rotate is one store transaction
+/// (one commit); minting follows from the grant and account it returns.
 pub async fn refresh_token(app: &App, client: &Client, p: &Params) -> Result<TokenResponse, OAuthError> {
     let token = p.get("refresh_token").ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
-    let hash = crypto::token_hash(token);
     let invalid = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
-    let (rt, grant) = app.store.refresh_token(&hash).await?.ok_or_else(invalid)?;
-    // RT-05: bound to its client.
-    if rt.client_id != client.id {
-        return Err(invalid());
-    }
-    let now = app.clock.now();
-    if rt.used_at.is_some() {
-        // RT-01: replay of a rotated token revokes the whole family.
-        let event = AuditEvent::RefreshReuseDetected { client_id: client.id.clone(), grant_id: grant.id.clone() };
-        app.store.revoke_grant(&grant.id, &event).await?;
-        return Err(invalid());
-    }
-    if grant.revoked_at.is_some() || rt.expires_at <= now || grant.expires_at <= now {
-        return Err(invalid());
-    }
-    let granted = Scopes::parse(&grant.scope).map_err(|_| invalid())?;
-    let scope = match p.get("scope") {
-        None => granted,
-        Some(s) => {
-            let asked = Scopes::parse(s).map_err(|_| OAuthError::new(ErrorCode::InvalidScope, "malformed scope"))?;
-            if !asked.is_subset_of(&granted) {
-                return Err(OAuthError::new(ErrorCode::InvalidScope, "scope may only be narrowed on refresh"));
-            }
-            asked
-        }
+    // The scope may only be narrowed (checked against the grant inside the rotation).
+    let asked = match p.get("scope") {
+        None => None,
+        Some(s) => Some(Scopes::parse(s).map_err(|_| OAuthError::new(ErrorCode::InvalidScope, "malformed scope"))?),
     };
-    // RT-07: the account must still be there and enabled.
-    let account = enabled_account(app, &grant.account_id).await?;
+    let narrows = |grant: &Grant| {
+        let granted = Scopes::parse(&grant.scope).unwrap_or_default();
+        asked.as_ref().is_none_or(|a| a.is_subset_of(&granted))
+    };
+    let new_token = crypto::random_token();
+    let req = RefreshRequest {
+        old_hash: &crypto::token_hash(token),
+        client_id: &client.id,
+        new_hash: &crypto::token_hash(&new_token),
+    };
+    let (grant, account) = match app.store.rotate_refresh(req, &narrows).await? {
+        Rotation::Rotated(family) => *family,
+        Rotation::Refused => {
+            return Err(OAuthError::new(ErrorCode::InvalidScope, "scope may only be narrowed on refresh"));
+        }
+        Rotation::Reused | Rotation::Invalid => return Err(invalid()),
+    };
+    let scope = match asked {
+        Some(a) => a,
+        None => Scopes::parse(&grant.scope).map_err(|_| invalid())?,
+    };
     let who =
         Subject { account: &account, grant_id: &grant.id, auth_time: grant.auth_time, amr: &grant.amr, nonce: None };
+    // Minting after the commit: should signing fail, the client gets a server error
+    // and signs in again (the spent token cannot be replayed without killing the family).
     let minted = mint(app, client, &scope, who).await?;
-    let new_token = crypto::random_token();
-    let new = RefreshToken {
-        token_hash: crypto::token_hash(&new_token),
-        grant_id: grant.id.clone(),
-        client_id: client.id.clone(),
-        created_at: now,
-        expires_at: grant.expires_at,
-        used_at: None,
-    };
-    let event = AuditEvent::RefreshRotated { client_id: client.id.clone(), grant_id: grant.id.clone() };
-    match app.store.rotate_refresh(&hash, &new, &event).await? {
-        Rotation::Rotated => Ok(TokenResponse {
-            access_token: minted.access_token,
-            token_type: "Bearer",
-            expires_in: client.access_token_ttl,
-            scope: scope.to_string(),
-            id_token: minted.id_token,
-            refresh_token: Some(new_token),
-        }),
-        Rotation::Reused | Rotation::Invalid => Err(invalid()),
-    }
+    Ok(TokenResponse {
+        access_token: minted.access_token,
+        token_type: "Bearer",
+        expires_in: client.access_token_ttl,
+        scope: scope.to_string(),
+        id_token: minted.id_token,
+        refresh_token: Some(new_token),
+    })
 }
 
 pub async fn client_credentials(app: &App, client: &Client, p: &Params) -> Result<TokenResponse, OAuthError> {

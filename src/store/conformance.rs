@@ -64,6 +64,7 @@ conformance! {
     atomic::rt_01_reuse_revokes_family,
     atomic::rt_02_parallel_rotation_at_most_one,
     atomic::rt_02_rotation_racing_revocation_leaves_no_live_token,
+    atomic::rt_05_rotation_checks_client_account_and_caller,
     atomic::rt_03_rotation_survives_reopen,
     atomic::revoked_grant_invalidates_refresh,
     atomic::audit_chain_verifies,

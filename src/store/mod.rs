@@ -119,10 +119,16 @@ pub trait GrantStore: Send + Sync {
     async fn grant(&self, id: &str) -> StoreResult<Option<Grant>>;
     /// A refresh token and its grant, whatever their state.
     async fn refresh_token(&self, token_hash: &str) -> StoreResult<Option<(RefreshToken, Grant)>>;
-    /// Rotates atomically in one commit: marks `old_hash` used and stores `new`
-    /// with `audit`. A token already used revokes its whole grant (RT-01); of two
-    /// parallel rotations at most one succeeds (RT-02).
-    async fn rotate_refresh(&self, old_hash: &str, new: &RefreshToken, audit: &AuditEvent) -> StoreResult<Rotation>;
+    /// Rotates in exactly one transaction (one commit, reads included): checks the
+    /// token, its client, its grant, the account and `accept(grant)`; marks the old
+    /// token used, stores the new one and the `refresh_rotated` event. A token
+    /// already used revokes its whole grant (RT-01); of two parallel rotations at
+    /// most one succeeds (RT-02).
+    async fn rotate_refresh(
+        &self,
+        req: RefreshRequest<'_>,
+        accept: &(dyn for<'g> Fn(&'g Grant) -> bool + Send + Sync),
+    ) -> StoreResult<Rotation>;
     /// Revokes a grant and every token of it. `false` if it was unknown or already revoked.
     async fn revoke_grant(&self, grant_id: &str, audit: &AuditEvent) -> StoreResult<bool>;
     /// Revokes one access token by `jti` (kept until `expires_at`).

@@ -318,14 +318,29 @@ pub enum CodeExchange {
     NotFound,
 }
 
+/// A refresh-token rotation as the token endpoint asks for it.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshRequest<'a> {
+    /// Hash of the presented refresh token.
+    pub old_hash: &'a str,
+    /// The authenticated client: another client's token is `Invalid` (RT-05), untouched.
+    pub client_id: &'a str,
+    /// Hash of the token that replaces it (same grant, client and expiry).
+    pub new_hash: &'a str,
+}
+
 /// Outcome of a refresh-token rotation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rotation {
-    /// The old token is marked used, the new one stored, the event written.
-    Rotated,
+    /// The old token is marked used, the new one stored, the `refresh_rotated`
+    /// event written: the grant and its (enabled) account, to mint from.
+    Rotated(Box<(Grant, Account)>),
     /// The token had already been used: the whole grant is now revoked and a
     /// `refresh_reuse_detected` event written.
     Reused,
-    /// Unknown, expired or revoked token.
+    /// The caller's check of the grant (e.g. the requested scope) said no; nothing written.
+    Refused,
+    /// Unknown, expired or revoked token, another client's token, or a disabled
+    /// account; nothing written.
     Invalid,
 }

@@ -17,10 +17,6 @@ fn token_issued(grant_id: &str) -> AuditEvent {
     }
 }
 
-fn rotated(grant_id: &str) -> AuditEvent {
-    AuditEvent::RefreshRotated { client_id: "rp".into(), grant_id: grant_id.into() }
-}
-
 pub async fn ac_01_code_replay_revokes_grant(db: &mut TestDb) {
     let s = db.store();
     s.insert_code(&code("c-1", "g-1", None)).await.unwrap();
@@ -33,7 +29,7 @@ pub async fn ac_01_code_replay_revokes_grant(db: &mut TestDb) {
     assert_eq!(replay.unwrap(), CodeExchange::Replayed);
     assert!(is_revoked(s, "g-1").await);
     assert_eq!(s.refresh_token("rt-x").await.unwrap(), None, "the replay stored nothing");
-    assert_eq!(s.rotate_refresh("rt-1", &refresh("rt-2", "g-1"), &rotated("g-1")).await.unwrap(), Rotation::Invalid);
+    assert_eq!(rotate(s, "rt-1", "rt-2").await, "invalid");
     assert_eq!(audit_kinds(s).await, ["token_issued", "code_reuse_detected"]);
 
     let unknown = s.exchange_code("nope", &g, None, &token_issued("g-1")).await;
@@ -76,18 +72,18 @@ pub async fn rt_01_reuse_revokes_family(db: &mut TestDb) {
     let s = db.store();
     issued_grant(s, "g-1", "rt-1", None).await;
     db.clock.advance(10);
-    assert_eq!(s.rotate_refresh("rt-1", &refresh("rt-2", "g-1"), &rotated("g-1")).await.unwrap(), Rotation::Rotated);
+    assert_eq!(rotate(s, "rt-1", "rt-2").await, "rotated");
     let (old, _) = s.refresh_token("rt-1").await.unwrap().unwrap();
     assert_eq!(old.used_at, Some(T0 + 10));
     assert!(!is_revoked(s, "g-1").await);
 
     // Replaying the rotated token revokes the family: rt-2 dies with it.
-    assert_eq!(s.rotate_refresh("rt-1", &refresh("rt-3", "g-1"), &rotated("g-1")).await.unwrap(), Rotation::Reused);
+    assert_eq!(rotate(s, "rt-1", "rt-3").await, "reused");
     assert!(is_revoked(s, "g-1").await);
     assert_eq!(s.refresh_token("rt-3").await.unwrap(), None);
-    assert_eq!(s.rotate_refresh("rt-2", &refresh("rt-4", "g-1"), &rotated("g-1")).await.unwrap(), Rotation::Invalid);
-    assert_eq!(s.rotate_refresh("nope", &refresh("rt-5", "g-1"), &rotated("g-1")).await.unwrap(), Rotation::Invalid);
-    assert_eq!(audit_kinds(s).await, ["demo_seeded", "refresh_rotated", "refresh_reuse_detected"]);
+    assert_eq!(rotate(s, "rt-2", "rt-4").await, "invalid");
+    assert_eq!(rotate(s, "nope", "rt-5").await, "invalid");
+    assert_eq!(audit_kinds(s).await, ["demo_seeded", "demo_seeded", "refresh_rotated", "refresh_reuse_detected"]);
 }
 
 pub async fn rt_02_parallel_rotation_at_most_one(db: &mut TestDb) {
@@ -95,18 +91,15 @@ pub async fn rt_02_parallel_rotation_at_most_one(db: &mut TestDb) {
     let tasks: Vec<_> = (0..10)
         .map(|i| {
             let store = db.shared();
-            tokio::spawn(async move {
-                let new = refresh(&format!("rt-new-{i}"), "g-1");
-                store.rotate_refresh("rt-1", &new, &rotated("g-1")).await.unwrap()
-            })
+            tokio::spawn(async move { rotate(&*store, "rt-1", &format!("rt-new-{i}")).await })
         })
         .collect();
     let mut outcomes = Vec::new();
     for task in tasks {
         outcomes.push(task.await.unwrap());
     }
-    assert_eq!(outcomes.iter().filter(|o| **o == Rotation::Rotated).count(), 1, "{outcomes:?}");
-    assert!(outcomes.iter().all(|o| *o != Rotation::Invalid), "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|o| **o == "rotated").count(), 1, "{outcomes:?}");
+    assert!(outcomes.iter().all(|o| *o != "invalid"), "{outcomes:?}");
 }
 
 pub async fn rt_02_rotation_racing_revocation_leaves_no_live_token(db: &mut TestDb) {
@@ -115,25 +108,49 @@ pub async fn rt_02_rotation_racing_revocation_leaves_no_live_token(db: &mut Test
         let old = format!("rt-{round}");
         issued_grant(db.store(), &grant_id, &old, None).await;
         let (a, b) = (db.shared(), db.shared());
-        let (gid, new) = (grant_id.clone(), format!("rt-new-{round}"));
-        let rotate = tokio::spawn(async move { a.rotate_refresh(&old, &refresh(&new, &gid), &rotated(&gid)).await });
+        let new = format!("rt-new-{round}");
+        let rotation = tokio::spawn(async move { rotate(&*a, &old, &new).await });
         let gid = grant_id.clone();
         let revoke = tokio::spawn(async move { b.revoke_grant(&gid, &event()).await });
-        rotate.await.unwrap().unwrap();
+        rotation.await.unwrap();
         assert!(revoke.await.unwrap().unwrap());
-        let next = refresh(&format!("rt-next-{round}"), &grant_id);
-        let after = db.store().rotate_refresh(&format!("rt-new-{round}"), &next, &rotated(&grant_id)).await;
-        assert_eq!(after.unwrap(), Rotation::Invalid, "round {round}");
+        let after = rotate(db.store(), &format!("rt-new-{round}"), &format!("rt-next-{round}")).await;
+        assert_eq!(after, "invalid", "round {round}");
     }
+}
+
+pub async fn rt_05_rotation_checks_client_account_and_caller(db: &mut TestDb) {
+    let s = db.store();
+    issued_grant(s, "g-1", "rt-1", None).await;
+    // Another client's presentation: refused, and the family is left alone.
+    let other = RefreshRequest { old_hash: "rt-1", client_id: "other", new_hash: "rt-x" };
+    assert_eq!(s.rotate_refresh(other, &|_| true).await.unwrap(), Rotation::Invalid);
+    // The caller's own check of the grant (e.g. a wider scope) says no: nothing written.
+    let req = RefreshRequest { old_hash: "rt-1", client_id: "rp", new_hash: "rt-2" };
+    assert_eq!(s.rotate_refresh(req, &|g| g.scope == "something else").await.unwrap(), Rotation::Refused);
+    let (token, grant) = s.refresh_token("rt-1").await.unwrap().unwrap();
+    assert_eq!((token.used_at, grant.revoked_at), (None, None), "untouched");
+    // The grant and the enabled account come back with a rotation, in the same commit.
+    let Rotation::Rotated(family) = s.rotate_refresh(req, &|_| true).await.unwrap() else { panic!("rotated") };
+    assert_eq!((family.0.id.as_str(), family.1.id.as_str()), ("g-1", "acc-1"));
+    let (new, _) = s.refresh_token("rt-2").await.unwrap().unwrap();
+    assert_eq!((new.grant_id.as_str(), new.client_id.as_str(), new.expires_at), ("g-1", "rp", grant.expires_at));
+    // RT-07: a disabled account cannot refresh.
+    let mut acc = s.account("acc-1").await.unwrap().unwrap();
+    acc.disabled = true;
+    let batch = DirectoryBatch { accounts: vec![acc], ..Default::default() };
+    s.import_directory(&batch, &event()).await.unwrap();
+    assert_eq!(rotate(s, "rt-2", "rt-3").await, "invalid");
+    assert_eq!(audit_kinds(s).await, ["demo_seeded", "demo_seeded", "refresh_rotated", "demo_seeded"]);
 }
 
 pub async fn rt_03_rotation_survives_reopen(db: &mut TestDb) {
     issued_grant(db.store(), "g-1", "rt-1", None).await;
     let s = db.store();
-    assert_eq!(s.rotate_refresh("rt-1", &refresh("rt-2", "g-1"), &rotated("g-1")).await.unwrap(), Rotation::Rotated);
+    assert_eq!(rotate(s, "rt-1", "rt-2").await, "rotated");
     db.reopen().await;
     let s = db.store();
-    assert_eq!(s.rotate_refresh("rt-1", &refresh("rt-3", "g-1"), &rotated("g-1")).await.unwrap(), Rotation::Reused);
+    assert_eq!(rotate(s, "rt-1", "rt-3").await, "reused");
     assert!(is_revoked(s, "g-1").await);
     crate::audit::verify_chain(&s.audit_records(0, 100).await.unwrap()).unwrap();
 }
@@ -145,16 +162,17 @@ pub async fn revoked_grant_invalidates_refresh(db: &mut TestDb) {
     assert!(s.revoke_grant("g-1", &ev).await.unwrap());
     assert!(!s.revoke_grant("g-1", &ev).await.unwrap());
     assert!(!s.revoke_grant("unknown", &ev).await.unwrap());
-    assert_eq!(s.rotate_refresh("rt-1", &refresh("rt-2", "g-1"), &rotated("g-1")).await.unwrap(), Rotation::Invalid);
-    assert_eq!(audit_kinds(s).await, ["demo_seeded", "token_revoked"]);
+    assert_eq!(rotate(s, "rt-1", "rt-2").await, "invalid");
+    assert_eq!(audit_kinds(s).await, ["demo_seeded", "demo_seeded", "token_revoked"]);
 
     // An expired grant cannot rotate either.
     issued_grant(s, "g-2", "rt-a", None).await;
     db.clock.set(T0 + 30 * 86_400);
-    assert_eq!(s.rotate_refresh("rt-a", &refresh("rt-b", "g-2"), &rotated("g-2")).await.unwrap(), Rotation::Invalid);
+    assert_eq!(rotate(s, "rt-a", "rt-b").await, "invalid");
 }
 
 pub async fn audit_chain_verifies(db: &mut TestDb) {
+    with_acc1(db.store()).await;
     let tasks: Vec<_> = (0..40)
         .map(|i| {
             let store = db.shared();
@@ -179,8 +197,8 @@ pub async fn audit_chain_verifies(db: &mut TestDb) {
         task.await.unwrap();
     }
     let rows = db.store().audit_records(0, 10_000).await.unwrap();
-    assert_eq!(crate::audit::verify_chain(&rows), Ok(40));
+    assert_eq!(crate::audit::verify_chain(&rows), Ok(41), "the import and 40 parallel writes");
     assert_eq!(rows.first().map(|r| r.prev_hash.as_str()), Some(crate::audit::GENESIS_HASH));
-    assert_eq!(db.store().audit_records(38, 10).await.unwrap().len(), 2);
+    assert_eq!(db.store().audit_records(38, 10).await.unwrap().len(), 3);
     assert_eq!(db.store().audit_records(0, 5).await.unwrap().len(), 5);
 }

@@ -125,8 +125,34 @@ pub fn refresh(token_hash: &str, grant_id: &str) -> RefreshToken {
     }
 }
 
-/// Stores a code and spends it: a live grant `grant_id` with refresh token `token_hash`.
+/// Rotates `old` into `new` as client `rp`, accepting any grant: the outcome's name
+/// (`rotated`, `reused`, `refused`, `invalid`).
+pub async fn rotate(store: &dyn Store, old: &str, new: &str) -> &'static str {
+    let req = RefreshRequest { old_hash: old, client_id: "rp", new_hash: new };
+    match store.rotate_refresh(req, &|_| true).await.unwrap() {
+        Rotation::Rotated(_) => "rotated",
+        Rotation::Reused => "reused",
+        Rotation::Refused => "refused",
+        Rotation::Invalid => "invalid",
+    }
+}
+
+/// Imports `acc-1` with its school `org-1` unless it exists (one `demo_seeded` event).
+pub async fn with_acc1(store: &dyn Store) {
+    if store.account("acc-1").await.unwrap().is_none() {
+        let batch = DirectoryBatch {
+            organisations: vec![organisation("org-1")],
+            accounts: vec![account("acc-1", "org-1", "ivanova", Role::Parent)],
+            ..Default::default()
+        };
+        store.import_directory(&batch, &event()).await.unwrap();
+    }
+}
+
+/// Stores a code and spends it: a live grant `grant_id` of `acc-1` ([`with_acc1`])
+/// with refresh token `token_hash`.
 pub async fn issued_grant(store: &dyn Store, grant_id: &str, token_hash: &str, session_hash: Option<&str>) {
+    with_acc1(store).await;
     let code_hash = format!("code-{grant_id}");
     store.insert_code(&code(&code_hash, grant_id, session_hash)).await.unwrap();
     let g = grant(grant_id, "acc-1", "rp", session_hash);

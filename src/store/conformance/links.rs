@@ -146,10 +146,8 @@ pub async fn rt_06_unlink_revokes_only_esia_grants(db: &mut TestDb) {
     assert!(!is_revoked(s, "g-pwd").await);
     assert!(!is_revoked(s, "g-other").await);
     // The ESIA grant's refresh token is dead; the password grant's still rotates.
-    let next = refresh("rt-esia-2", "g-esia");
-    assert_eq!(s.rotate_refresh("rt-g-esia", &next, &event()).await.unwrap(), Rotation::Invalid);
-    let next = refresh("rt-pwd-2", "g-pwd");
-    assert_eq!(s.rotate_refresh("rt-g-pwd", &next, &event()).await.unwrap(), Rotation::Rotated);
+    assert_eq!(rotate(s, "rt-g-esia", "rt-esia-2").await, "invalid");
+    assert_eq!(rotate(s, "rt-g-pwd", "rt-pwd-2").await, "rotated");
 
     // Nothing left to remove: 0, and the request is still recorded.
     let again = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 0 };

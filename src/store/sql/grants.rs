@@ -186,10 +186,10 @@ macro_rules! grant_store {
 
                 async fn rotate_refresh(
                     &self,
-                    old_hash: &str,
-                    new: &RefreshToken,
-                    audit: &AuditEvent,
+                    req: RefreshRequest<'_>,
+                    accept: &(dyn for<'g> Fn(&'g Grant) -> bool + Send + Sync),
                 ) -> StoreResult<Rotation> {
+                    use sqlx::FromRow as _;
                     let now = self.now();
                     let mut tx = self.begin_write().await.map_err(db_err)?;
                     // Lock the family (its grant row) before touching any token row: every
@@ -197,44 +197,67 @@ macro_rules! grant_store {
                     // head, so racing rotations and revocations queue instead of deadlocking.
                     // The read comes after the lock, so it sees what the previous holder wrote.
                     if let Some(lock) = Self::LOCK_FAMILY_SQL {
-                        sqlx::query(lock).bind(old_hash).execute(&mut *tx).await.map_err(db_err)?;
+                        sqlx::query(lock).bind(req.old_hash).execute(&mut *tx).await.map_err(db_err)?;
                     }
-                    let family: Option<sql::FamilyRow> = sqlx::query_as(
-                        "SELECT t.grant_id, t.client_id, t.used_at, t.revoked_at AS token_revoked_at, \
-                         t.expires_at AS token_expires_at, g.revoked_at AS grant_revoked_at, \
-                         g.expires_at AS grant_expires_at \
-                         FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.token_hash = $1",
-                    )
-                    .bind(old_hash)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    let Some(family) = family else {
+                    let row = sqlx::query(sql::FAMILY_SQL)
+                        .bind(req.old_hash)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    let Some(row) = row else {
                         return Ok(Rotation::Invalid);
                     };
-                    if family.used_at.is_some() {
-                        // A replay of a spent token: the whole family dies.
-                        self.revoke_grants_in(&mut tx, GrantFilter::Id(&family.grant_id)).await.map_err(db_err)?;
+                    let token = sql::TokenStateRow::from_row(&row).map_err(db_err)?;
+                    let grant = Grant::from(sql::GrantRow::from_row(&row).map_err(db_err)?);
+                    // RT-05: another client's token is refused and left alone.
+                    if token.token_client_id != req.client_id {
+                        return Ok(Rotation::Invalid);
+                    }
+                    if token.token_used_at.is_some() {
+                        // RT-01: a replay of a spent token; the whole family dies.
+                        self.revoke_grants_in(&mut tx, GrantFilter::Id(&grant.id)).await.map_err(db_err)?;
                         let event =
-                            AuditEvent::RefreshReuseDetected { client_id: family.client_id, grant_id: family.grant_id };
+                            AuditEvent::RefreshReuseDetected { client_id: token.token_client_id, grant_id: grant.id };
                         self.commit_with_audit(tx, &event).await?;
                         return Ok(Rotation::Reused);
                     }
-                    if !family.live(now) {
+                    let live = token.token_revoked_at.is_none()
+                        && grant.revoked_at.is_none()
+                        && token.token_expires_at > now
+                        && grant.expires_at > now;
+                    if !live {
                         return Ok(Rotation::Invalid);
                     }
-                    if family.grant_id != new.grant_id {
-                        return Err(StoreError::Backend(anyhow::anyhow!("new token belongs to another grant")));
+                    // RT-07: the account must still be there and enabled.
+                    let account: Option<sql::AccountRow> = sqlx::query_as("SELECT * FROM accounts WHERE id = $1")
+                        .bind(&grant.account_id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    let Some(account) = account.map(Account::try_from).transpose()?.filter(|a| !a.disabled) else {
+                        return Ok(Rotation::Invalid);
+                    };
+                    if !accept(&grant) {
+                        return Ok(Rotation::Refused);
                     }
                     sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2")
                         .bind(now)
-                        .bind(old_hash)
+                        .bind(req.old_hash)
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;
-                    self.insert_refresh_in(&mut tx, new).await?;
-                    self.commit_with_audit(tx, audit).await?;
-                    Ok(Rotation::Rotated)
+                    let new = RefreshToken {
+                        token_hash: req.new_hash.to_owned(),
+                        grant_id: grant.id.clone(),
+                        client_id: req.client_id.to_owned(),
+                        created_at: now,
+                        expires_at: grant.expires_at,
+                        used_at: None,
+                    };
+                    self.insert_refresh_in(&mut tx, &new).await?;
+                    let event = AuditEvent::RefreshRotated { client_id: new.client_id, grant_id: grant.id.clone() };
+                    self.commit_with_audit(tx, &event).await?;
+                    Ok(Rotation::Rotated(Box::new((grant, account))))
                 }
 
                 async fn revoke_grant(&self, grant_id: &str, audit: &AuditEvent) -> StoreResult<bool> {

@@ -286,28 +286,20 @@ impl From<GrantRow> for Grant {
     }
 }
 
-/// A refresh token with the state of its grant, read under the family lock
-/// (`Backend::LOCK_FAMILY_SQL`).
+/// The state of a refresh token, read with its grant (`g.*`) in one row under the
+/// family lock (`Backend::LOCK_FAMILY_SQL`).
 #[derive(sqlx::FromRow)]
-pub(crate) struct FamilyRow {
-    pub grant_id: String,
-    pub client_id: String,
-    pub used_at: Option<i64>,
-    token_revoked_at: Option<i64>,
-    token_expires_at: i64,
-    grant_revoked_at: Option<i64>,
-    grant_expires_at: i64,
+pub(crate) struct TokenStateRow {
+    pub token_client_id: String,
+    pub token_used_at: Option<i64>,
+    pub token_revoked_at: Option<i64>,
+    pub token_expires_at: i64,
 }
 
-impl FamilyRow {
-    /// Whether the token may still be rotated at `now` (unused is checked apart).
-    pub fn live(&self, now: i64) -> bool {
-        self.token_revoked_at.is_none()
-            && self.grant_revoked_at.is_none()
-            && self.token_expires_at > now
-            && self.grant_expires_at > now
-    }
-}
+/// Selects `g.*` and the [`TokenStateRow`] columns of the refresh token `$1`.
+pub(crate) const FAMILY_SQL: &str = "SELECT g.*, t.client_id AS token_client_id, t.used_at AS token_used_at, \
+     t.revoked_at AS token_revoked_at, t.expires_at AS token_expires_at \
+     FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.token_hash = $1";
 
 /// `revoked_at` stays internal: callers see the revocation on the grant.
 #[derive(sqlx::FromRow)]
