@@ -202,3 +202,24 @@ pub async fn audit_chain_verifies(db: &mut TestDb) {
     assert_eq!(db.store().audit_records(38, 10).await.unwrap().len(), 3);
     assert_eq!(db.store().audit_records(0, 5).await.unwrap().len(), 5);
 }
+
+pub async fn audit_group_commit_keeps_every_event(db: &mut TestDb) {
+    let tasks: Vec<_> = (0..300)
+        .map(|i| {
+            let store = db.shared();
+            tokio::spawn(async move {
+                let event = AuditEvent::ClientRemoved { client_id: format!("rp-{i}") };
+                store.append_audit(&event).await.unwrap();
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let rows = db.store().audit_records(0, 10_000).await.unwrap();
+    assert_eq!(crate::audit::verify_chain(&rows), Ok(300), "each caller returned after its own row was committed");
+    let mut clients: Vec<String> = rows.iter().map(|r| r.data.clone()).collect();
+    clients.sort();
+    clients.dedup();
+    assert_eq!(clients.len(), 300, "no event lost or written twice");
+}

@@ -19,6 +19,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres")
 pub struct PgStore {
     pool: PgPool,
     clock: Arc<dyn Clock>,
+    /// Shared by clones: one group-commit queue per database.
+    audit: Arc<sql::group::AuditQueue>,
 }
 
 impl PgStore {
@@ -31,7 +33,7 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(sql::db_err)?;
-        Ok(Self { pool, clock })
+        Ok(Self { pool, clock, audit: Arc::default() })
     }
 
     /// Closes every connection.
@@ -58,6 +60,10 @@ impl Backend for PgStore {
 
     fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    fn audit_queue(&self) -> &sql::group::AuditQueue {
+        &self.audit
     }
 
     fn now(&self) -> UnixTime {

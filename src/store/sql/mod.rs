@@ -18,6 +18,7 @@
 
 pub(crate) mod directory;
 pub(crate) mod grants;
+pub(crate) mod group;
 pub(crate) mod links;
 pub(crate) mod outbox;
 pub(crate) mod requests;
@@ -49,6 +50,9 @@ pub(crate) trait Backend: Send + Sync {
     fn migrator() -> &'static sqlx::migrate::Migrator;
 
     fn pool(&self) -> &sqlx::Pool<Self::Db>;
+
+    /// The group-commit queue of standalone audit events ([`group::AuditQueue`]).
+    fn audit_queue(&self) -> &group::AuditQueue;
 
     /// The current time from the store's [`crate::clock::Clock`].
     fn now(&self) -> UnixTime;

@@ -179,8 +179,16 @@ macro_rules! session_store {
             #[async_trait::async_trait]
             impl AuditStore for $store {
                 async fn append_audit(&self, event: &AuditEvent) -> StoreResult<()> {
-                    let tx = self.begin_write().await.map_err(db_err)?;
-                    self.commit_with_audit(tx, event).await
+                    // Group commit (store/sql/group.rs): one transaction for every event queued.
+                    self.audit_queue()
+                        .append(event, |events| async move {
+                            let mut tx = self.begin_write().await.map_err(db_err)?;
+                            for e in &events {
+                                self.append_audit_in(&mut tx, e).await.map_err(db_err)?;
+                            }
+                            tx.commit().await.map_err(db_err)
+                        })
+                        .await
                 }
 
                 async fn audit_records(

@@ -17,6 +17,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 pub struct SqliteStore {
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
+    /// Shared by clones: one group-commit queue per database.
+    audit: Arc<sql::group::AuditQueue>,
 }
 
 impl SqliteStore {
@@ -44,7 +46,7 @@ impl SqliteStore {
             pool = pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
         }
         let pool = pool.acquire_timeout(Duration::from_secs(10)).connect_with(options).await.map_err(sql::db_err)?;
-        Ok(Self { pool, clock })
+        Ok(Self { pool, clock, audit: Arc::default() })
     }
 
     /// Closes every connection (tests reopen the same file afterwards).
@@ -69,6 +71,10 @@ impl Backend for SqliteStore {
 
     fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    fn audit_queue(&self) -> &sql::group::AuditQueue {
+        &self.audit
     }
 
     fn now(&self) -> UnixTime {
