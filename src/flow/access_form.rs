@@ -125,12 +125,7 @@ pub fn plausible_email(s: &str) -> bool {
 }
 
 fn child_label(c: &super::esia::EsiaChild) -> String {
-    let name = [Some(c.surname.as_str()), Some(c.given_name.as_str()), c.patronymic.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let name = crate::account::names::full_name(&c.surname, &c.given_name, c.patronymic.as_deref());
     match &c.birth_date {
         Some(bd) => format!("{name}, {}", super::account::russian_date(bd)),
         None => name,

@@ -2,6 +2,7 @@
 //! pure `token::claims::user_claims` plus the `children` claim (the children a
 //! parent's ESIA profile confirmed). Shared by the ID token and UserInfo.
 
+use crate::account::names::full_name;
 use crate::app::App;
 use crate::store::{Account, Client, Role, StoreResult};
 use crate::token::Scopes;
@@ -14,21 +15,24 @@ pub async fn scope_claims(
     account: &Account,
     client: &Client,
 ) -> StoreResult<Map<String, Value>> {
-    let org = app.store.organisation(&account.organisation_id).await?;
-    let class = match &account.class_id {
-        Some(id) => app.store.class(id).await?,
-        None => None,
+    // The organisation and class only feed the `school` claim: no reads without it
+    // (a refresh with `openid profile` stays at one database transaction).
+    let (org, class) = if scopes.contains("school") {
+        let org = app.store.organisation(&account.organisation_id).await?;
+        let class = match &account.class_id {
+            Some(id) => app.store.class(id).await?,
+            None => None,
+        };
+        (org, class)
+    } else {
+        (None, None)
     };
     let mut claims = user_claims(scopes, account, org.as_ref(), class.as_ref());
     if scopes.contains("children") && account.role == Role::Parent {
         let mut children = Vec::new();
         for rel in app.store.children(&account.id).await?.into_iter().filter(|r| r.confirmed_via_esia) {
             if let Some(child) = app.store.account(&rel.child_id).await? {
-                let name = [Some(child.surname.as_str()), Some(child.given_name.as_str()), child.patronymic.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let name = full_name(&child.surname, &child.given_name, child.patronymic.as_deref());
                 children.push(json!({ "sub": subject(&child.id, client, &app.pairwise_key), "name": name }));
             }
         }
