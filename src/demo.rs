@@ -41,5 +41,9 @@ pub fn banner(issuer: &str) -> String {
     for (login, role, org) in crate::account::demo::DEMO_LOGINS {
         out.push_str(&format!("    {login:<16} {role:<24} {org}\n"));
     }
+    out.push_str(&format!(
+        "  Access requests: {issuer}/admin/requests (sign in as admin1); mail goes to the `mail.dir` \
+         directory (data/mail/ by default)\n"
+    ));
     out
 }
