@@ -101,6 +101,8 @@ pub async fn advance(app: &App, flow: Flow, set_cookies: &[HeaderValue]) -> Resu
         auth: Some((&auth, true)),
         remembered_consent: remembered.as_ref().map(|c| c.scope.as_str()),
         consented_now: flow.consented,
+        // The person acted in this flow (a login or the consent page): NA-04 is satisfied.
+        confirm_sso: false,
         now: app.clock.now(),
     };
     match next_step(&facts) {

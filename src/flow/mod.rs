@@ -117,13 +117,17 @@ pub struct Facts<'a> {
     pub remembered_consent: Option<&'a str>,
     /// Consent was given within this flow.
     pub consented_now: bool,
+    /// NA-04: the client can be impersonated (public, with a loopback or private-use
+    /// redirect): an earlier session is not used without a confirmation.
+    pub confirm_sso: bool,
     pub now: UnixTime,
 }
 
 /// Pure: login if there is no usable authentication (none, `prompt=login`,
 /// `prompt=select_account` or `max_age` exceeded — unless it happened in this
 /// flow); then the relying-party consent for explicit-consent clients when none
-/// covering the scope is remembered (or `prompt=consent`); then issue.
+/// covering the scope is remembered (or `prompt=consent`), and for clients that can
+/// be impersonated when the session is an earlier one (NA-04); then issue.
 pub fn next_step(f: &Facts) -> Step {
     let p = &f.request.prompt;
     let needs_login = match f.auth {
@@ -135,6 +139,10 @@ pub fn next_step(f: &Facts) -> Step {
     };
     if needs_login {
         return Step::Login;
+    }
+    let earlier_session = matches!(f.auth, Some((_, false)));
+    if f.confirm_sso && earlier_session && !f.consented_now {
+        return Step::Consent;
     }
     if f.consent_mode == ConsentMode::Explicit && !f.consented_now {
         let covered = f.remembered_consent.is_some_and(|given| scope_covers(given, &f.request.scope));

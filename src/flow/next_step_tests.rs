@@ -53,8 +53,27 @@ fn table() {
             auth: auth.map(|a| (a, fresh)),
             remembered_consent: remembered,
             consented_now: false,
+            confirm_sso: false,
             now: 2000,
         };
         assert_eq!(next_step(&facts), expected, "row {i}");
     }
+}
+
+#[test]
+fn na_04_impersonable_clients_confirm_an_earlier_session() {
+    let a = auth(1000);
+    let req = request(Prompt::default(), None);
+    let facts = |fresh: bool, consented_now: bool| Facts {
+        request: &req,
+        consent_mode: ConsentMode::Implicit,
+        auth: Some((&a, fresh)),
+        remembered_consent: Some("openid profile"),
+        consented_now,
+        confirm_sso: true,
+        now: 2000,
+    };
+    assert_eq!(next_step(&facts(false, false)), Step::Consent, "SSO into a native app: confirm first");
+    assert_eq!(next_step(&facts(false, true)), Step::Issue, "confirmed in this flow");
+    assert_eq!(next_step(&facts(true, false)), Step::Issue, "the person just signed in here");
 }

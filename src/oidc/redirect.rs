@@ -58,6 +58,14 @@ pub enum RegistrationError {
     Wildcard(String),
 }
 
+/// NA-04 (RFC 8252 §8.6): whether another app could receive codes sent to this
+/// redirect — a loopback or private-use-scheme URI of a public client. A claimed
+/// `https` URI, or a page on the issuer's own origin (the demo RP), is not.
+pub fn can_be_impersonated(redirect_uri: &str, issuer: &str) -> bool {
+    let own_origin = redirect_uri.strip_prefix(issuer).is_some_and(|rest| rest.starts_with('/'));
+    !redirect_uri.starts_with("https://") && !own_origin
+}
+
 /// AZ-13: no fragment, no wildcard, never `javascript:`/`data:`/`file:` in any case;
 /// `https`, or `http` on a loopback address, or a private-use scheme of a native app
 /// (reverse-DNS form with a dot, RFC 8252 §7.1).
@@ -88,6 +96,23 @@ pub fn validate_registration(uri: &str) -> Result<(), RegistrationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn na_04_which_redirects_can_be_impersonated() {
+        let issuer = "https://id.example";
+        for (uri, impersonable) in [
+            ("https://rp.example/cb", false),
+            ("https://id.example/demo/callback", false),
+            ("http://127.0.0.1:8765/cb", true),
+            ("http://[::1]/cb", true),
+            ("ru.example.diary:/oauth2redirect", true),
+            ("https://id.example.evil/cb", false),
+        ] {
+            assert_eq!(can_be_impersonated(uri, issuer), impersonable, "{uri}");
+        }
+        assert!(!can_be_impersonated("http://127.0.0.1:8080/demo/callback", "http://127.0.0.1:8080"), "own origin");
+        assert!(can_be_impersonated("http://127.0.0.1:8080.evil/cb", "http://127.0.0.1:8080"));
+    }
 
     fn reg(uris: &[&str]) -> Vec<String> {
         uris.iter().map(|s| s.to_string()).collect()

@@ -222,7 +222,10 @@ async fn az_10_loopback_client_any_port_but_exact_rest() {
     let code = query_param(&back, "code").unwrap();
     let t = rp.exchange_with(&app, &code, Some(redirect), Some(VERIFIER)).await;
     assert_eq!(t.status, 200, "{}", t.text);
-    let res = http.get(authorize_url(&app, &rp.id, "http://127.0.0.1:1/cb", "openid", "")).send().await.unwrap();
+    // Later requests use prompt=none: the answer goes back to the redirect URI (here
+    // `consent_required`, NA-04), which shows the URI was accepted.
+    let res =
+        http.get(authorize_url(&app, &rp.id, "http://127.0.0.1:1/cb", "openid", "&prompt=none")).send().await.unwrap();
     assert!(location(&res).starts_with("http://127.0.0.1:1/cb?"), "another port is fine");
     for bad in [
         "http://127.0.0.1:53124/cb?x=1",
@@ -241,7 +244,8 @@ async fn az_10_loopback_client_any_port_but_exact_rest() {
         assert_error_page(res, bad).await;
     }
     // `localhost` matches only exactly as registered.
-    let res = http.get(authorize_url(&app, &rp.id, "http://localhost/cb", "openid", "")).send().await.unwrap();
+    let res =
+        http.get(authorize_url(&app, &rp.id, "http://localhost/cb", "openid", "&prompt=none")).send().await.unwrap();
     assert!(location(&res).starts_with("http://localhost/cb?"), "exact localhost URI is fine");
 }
 
@@ -332,4 +336,37 @@ async fn az_11_display_locales_hints_and_acr_values_never_error() {
         let to = location(&res);
         assert!(query_param(&to, "error").is_none() && query_param(&to, "code").is_some(), "{k}: {to}");
     }
+}
+
+/// NA-04 (RFC 8252 §8.6): a public client with a loopback redirect could be another
+/// app in disguise, so an existing session is not turned into a code silently: the
+/// person confirms on the consent page; `prompt=none` gets `consent_required`.
+#[tokio::test]
+async fn na_04_native_public_client_confirms_before_sso() {
+    let app = TestApp::spawn().await;
+    let native = Rp::register(&app, "native-app", true, vec!["http://127.0.0.1/cb".into()]).await;
+    let http = browser();
+    native.code_in(&app, &http, "openid", "ivanova.mp").await; // signed in within this flow: no extra step
+
+    let res = http.get(native.authorize(&app, "openid")).send().await.unwrap();
+    let to_consent = location(&res);
+    assert!(to_consent.starts_with("/consent?flow="), "an earlier session needs a confirmation: {to_consent}");
+    let html = http.get(app.url(&to_consent)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Разрешить") && html.contains("Отказать"));
+    let form = [
+        ("flow", hidden(&html, "flow").unwrap()),
+        ("csrf", hidden(&html, "csrf").unwrap()),
+        ("decision", "allow".to_owned()),
+    ];
+    let res = http.post(app.url("/consent")).form(&form).send().await.unwrap();
+    let back = location(&res);
+    assert!(back.starts_with("http://127.0.0.1/cb?code="), "confirmed: {back}");
+
+    let silent = authorize_url(&app, &native.id, &native.redirect, "openid", "&prompt=none");
+    let back = location(&http.get(silent).send().await.unwrap());
+    assert_eq!(query_param(&back, "error").as_deref(), Some("consent_required"), "{back}");
+
+    // A web client with a claimed https redirect keeps silent SSO.
+    let web = Rp::public(&app, "web-app").await;
+    web.code_sso(&app, &http, "openid").await;
 }
