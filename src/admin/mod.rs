@@ -18,8 +18,8 @@ use crate::web::error_page::PageError;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
-/// Where a person without a session is sent (the normal login page, then back).
-pub const SIGN_IN: &str = "/login?next=/admin/requests";
+/// The queue: where staff land after signing in from a form POST.
+pub const QUEUE: &str = "/admin/requests";
 
 pub fn routes() -> axum::Router<Arc<App>> {
     use axum::routing::{get, post};
@@ -36,9 +36,10 @@ pub fn routes() -> axum::Router<Arc<App>> {
 #[derive(Debug)]
 pub enum AdminError {
     Page(PageError),
-    /// No session: to the login page (303 after a POST, 302 after a GET).
+    /// No session: to the login page and back to `next` (303 after a POST, 302 after a GET).
     SignIn {
         after_post: bool,
+        next: String,
     },
 }
 
@@ -58,7 +59,13 @@ impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         match self {
             Self::Page(e) => e.into_response(),
-            Self::SignIn { after_post } => crate::flow::finish::redirect(SIGN_IN, after_post, &[]),
+            Self::SignIn { after_post, next } => {
+                let url = format!(
+                    "/login?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                crate::flow::finish::redirect(&url, after_post, &[])
+            }
         }
     }
 }
@@ -72,12 +79,14 @@ async fn signed_in_reviewer(
     app: &App,
     headers: &axum::http::HeaderMap,
     after_post: bool,
+    next: &str,
 ) -> Result<Account, AdminError> {
+    let sign_in = || AdminError::SignIn { after_post, next: next.to_owned() };
     let Some(session) = current_session(app, headers).await? else {
-        return Err(AdminError::SignIn { after_post });
+        return Err(sign_in());
     };
     let Some(account) = app.store.account(&session.account_id).await? else {
-        return Err(AdminError::SignIn { after_post });
+        return Err(sign_in());
     };
     if !is_reviewer(&account) {
         return Err(PageError::forbidden(
@@ -88,15 +97,16 @@ async fn signed_in_reviewer(
     Ok(account)
 }
 
-/// The staff member of a page request (GET).
-pub async fn staff(app: &App, headers: &axum::http::HeaderMap) -> Result<Account, AdminError> {
-    signed_in_reviewer(app, headers, false).await
+/// The staff member of a page request (GET) at the local path `here` (where the
+/// login page sends them back).
+pub async fn staff(app: &App, headers: &axum::http::HeaderMap, here: &str) -> Result<Account, AdminError> {
+    signed_in_reviewer(app, headers, false, here).await
 }
 
 /// The staff member of a form POST: the CSRF token first (AZ-12, AB-05), then the session.
 pub async fn posted_staff(app: &App, headers: &axum::http::HeaderMap, form: &Params) -> Result<Account, AdminError> {
     crate::flow::checked_browser(app, headers, form)?;
-    signed_in_reviewer(app, headers, true).await
+    signed_in_reviewer(app, headers, true, QUEUE).await
 }
 
 /// The request `number` of the staff member's own organisation; a malformed number,

@@ -57,7 +57,7 @@ pub async fn list(
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AdminError> {
-    let staff = staff(&app, &headers).await?;
+    let staff = staff(&app, &headers, super::QUEUE).await?;
     let (current, status) = filter_of(q.status.as_deref());
     let org = app.store.organisation(&staff.organisation_id).await?.map(|o| o.name).unwrap_or_default();
     let classes = class_names(&app, &staff.organisation_id).await?;
@@ -111,7 +111,7 @@ pub async fn show(
     headers: HeaderMap,
     Path(number): Path<String>,
 ) -> Result<Response, AdminError> {
-    let staff = staff(&app, &headers).await?;
+    let staff = staff(&app, &headers, &request_path(&number)).await?;
     let req = request_of(&app, &staff, &number).await?;
     app.store
         .append_audit(&AuditEvent::RequestViewed { number: req.number.clone(), staff_id: staff.id.clone() })

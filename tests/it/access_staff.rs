@@ -159,10 +159,14 @@ async fn ab_05_staff_pages_need_a_session_and_send_to_the_login_page() {
     let req = smirnova("s-nosession");
     file(&app, &req).await;
     let http = browser();
-    for path in ["/admin/requests".to_owned(), path_of(&req)] {
-        let res = http.get(app.url(&path)).send().await.unwrap();
-        assert_eq!(location(&res), "/login?next=/admin/requests", "{path}");
-    }
+    let res = http.get(app.url("/admin/requests")).send().await.unwrap();
+    assert_eq!(location(&res), "/login?next=%2Fadmin%2Frequests");
+    // A request's page (e.g. a link sent to staff) comes back after the login.
+    let res = http.get(app.url(&path_of(&req))).send().await.unwrap();
+    let to_login = location(&res);
+    assert!(to_login.starts_with("/login?next=%2Fadmin%2Frequests%2F%25D0%2590-"), "{to_login}");
+    let res = submit_login(&http, &app.base, &to_login, "admin1", PASSWORD).await;
+    assert_eq!(location(&res), propusk::admin::request_path(&req.number), "back to the request after the login");
     // The normal login page brings admin1 back to the list.
     let http = signed_in(&app, SCHOOL1, "admin1").await;
     let (status, html) = page(&app, &http, "/admin/requests").await;
