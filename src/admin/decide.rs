@@ -11,8 +11,8 @@ use crate::audit::AuditEvent;
 use crate::crypto::SecretString;
 use crate::oidc::params::Params;
 use crate::store::Account;
-use crate::store::links::{LinkMethod, UpstreamLink};
-use crate::store::requests::{AccessRequest, Correction, Decision, Outcome, RequestStatus};
+use crate::store::links::LinkMethod;
+use crate::store::requests::{AccessRequest, Decision, Outcome, RequestStatus};
 use crate::web::error_page::PageError;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -46,16 +46,6 @@ async fn open_request(
         return Err(already_decided().into());
     }
     Ok((staff, req))
-}
-
-fn staff_link(app: &App, req: &AccessRequest, account_id: &str) -> UpstreamLink {
-    UpstreamLink {
-        issuer: req.issuer.clone(),
-        subject: req.subject.clone(),
-        account_id: account_id.to_owned(),
-        method: LinkMethod::Staff,
-        created_at: app.clock.now(),
-    }
 }
 
 fn linked_event(req: &AccessRequest, account_id: &str) -> AuditEvent {
@@ -115,7 +105,8 @@ pub async fn link(
         "" => None,
         id => app.store.account(id).await?,
     }
-    .filter(|a| a.organisation_id == staff.organisation_id && a.organisation_id == req.organisation_id)
+    // `request_of` already holds the request to the staff member's organisation.
+    .filter(|a| a.organisation_id == req.organisation_id)
     .filter(|a| a.role == req.role)
     .ok_or_else(wrong)?;
     let mut audit = Vec::new();
@@ -132,7 +123,7 @@ pub async fn link(
                     staff_id: staff.id.clone(),
                     fields: fields.iter().map(|f| (*f).to_owned()).collect(),
                 });
-                Some(correction_of(&app, &req, birth))
+                Some(new_account::esia_data(&req, birth, &app.directory_keys.matching))
             }
         }
     } else {
@@ -144,30 +135,9 @@ pub async fn link(
         request_id: req.id.clone(),
         staff_id: staff.id.clone(),
         outcome: Outcome::Link { account_id: account.id.clone(), correction },
-        link: Some(staff_link(&app, &req, &account.id)),
     };
     let mail = resolved_mail(&app, &req).await?;
     commit(&app, decision, mail, &req, audit).await
-}
-
-/// The account's personal data as ESIA has it, with its matching key recomputed.
-fn correction_of(app: &App, req: &AccessRequest, birth: &str) -> Correction {
-    let patronymic = req.patronymic.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
-    let birth_date = birth.trim().to_owned();
-    let match_key = crate::account::names::match_key(
-        &app.directory_keys.matching,
-        &req.surname,
-        &req.given_name,
-        patronymic.as_deref(),
-        &birth_date,
-    );
-    Correction {
-        surname: req.surname.trim().to_owned(),
-        given_name: req.given_name.trim().to_owned(),
-        patronymic,
-        birth_date,
-        match_key,
-    }
 }
 
 /// POST /admin/requests/{number}/create — field `csrf`.
@@ -187,23 +157,15 @@ pub async fn create(
     let password_hash = crate::account::password::hash(&SecretString::new(crate::crypto::random_token()))
         .await
         .map_err(PageError::internal)?;
-    let match_key = crate::account::names::match_key(
-        &app.directory_keys.matching,
-        &req.surname,
-        &req.given_name,
-        req.patronymic.as_deref(),
-        birth,
-    );
     let account = new_account::account_from_request(
         &req,
         NewAccount {
             id: crate::account::directory::account_id(&req.organisation_id, &login),
             login,
             password_hash,
-            match_key,
-            birth_date: birth.to_owned(),
             now: app.clock.now(),
         },
+        new_account::esia_data(&req, birth, &app.directory_keys.matching),
     );
     let audit = vec![
         AuditEvent::AccountCreated { account_id: account.id.clone(), staff_id: staff.id.clone() },
@@ -213,7 +175,6 @@ pub async fn create(
     let decision = Decision {
         request_id: req.id.clone(),
         staff_id: staff.id.clone(),
-        link: Some(staff_link(&app, &req, &account.id)),
         outcome: Outcome::Create { account: Box::new(account) },
     };
     let mail = resolved_mail(&app, &req).await?;
@@ -251,21 +212,10 @@ pub async fn reject(
         );
     }
     let audit = vec![decided_event(&req, &staff, "rejected", None)];
-    let decision = Decision {
-        request_id: req.id.clone(),
-        staff_id: staff.id.clone(),
-        outcome: Outcome::Reject { reason },
-        link: None,
-    };
     // The mail names the reason: the request as it will be stored.
-    let decided = AccessRequest { reason: reason_of(&decision), status: RequestStatus::Rejected, ..req.clone() };
+    let decided = AccessRequest { reason: Some(reason.clone()), status: RequestStatus::Rejected, ..req.clone() };
     let mail = request_mail::rejected(&decided, &org_name(&app, &req).await?);
+    let decision =
+        Decision { request_id: req.id.clone(), staff_id: staff.id.clone(), outcome: Outcome::Reject { reason } };
     commit(&app, decision, mail, &req, audit).await
-}
-
-fn reason_of(d: &Decision) -> Option<String> {
-    match &d.outcome {
-        Outcome::Reject { reason } => Some(reason.clone()),
-        _ => None,
-    }
 }

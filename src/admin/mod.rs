@@ -125,15 +125,7 @@ pub async fn request_of(app: &App, staff: &Account, number: &str) -> Result<Acce
 /// The path of a request's page, percent-encoded (the number starts with a Cyrillic
 /// «А», which a `Location` header cannot carry as is).
 pub fn request_path(number: &str) -> String {
-    let mut path = String::from("/admin/requests/");
-    for b in number.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'-' {
-            path.push(char::from(b));
-        } else {
-            path.push_str(&format!("%{b:02X}"));
-        }
-    }
-    path
+    format!("/admin/requests/{}", url::form_urlencoded::byte_serialize(number.as_bytes()).collect::<String>())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! account built from an access request.
 
 use crate::clock::UnixTime;
-use crate::store::requests::AccessRequest;
+use crate::store::requests::{AccessRequest, Correction};
 use crate::store::{Account, Role};
 
 /// Latin letters for one Cyrillic letter (lower case), in the simple passport style.
@@ -78,14 +78,34 @@ pub struct NewAccount {
     pub id: String,
     pub login: String,
     pub password_hash: String,
-    pub match_key: String,
-    pub birth_date: String,
     pub now: UnixTime,
 }
 
-/// The account created from `req`: its organisation, role, names and email; the
-/// class for pupils only; no review permission.
-pub fn account_from_request(req: &AccessRequest, new: NewAccount) -> Account {
+/// The personal data of `req` as ESIA vouched for it (trimmed, an empty patronymic
+/// dropped), with the matching key recomputed: what a correction writes into an
+/// account and what a new account is made of.
+pub fn esia_data(req: &AccessRequest, birth: &str, matching_key: &[u8; 32]) -> Correction {
+    let patronymic = req.patronymic.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+    let birth_date = birth.trim().to_owned();
+    let match_key = crate::account::names::match_key(
+        matching_key,
+        &req.surname,
+        &req.given_name,
+        patronymic.as_deref(),
+        &birth_date,
+    );
+    Correction {
+        surname: req.surname.trim().to_owned(),
+        given_name: req.given_name.trim().to_owned(),
+        patronymic,
+        birth_date,
+        match_key,
+    }
+}
+
+/// The account created from `req` with its ESIA `data`: organisation, role, names
+/// and email; the class for pupils only; no review permission.
+pub fn account_from_request(req: &AccessRequest, new: NewAccount, data: Correction) -> Account {
     Account {
         id: new.id,
         organisation_id: req.organisation_id.clone(),
@@ -93,12 +113,12 @@ pub fn account_from_request(req: &AccessRequest, new: NewAccount) -> Account {
         password_hash: new.password_hash,
         role: req.role,
         can_review_requests: false,
-        surname: req.surname.trim().to_owned(),
-        given_name: req.given_name.trim().to_owned(),
-        patronymic: req.patronymic.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned),
-        birth_date: new.birth_date,
+        surname: data.surname,
+        given_name: data.given_name,
+        patronymic: data.patronymic,
+        birth_date: data.birth_date,
         snils_hash: None,
-        match_key: new.match_key,
+        match_key: data.match_key,
         class_id: if req.role == Role::Pupil { req.class_id.clone() } else { None },
         email: Some(req.email.trim().to_owned()).filter(|e| !e.is_empty()),
         phone: None,

@@ -73,12 +73,7 @@ pub struct Catalogue {
 
 impl Catalogue {
     pub async fn load(app: &App) -> Result<Self, PageError> {
-        let organisations = app.store.organisations().await?;
-        let mut classes = Vec::new();
-        for org in &organisations {
-            classes.extend(app.store.classes(&org.id).await?);
-        }
-        Ok(Self { organisations, classes })
+        Ok(Self { organisations: app.store.organisations().await?, classes: app.store.all_classes().await? })
     }
 
     pub fn organisation(&self, id: &str) -> Option<&Organisation> {

@@ -47,6 +47,8 @@ pub trait DirectoryStore: Send + Sync {
     async fn organisations(&self) -> StoreResult<Vec<Organisation>>;
     async fn organisation(&self, id: &str) -> StoreResult<Option<Organisation>>;
     async fn classes(&self, organisation_id: &str) -> StoreResult<Vec<Class>>;
+    /// Every class of every organisation (one query for pages that list them all).
+    async fn all_classes(&self) -> StoreResult<Vec<Class>>;
     async fn class(&self, id: &str) -> StoreResult<Option<Class>>;
     async fn account(&self, id: &str) -> StoreResult<Option<Account>>;
     async fn account_by_login(&self, organisation_id: &str, login: &str) -> StoreResult<Option<Account>>;

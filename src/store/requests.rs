@@ -8,7 +8,6 @@
 //! change is written with its audit events and its email (the outbox) in one
 //! transaction.
 
-use super::links::UpstreamLink;
 use super::outbox::OutboxMessage;
 use super::{Account, Role, StoreResult};
 use crate::audit::AuditEvent;
@@ -135,8 +134,6 @@ pub struct Decision {
     /// The deciding staff account.
     pub staff_id: String,
     pub outcome: Outcome,
-    /// The link to write (`Link` and `Create`); its method is `staff`.
-    pub link: Option<UpstreamLink>,
 }
 
 /// What [`RequestStore::file_request`] did.
@@ -176,8 +173,9 @@ pub trait RequestStore: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<Account>>;
     /// Ends an open request as `decision` says, in one transaction: the status and
-    /// decision fields, the account correction or creation, the link, the `mail`
-    /// to the person and every `audit` event. `false` (and nothing written) when
+    /// decision fields, the account correction or creation, the request's ESIA person
+    /// linked to that account (method `staff`), the `mail` to the person and every
+    /// `audit` event. `false` (and nothing written) when
     /// the request is no longer open — someone else decided first.
     async fn decide_request(
         &self,

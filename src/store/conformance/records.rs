@@ -41,6 +41,7 @@ pub async fn directory_round_trip(db: &mut TestDb) {
     assert_eq!(s.organisation("org-2").await.unwrap(), Some(batch.organisations[1].clone()));
     assert_eq!(s.organisation("nope").await.unwrap(), None);
     assert_eq!(s.classes("org-1").await.unwrap(), batch.classes);
+    assert_eq!(s.all_classes().await.unwrap(), batch.classes);
     assert_eq!(s.class("cls-1").await.unwrap(), Some(batch.classes[0].clone()));
     for a in &batch.accounts {
         assert_eq!(s.account(&a.id).await.unwrap().as_ref(), Some(a));

@@ -5,7 +5,6 @@
 use super::fixtures::*;
 use super::harness::{T0, TestDb};
 use crate::audit::{AuditEvent, verify_chain};
-use crate::store::links::{LinkMethod, UpstreamLink};
 use crate::store::outbox::OutboxMessage;
 use crate::store::requests::*;
 use crate::store::*;
@@ -114,16 +113,6 @@ pub async fn requests_listed_per_organisation(db: &mut TestDb) {
     assert_eq!(parents.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["acc-1"]);
 }
 
-fn staff_link(r: &AccessRequest, account_id: &str) -> Option<UpstreamLink> {
-    Some(UpstreamLink {
-        issuer: r.issuer.clone(),
-        subject: r.subject.clone(),
-        account_id: account_id.into(),
-        method: LinkMethod::Staff,
-        created_at: T0,
-    })
-}
-
 fn decided(r: &AccessRequest, decision: &str) -> AuditEvent {
     AuditEvent::RequestDecided {
         number: r.number.clone(),
@@ -149,7 +138,6 @@ pub async fn request_decided_once_link_with_correction(db: &mut TestDb) {
         request_id: "r-1".into(),
         staff_id: "staff-1".into(),
         outcome: Outcome::Link { account_id: "acc-1".into(), correction: Some(correction) },
-        link: staff_link(&r, "acc-1"),
     };
     let m = mail(&r.email);
     assert!(s.decide_request(&d, &m, &[decided(&r, "linked")]).await.unwrap());
@@ -168,7 +156,7 @@ pub async fn request_decided_once_link_with_correction(db: &mut TestDb) {
     assert!(s.mail(&m.id).await.unwrap().is_some());
 
     // A second decision (another staff member, same moment) writes nothing.
-    let reject = Decision { outcome: Outcome::Reject { reason: "нет".into() }, link: None, ..d.clone() };
+    let reject = Decision { outcome: Outcome::Reject { reason: "нет".into() }, ..d.clone() };
     let m2 = mail(&r.email);
     assert!(!s.decide_request(&reject, &m2, &[decided(&r, "rejected")]).await.unwrap());
     assert_eq!(s.access_request("r-1").await.unwrap().unwrap().status, RequestStatus::Resolved);
@@ -191,7 +179,6 @@ pub async fn request_create_and_reject(db: &mut TestDb) {
         request_id: "r-1".into(),
         staff_id: "staff-1".into(),
         outcome: Outcome::Create { account: Box::new(new.clone()) },
-        link: staff_link(&r, "acc-new"),
     };
     assert!(s.decide_request(&d, &mail("a@b.ru"), &[decided(&r, "created")]).await.unwrap());
     assert_eq!(s.account("acc-new").await.unwrap(), Some(new));
@@ -204,7 +191,6 @@ pub async fn request_create_and_reject(db: &mut TestDb) {
         request_id: "r-2".into(),
         staff_id: "staff-1".into(),
         outcome: Outcome::Reject { reason: "Не обучается в школе".into() },
-        link: None,
     };
     assert!(s.decide_request(&reject, &mail("a@b.ru"), &[decided(&r2, "rejected")]).await.unwrap());
     let after = s.access_request("r-2").await.unwrap().unwrap();
@@ -213,7 +199,6 @@ pub async fn request_create_and_reject(db: &mut TestDb) {
         request_id: "r-2".into(),
         staff_id: "staff-1".into(),
         outcome: Outcome::Create { account: Box::new(account("acc-late", "org-1", "late", Role::Parent)) },
-        link: staff_link(&r2, "acc-late"),
     };
     assert!(!s.decide_request(&late, &mail("a@b.ru"), &[]).await.unwrap());
     assert_eq!(s.account("acc-late").await.unwrap(), None);

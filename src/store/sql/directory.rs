@@ -137,6 +137,15 @@ macro_rules! directory_store {
                     Ok(rows.into_iter().map(Into::into).collect())
                 }
 
+                async fn all_classes(&self) -> StoreResult<Vec<Class>> {
+                    let rows: Vec<sql::ClassRow> =
+                        sqlx::query_as("SELECT * FROM classes ORDER BY organisation_id, name, id")
+                            .fetch_all(self.pool())
+                            .await
+                            .map_err(db_err)?;
+                    Ok(rows.into_iter().map(Into::into).collect())
+                }
+
                 async fn class(&self, id: &str) -> StoreResult<Option<Class>> {
                     let row: Option<sql::ClassRow> = sqlx::query_as("SELECT * FROM classes WHERE id = $1")
                         .bind(id)

@@ -94,6 +94,7 @@ macro_rules! request_store {
     ($store:ty, $db:ty) => {
         const _: () = {
             use $crate::audit::AuditEvent;
+            use $crate::store::links::{LinkMethod, UpstreamLink};
             use $crate::store::outbox::OutboxMessage;
             use $crate::store::requests::{AccessRequest, Decision, Filed, Outcome, RequestStatus, RequestStore};
             use $crate::store::sql::requests::{REQUEST_COLUMNS, RequestRow, open_key};
@@ -245,9 +246,10 @@ macro_rules! request_store {
                     }
                     // Conditional: of two staff deciding at once, one wins; the other
                     // finds the request no longer open and writes nothing.
-                    let ended = sqlx::query(
+                    let ended: Option<(String, String)> = sqlx::query_as(
                         "UPDATE access_requests SET status = $1, decided_at = $2, decided_by = $3, reason = $4, \
-                         account_id = $5, open_key = NULL WHERE id = $6 AND status = 'open'",
+                         account_id = $5, open_key = NULL WHERE id = $6 AND status = 'open' \
+                         RETURNING issuer, subject",
                     )
                     .bind(status.as_str())
                     .bind(now)
@@ -255,13 +257,12 @@ macro_rules! request_store {
                     .bind(reason)
                     .bind(account_id)
                     .bind(&d.request_id)
-                    .execute(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await
-                    .map_err(db_err)?
-                    .rows_affected();
-                    if ended == 0 {
+                    .map_err(db_err)?;
+                    let Some((issuer, subject)) = ended else {
                         return Ok(false);
-                    }
+                    };
                     if let Outcome::Link { account_id, correction: Some(c) } = &d.outcome {
                         sqlx::query(
                             "UPDATE accounts SET surname = $1, given_name = $2, patronymic = $3, birth_date = $4, \
@@ -277,8 +278,15 @@ macro_rules! request_store {
                         .await
                         .map_err(db_err)?;
                     }
-                    if let Some(link) = &d.link {
-                        self.insert_link_in(&mut tx, link).await?;
+                    if let Some(account_id) = account_id {
+                        let link = UpstreamLink {
+                            issuer,
+                            subject,
+                            account_id: account_id.to_owned(),
+                            method: LinkMethod::Staff,
+                            created_at: now,
+                        };
+                        self.insert_link_in(&mut tx, &link).await?;
                     }
                     self.insert_mail_in(&mut tx, mail).await.map_err(db_err)?;
                     for event in audit {
