@@ -124,6 +124,24 @@ pub enum AuditEvent {
         account_id: String,
         links: u64,
     },
+    /// A link was refused by the link policy (`account::link_policy`).
+    LinkRefused {
+        account_id: String,
+        upstream_subject: String,
+        /// `credentials` or `staff`.
+        method: String,
+        reason: String,
+    },
+    /// The stored ESIA data of a person was deleted (a deletion record is kept).
+    PdDataDeleted {
+        upstream_subject: String,
+        /// `unlinked` or `consent_revoked`.
+        reason: String,
+    },
+    /// «Отказаться» on the personal-data consent: the flow's copy was deleted.
+    PdConsentRefused {
+        upstream_subject: String,
+    },
     /// «Согласие на передачу персональных данных» given.
     PdConsentGiven {
         upstream_subject: String,

@@ -70,6 +70,9 @@ fn person(org: &str, login: &str, role: &str, fio: [&str; 3], birth: &str) -> Ra
 /// The demo records, in the directory-import form.
 pub fn demo_records() -> Vec<RawRecord> {
     let petrov = ["Петров", "Пётр", "Петрович"];
+    // CONTRACT.md §3: the three petrov records carry the persona's SNILS, so the chooser
+    // and the teacher's automatic login rest on SNILS, not on a namesake's data.
+    const PETROV_SNILS: &str = "156-789-012 11";
     let records = vec![
         org(
             SOSH1,
@@ -110,9 +113,9 @@ pub fn demo_records() -> Vec<RawRecord> {
         person(SOSH1, "ivanova.as", "pupil", ["Иванова", "Анна", "Сергеевна"], "02.09.2016")
             .with("class", "4Б")
             .with("parents", "ivanova.mp"),
-        person(SOSH1, "petrov.pp", "parent", petrov, "30.01.1979"),
-        person(GYMN2, "petrov.pp2", "parent", petrov, "30.01.1979"),
-        person(SOSH1, "petrov.teacher", "staff", petrov, "30.01.1979"),
+        person(SOSH1, "petrov.pp", "parent", petrov, "30.01.1979").with("snils", PETROV_SNILS),
+        person(GYMN2, "petrov.pp2", "parent", petrov, "30.01.1979").with("snils", PETROV_SNILS),
+        person(SOSH1, "petrov.teacher", "staff", petrov, "30.01.1979").with("snils", PETROV_SNILS),
         person(SOSH1, "smirnova.ov", "parent", ["Смирнова", "Ольга", "Викторовна"], "05.05.1990"),
         person(SOSH1, "admin1", "staff", ["Кузнецова", "Елена", "Андреевна"], "12.12.1980")
             .with("can_review_requests", "true"),

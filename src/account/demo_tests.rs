@@ -42,9 +42,9 @@ async fn demo_batch_matches_the_contract() {
         ("ivanova.mp", SOSH1, Role::Parent, "1985-08-11", Some("112-233-445 95"), None),
         ("ivanov.is", SOSH1, Role::Pupil, "2012-03-15", Some("123-456-789 64"), Some("8А")),
         ("ivanova.as", SOSH1, Role::Pupil, "2016-09-02", None, Some("4Б")),
-        ("petrov.pp", SOSH1, Role::Parent, "1979-01-30", None, None),
-        ("petrov.pp2", GYMN2, Role::Parent, "1979-01-30", None, None),
-        ("petrov.teacher", SOSH1, Role::Staff, "1979-01-30", None, None),
+        ("petrov.pp", SOSH1, Role::Parent, "1979-01-30", Some("156-789-012 11"), None),
+        ("petrov.pp2", GYMN2, Role::Parent, "1979-01-30", Some("156-789-012 11"), None),
+        ("petrov.teacher", SOSH1, Role::Staff, "1979-01-30", Some("156-789-012 11"), None),
         ("smirnova.ov", SOSH1, Role::Parent, "1990-05-05", None, None),
         ("admin1", SOSH1, Role::Staff, "1980-12-12", None, None),
     ];

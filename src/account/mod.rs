@@ -7,6 +7,7 @@ mod directory_build;
 mod directory_csv;
 mod directory_json;
 pub mod link_mail;
+pub mod link_policy;
 pub mod login;
 mod mail_text;
 pub mod matching;

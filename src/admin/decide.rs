@@ -5,14 +5,15 @@
 
 use super::new_account::{self, NewAccount};
 use super::{AdminError, posted_staff, request_of, request_path, review};
+use crate::account::link_policy::{self, Difference, EsiaKind};
 use crate::account::request_mail;
 use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::crypto::SecretString;
 use crate::oidc::params::Params;
-use crate::store::Account;
 use crate::store::links::LinkMethod;
 use crate::store::requests::{AccessRequest, Decision, Outcome, RequestStatus};
+use crate::store::{Account, StoreError};
 use crate::web::error_page::PageError;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -22,8 +23,10 @@ use std::sync::Arc;
 
 /// The longest «Причина».
 pub const MAX_REASON_CHARS: usize = 1000;
-/// How many numbered variants of a login are tried.
+/// How many numbered variants of a login are looked at.
 const LOGIN_ATTEMPTS: u32 = 1000;
+/// How many times a decision is retried with the next login after losing a race.
+const LOGIN_RETRIES: u32 = 20;
 
 fn already_decided() -> PageError {
     PageError::new(
@@ -48,13 +51,35 @@ async fn open_request(
     Ok((staff, req))
 }
 
-fn linked_event(req: &AccessRequest, account_id: &str) -> AuditEvent {
+fn linked_event(req: &AccessRequest, account_id: &str, confirmed: &[Difference]) -> AuditEvent {
+    let mut evidence = vec!["staff_review".to_owned()];
+    evidence.extend(confirmed.iter().map(|d| d.code().to_owned()));
+    if !confirmed.is_empty() {
+        evidence.push("staff_confirmed_differences".to_owned());
+    }
     AuditEvent::AccountLinked {
         account_id: account_id.to_owned(),
         upstream_subject: req.subject.clone(),
         method: LinkMethod::Staff.as_str().to_owned(),
-        evidence: vec!["staff_review".to_owned()],
+        evidence,
     }
+}
+
+/// The link policy's warnings for linking the request's person to `account`. The
+/// request keeps no ESIA account kind: a person under 14 filed from a child account.
+pub fn staff_warnings(app: &App, req: &AccessRequest, account: &Account) -> Vec<Difference> {
+    let today = crate::flow::linking::today(&*app.clock);
+    let young =
+        req.birth_date.as_deref().and_then(link_policy::iso_date).is_some_and(|b| link_policy::age_on(b, today) < 14);
+    let person = link_policy::Person {
+        kind: Some(if young { EsiaKind::Child } else { EsiaKind::Confirmed }),
+        surname: req.surname.clone(),
+        given_name: req.given_name.clone(),
+        patronymic: req.patronymic.clone(),
+        birth_date: req.birth_date.clone(),
+        ..Default::default()
+    };
+    link_policy::by_staff(req.role, &person, account, today)
 }
 
 fn decided_event(req: &AccessRequest, staff: &Account, decision: &str, account_id: Option<&str>) -> AuditEvent {
@@ -79,7 +104,13 @@ async fn commit(
     audit: Vec<AuditEvent>,
 ) -> Result<Response, AdminError> {
     let msg = mail.message(app.clock.now(), &req.email);
-    if !app.store.decide_request(&decision, &msg, &audit).await? {
+    let stored = app.store.decide_request(&decision, &msg, &audit).await?;
+    back_to_request(stored, req)
+}
+
+/// After a decision: back to the request, or 409 when someone decided first.
+fn back_to_request(stored: bool, req: &AccessRequest) -> Result<Response, AdminError> {
+    if !stored {
         return Err(already_decided().into());
     }
     Ok(crate::flow::finish::redirect(&request_path(&req.number), true, &[]))
@@ -109,6 +140,17 @@ pub async fn link(
     .filter(|a| a.organisation_id == req.organisation_id)
     .filter(|a| a.role == req.role)
     .ok_or_else(wrong)?;
+    // Differences other than the ones a correction fixes need an explicit confirmation.
+    let correcting = p.get("correct") == Some("on");
+    let warnings: Vec<Difference> = staff_warnings(&app, &req, &account)
+        .into_iter()
+        .filter(|d| !(correcting && matches!(d, Difference::Name | Difference::BirthDate)))
+        .collect();
+    if !warnings.is_empty() && p.get("confirm") != Some("on") {
+        let named: Vec<&str> = warnings.iter().map(|d| d.warning()).collect();
+        let msg = format!("{} Отметьте «Подтверждаю привязку несмотря на различия», если уверены.", named.join(" "));
+        return Err(PageError::bad_request(msg).into());
+    }
     let mut audit = Vec::new();
     let correction = if p.get("correct") == Some("on") {
         let fields = review::changed_fields(&req, &account);
@@ -129,7 +171,7 @@ pub async fn link(
     } else {
         None
     };
-    audit.push(linked_event(&req, &account.id));
+    audit.push(linked_event(&req, &account.id, &warnings));
     audit.push(decided_event(&req, &staff, "linked", Some(&account.id)));
     let decision = Decision {
         request_id: req.id.clone(),
@@ -152,42 +194,52 @@ pub async fn create(
     let Some(birth) = req.birth_date.as_deref().map(str::trim).filter(|b| !b.is_empty()) else {
         return Err(PageError::bad_request("В обращении нет даты рождения: создать учетную запись нельзя.").into());
     };
-    let login = free_login(&app, &req).await?;
     // Nobody knows this password: the person signs in through Госуслуги.
     let password_hash = crate::account::password::hash(&SecretString::new(crate::crypto::random_token()))
         .await
         .map_err(PageError::internal)?;
-    let account = new_account::account_from_request(
-        &req,
-        NewAccount {
-            id: crate::account::directory::account_id(&req.organisation_id, &login),
-            login,
-            password_hash,
-            now: app.clock.now(),
-        },
-        new_account::esia_data(&req, birth, &app.directory_keys.matching),
-    );
-    let audit = vec![
-        AuditEvent::AccountCreated { account_id: account.id.clone(), staff_id: staff.id.clone() },
-        linked_event(&req, &account.id),
-        decided_event(&req, &staff, "created", Some(&account.id)),
-    ];
-    let decision = Decision {
-        request_id: req.id.clone(),
-        staff_id: staff.id.clone(),
-        outcome: Outcome::Create { account: Box::new(account) },
-    };
-    let mail = resolved_mail(&app, &req).await?;
-    commit(&app, decision, mail, &req, audit).await
+    let msg = resolved_mail(&app, &req).await?.message(app.clock.now(), &req.email);
+    let base = new_account::login_base(&req.surname, &req.given_name, req.patronymic.as_deref());
+    // The login is taken by a plain insert in the decision's transaction: when another
+    // decision took it meanwhile, the insert fails and the next login is tried.
+    let mut n = first_free_login(&app, &req, &base).await?;
+    for _ in 0..LOGIN_RETRIES {
+        let login = new_account::login_candidate(&base, n);
+        let account = new_account::account_from_request(
+            &req,
+            NewAccount {
+                id: crate::account::directory::account_id(&req.organisation_id, &login),
+                login,
+                password_hash: password_hash.clone(),
+                now: app.clock.now(),
+            },
+            new_account::esia_data(&req, birth, &app.directory_keys.matching),
+        );
+        let audit = vec![
+            AuditEvent::AccountCreated { account_id: account.id.clone(), staff_id: staff.id.clone() },
+            linked_event(&req, &account.id, &[]),
+            decided_event(&req, &staff, "created", Some(&account.id)),
+        ];
+        let decision = Decision {
+            request_id: req.id.clone(),
+            staff_id: staff.id.clone(),
+            outcome: Outcome::Create { account: Box::new(account) },
+        };
+        match app.store.decide_request(&decision, &msg, &audit).await {
+            Err(StoreError::Conflict(_)) => n += 1,
+            stored => return back_to_request(stored?, &req),
+        }
+    }
+    Err(PageError::internal(anyhow::anyhow!("no free login for a new account")).into())
 }
 
-/// A login not yet used in the request's organisation: `surname.ip`, then `surname.ip2`, …
-async fn free_login(app: &App, req: &AccessRequest) -> Result<String, AdminError> {
-    let base = new_account::login_base(&req.surname, &req.given_name, req.patronymic.as_deref());
+/// The first numbered variant of the login not used in the request's organisation
+/// (`surname.ip`, then `surname.ip2`, …) — a starting point: the insert decides.
+async fn first_free_login(app: &App, req: &AccessRequest, base: &str) -> Result<u32, AdminError> {
     for n in 0..LOGIN_ATTEMPTS {
-        let login = new_account::login_candidate(&base, n);
+        let login = new_account::login_candidate(base, n);
         if app.store.account_by_login(&req.organisation_id, &login).await?.is_none() {
-            return Ok(login);
+            return Ok(n);
         }
     }
     Err(PageError::internal(anyhow::anyhow!("no free login for a new account")).into())

@@ -125,7 +125,9 @@ pub async fn show(
             .map(|(acc, score)| {
                 let acc_class = acc.class_id.as_ref().and_then(|c| classes.get(c)).map(String::as_str);
                 let rows = review::compare(&req, req_class, &acc, acc_class);
+                let warnings = super::decide::staff_warnings(&app, &req, &acc).iter().map(|d| d.warning()).collect();
                 CandidateView {
+                    warnings,
                     correctable: !review::changed_fields(&req, &acc).is_empty() && req.birth_date.is_some(),
                     account_id: acc.id,
                     login: acc.login,
@@ -146,6 +148,7 @@ pub async fn show(
         status_class: status_class(req.status),
         open: req.status == RequestStatus::Open,
         esia: esia_lines(&req, req_class),
+        declared: declared_lines(&req),
         candidates,
         outcome,
         number: req.number,
@@ -174,21 +177,35 @@ fn esia_lines(req: &AccessRequest, class: Option<&str>) -> Vec<InfoLine> {
         },
         InfoLine { label: "Роль", value: req.role.label().to_owned() },
     ];
-    if let Some(c) = &req.child {
-        let born = c.birth_date.as_deref().map(|d| format!(", {}", russian_date(d))).unwrap_or_default();
-        lines.push(InfoLine {
-            label: "Ребенок",
-            value: format!("{}{born}", full_name(&c.surname, &c.given_name, c.patronymic.as_deref())),
-        });
+    if let Some(c) = req.child.as_ref().filter(|c| c.from_esia) {
+        lines.push(child_line(c));
     }
     if let Some(c) = class {
         lines.push(InfoLine { label: "Класс", value: c.to_owned() });
     }
+    lines.push(InfoLine { label: "Создано", value: date_time(req.created_at) });
+    lines
+}
+
+/// «Указано заявителем»: what the person typed — a child ESIA does not list, the
+/// comment. Shown apart from the ESIA data and never used for ranking.
+fn declared_lines(req: &AccessRequest) -> Vec<InfoLine> {
+    let mut lines = Vec::new();
+    if let Some(c) = req.child.as_ref().filter(|c| !c.from_esia) {
+        lines.push(child_line(c));
+    }
     if let Some(c) = req.comment.as_deref().filter(|c| !c.trim().is_empty()) {
         lines.push(InfoLine { label: "Комментарий", value: c.to_owned() });
     }
-    lines.push(InfoLine { label: "Создано", value: date_time(req.created_at) });
     lines
+}
+
+fn child_line(c: &crate::store::requests::RequestChild) -> InfoLine {
+    let born = c.birth_date.as_deref().map(|d| format!(", {}", russian_date(d))).unwrap_or_default();
+    InfoLine {
+        label: "Ребенок",
+        value: format!("{}{born}", full_name(&c.surname, &c.given_name, c.patronymic.as_deref())),
+    }
 }
 
 /// The nearest accounts of the request's organisation and role: ranked by the
@@ -200,8 +217,9 @@ async fn candidates(app: &App, req: &AccessRequest) -> Result<Vec<(Account, u32)
         (a, s)
     });
     let mut best = review::top(scored.collect(), CHILD_CHECKS);
+    // Only a child ESIA lists counts: a typed one is the requester's word.
     if req.role == Role::Parent
-        && let Some(child) = &req.child
+        && let Some(child) = req.child.as_ref().filter(|c| c.from_esia)
     {
         for (acc, score) in &mut best {
             let mut known = Vec::new();

@@ -119,6 +119,7 @@ fn children_count_for_parents() {
         given_name: "Илья".into(),
         patronymic: None,
         birth_date: Some("2015-04-01".into()),
+        from_esia: true,
     };
     let kid = |given: &str, birth: &str| KnownChild {
         surname: "Смирнов".into(),

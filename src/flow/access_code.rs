@@ -112,7 +112,7 @@ pub async fn code_page(
     headers: HeaderMap,
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
-    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow).await?;
+    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow, super::journey::Action::Request).await?;
     requester(&app, &flow).await?;
     let Some(pending) = pending_of(&flow) else {
         return Ok(super::finish::redirect(&flow_url("/login/esia/request/form", &q.flow), false, &[]));
@@ -130,7 +130,8 @@ pub async fn code_page(
 /// counted and the fifth drops the draft (back to the form, values kept).
 pub async fn code_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     let p = Params::parse(&body);
-    let (mut flow, signed, browser_id) = super::posted_flow(&app, &headers, &p).await?;
+    let (mut flow, signed, browser_id) =
+        super::posted_flow(&app, &headers, &p, super::journey::Action::Request).await?;
     let (person, role) = requester(&app, &flow).await?;
     let Some(pending) = pending_of(&flow).cloned() else {
         return Ok(super::finish::redirect(&flow_url("/login/esia/request/form", &signed), true, &[]));

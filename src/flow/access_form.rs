@@ -133,7 +133,7 @@ fn typed_child(s: &str) -> Option<RequestChild> {
     let (surname, rest) = words.split_first()?;
     let given_name = rest.first().copied().unwrap_or_default().to_owned();
     let patronymic = (rest.len() > 1).then(|| rest[1..].join(" "));
-    Some(RequestChild { surname: (*surname).to_owned(), given_name, patronymic, birth_date: None })
+    Some(RequestChild { surname: (*surname).to_owned(), given_name, patronymic, birth_date: None, from_esia: false })
 }
 
 /// Checks the form; a [`Draft`] or a message per field.
@@ -160,6 +160,7 @@ pub fn validate(v: &FormValues, person: &EsiaPerson, role: Role, cat: &Catalogue
                         given_name: c.given_name.clone(),
                         patronymic: c.patronymic.clone(),
                         birth_date: c.birth_date.clone(),
+                        from_esia: true,
                     });
                 }
                 None => e.child = Some("Выберите ребенка из списка.".into()),

@@ -56,7 +56,7 @@ pub(super) fn flow_url(path: &str, signed: &str) -> String {
 pub(super) async fn requester(app: &App, flow: &Flow) -> Result<(EsiaPerson, Role), PageError> {
     let step = flow.esia.as_ref().ok_or_else(|| PageError::bad_request("Вход через Госуслуги не начат."))?;
     let person = step.person.as_ref().ok_or_else(|| PageError::bad_request("Вход через Госуслуги не завершён."))?;
-    if !super::resolve::vouched(person, step.role) {
+    if !crate::account::link_policy::vouched(person.kind(), step.role) {
         return Err(PageError::forbidden("Обращение можно подать только с подтвержденной учетной записью Госуслуг."));
     }
     if app.store.pd_consent(&person.issuer, &person.subject).await?.is_none() {
@@ -71,7 +71,7 @@ pub async fn check(
     headers: HeaderMap,
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
-    let (flow, _) = super::queried_flow(&app, &headers, &q.flow).await?;
+    let (flow, _) = super::queried_flow(&app, &headers, &q.flow, super::journey::Action::Request).await?;
     let (person, _) = requester(&app, &flow).await?;
     let mut seen = Vec::new();
     let mut accounts = Vec::new();
@@ -137,7 +137,7 @@ pub async fn form_page(
     headers: HeaderMap,
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
-    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow).await?;
+    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow, super::journey::Action::Request).await?;
     let (person, _) = requester(&app, &flow).await?;
     let values = match flow.access.as_ref().and_then(|a| a.pending.as_ref()) {
         Some(p) => p.values.clone(),
@@ -150,7 +150,7 @@ pub async fn form_page(
 /// «Отправить» validates, then files at once (the ESIA email) or sends a code.
 pub async fn form_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     let p = Params::parse(&body);
-    let (flow, signed, browser_id) = super::posted_flow(&app, &headers, &p).await?;
+    let (flow, signed, browser_id) = super::posted_flow(&app, &headers, &p, super::journey::Action::Request).await?;
     let (person, role) = requester(&app, &flow).await?;
     let values = FormValues::from_params(&p);
     if p.get("action") == Some("refresh") {
@@ -252,7 +252,7 @@ pub async fn done(
     headers: HeaderMap,
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
-    let (flow, _) = super::queried_flow(&app, &headers, &q.flow).await?;
+    let (flow, _) = super::queried_flow(&app, &headers, &q.flow, super::journey::Action::Request).await?;
     let Some(note) = flow.access.as_ref().and_then(|a| a.filed.clone()) else {
         return Ok(super::finish::redirect(&flow_url("/login/esia/request/form", &q.flow), false, &[]));
     };

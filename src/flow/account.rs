@@ -8,6 +8,7 @@ use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::oidc::params::Params;
 use crate::store::Session;
+use crate::store::links::Unlink;
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::esia_pages::EsiaNoticePage;
@@ -170,22 +171,14 @@ pub async fn esia_start(
     let session = signed_in(&app, &headers, &p).await?;
     let account = app.store.account(&session.account_id).await?.ok_or_else(PageError::not_found)?;
     let browser_id = cookie::read(&headers, app.cookies.browser_name()).unwrap_or_default();
-    let flow = super::Flow {
-        id: crate::crypto::random_token(),
-        browser: crate::crypto::token_hash(&browser_id),
-        request: None,
-        login: None,
-        consented: false,
-        esia: Some(super::esia::EsiaStep {
-            role: account.role,
-            pending: None,
-            person: None,
-            link_to: Some(account.id),
-            choices: Vec::new(),
-        }),
-        access: None,
-        created_at: app.clock.now(),
-    };
+    let mut flow = super::Flow::new(&browser_id, None, super::journey::Stage::Login, app.clock.now());
+    flow.esia = Some(super::esia::EsiaStep {
+        role: account.role,
+        pending: None,
+        person: None,
+        link_to: Some(account.id),
+        choices: Vec::new(),
+    });
     Ok(super::esia::redirect_to_esia(&app, flow).await?)
 }
 
@@ -206,7 +199,14 @@ pub async fn esia_unlink(
         }
         _ => None,
     };
-    app.store.remove_links_of_account(&session.account_id, &event, notice.as_ref()).await?;
+    // The owner's unlink: a tombstone per pair, ESIA sessions, codes and grants end,
+    // and the person's stored data goes when no link of theirs is left.
+    let unlink = Unlink { account_id: &session.account_id, tombstone: true, audit: &event, mail: notice.as_ref() };
+    app.store.unlink_account(&unlink).await?;
+    if session.upstream.is_some() {
+        // This very session came from ESIA and has just ended.
+        return Err(AccountError::SignIn);
+    }
     Ok(render(&app, &headers, Some("Учетная запись портала Госуслуг отвязана.".into())).await?)
 }
 

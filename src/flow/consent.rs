@@ -40,7 +40,7 @@ pub async fn show(
     headers: HeaderMap,
     Query(q): Query<ConsentQuery>,
 ) -> Result<Response, PageError> {
-    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow).await?;
+    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow, super::journey::Action::ConsentPage).await?;
     if flow.login.is_none() {
         return Err(PageError::bad_request("Сначала войдите в систему."));
     }
@@ -61,7 +61,7 @@ pub async fn show(
 /// POST /consent
 pub async fn submit(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     let p = Params::parse(&body);
-    let (mut flow, _, _) = super::posted_flow(&app, &headers, &p).await?;
+    let (mut flow, _, _) = super::posted_flow(&app, &headers, &p, super::journey::Action::ConsentAnswer).await?;
     let Some(auth) = flow.login.clone() else {
         return Err(PageError::bad_request("Сначала войдите в систему."));
     };

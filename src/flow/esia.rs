@@ -3,6 +3,7 @@
 //! is bound to this browser by a cookie, BR-01), and the callback that turns
 //! ESIA's answer into an [`EsiaPerson`] before [`super::resolve`] decides.
 
+use super::journey::{Action, Stage};
 use super::resolve;
 use crate::app::App;
 use crate::audit::AuditEvent;
@@ -14,11 +15,10 @@ use crate::web::error_page::PageError;
 use crate::web::esia_pages::{EsiaErrorPage, RolePage};
 use crate::web::pages;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, RawQuery, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The ESIA part of a flow.
@@ -67,11 +67,12 @@ pub struct EsiaChild {
 }
 
 /// ESIA scopes for a role: children's data only for parents (CONTRACT.md §5).
-/// Passport data (`id_doc`) is not requested: matching does not need it.
+/// Minimisation: passport data (`id_doc`), birth certificates and gender are not
+/// requested — matching and the diary do not need them (docs/link-policy.md).
 pub fn scopes_for(role: Role) -> Vec<String> {
-    let mut s = vec!["openid", "fullname", "birthdate", "gender", "snils", "email", "mobile"];
+    let mut s = vec!["openid", "fullname", "birthdate", "snils", "email", "mobile"];
     if role == Role::Parent {
-        s.extend(["kid_fullname", "kid_birthdate", "kid_gender", "kid_snils"]);
+        s.extend(["kid_fullname", "kid_birthdate", "kid_snils"]);
     }
     s.into_iter().map(str::to_owned).collect()
 }
@@ -119,6 +120,13 @@ pub struct FlowQuery {
     pub flow: String,
 }
 
+/// The role page's query: a flow, or (a sign-in from the login page itself) where to land.
+#[derive(Debug, Deserialize)]
+pub struct RoleQuery {
+    pub flow: Option<String>,
+    pub next: Option<String>,
+}
+
 fn connector(app: &App) -> Result<&Arc<dyn crate::connector::Connector>, PageError> {
     app.esia.as_ref().ok_or_else(|| PageError::bad_request("Вход через Госуслуги не настроен."))
 }
@@ -127,25 +135,49 @@ fn connector(app: &App) -> Result<&Arc<dyn crate::connector::Connector>, PageErr
 pub async fn role_page(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    Query(q): Query<FlowQuery>,
+    Query(q): Query<RoleQuery>,
 ) -> Result<Response, PageError> {
     connector(&app)?;
-    let (_, browser_id) = super::queried_flow(&app, &headers, &q.flow).await?;
-    Ok(pages::html(&RolePage { flow: q.flow, csrf: app.cookies.csrf_token(&browser_id), error: None }))
+    let next = super::login::local_path(q.next.as_deref()).to_owned();
+    let Some(flow) = q.flow else {
+        let (browser_id, set_browser) = cookie::browser_id(&app.cookies, &headers);
+        let page = RolePage { flow: String::new(), csrf: app.cookies.csrf_token(&browser_id), error: None, next };
+        let mut res = pages::html(&page);
+        if let Some(c) = set_browser {
+            res.headers_mut().append(axum::http::header::SET_COOKIE, c);
+        }
+        return Ok(res);
+    };
+    let (_, browser_id) = super::queried_flow(&app, &headers, &flow, Action::RolePage).await?;
+    Ok(pages::html(&RolePage { flow, csrf: app.cookies.csrf_token(&browser_id), error: None, next }))
 }
 
-/// POST /login/esia — remembers the role and sends the browser to ESIA.
+/// POST /login/esia — remembers the role and sends the browser to ESIA. Without a
+/// flow (the login page opened directly) it starts one that lands on `next`.
 pub async fn start(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     let p = Params::parse(&body);
-    let (mut flow, signed, browser_id) = super::posted_flow(&app, &headers, &p).await?;
+    let (mut flow, signed, browser_id) = match p.get("flow") {
+        Some(_) => super::posted_flow(&app, &headers, &p, Action::StartEsia).await?,
+        None => {
+            let browser_id = super::checked_browser(&app, &headers, &p)?;
+            let mut flow = super::Flow::new(&browser_id, None, Stage::Login, app.clock.now());
+            flow.return_to = Some(super::login::local_path(p.get("next")).to_owned());
+            (flow, String::new(), browser_id)
+        }
+    };
     let Some(role) = p.get("role").and_then(Role::parse) else {
-        let page =
-            RolePage {
-                flow: signed, csrf: app.cookies.csrf_token(&browser_id), error: Some("Выберите роль.".into())
-            };
+        let next = p.get("next").unwrap_or_default().to_owned();
+        let page = RolePage {
+            flow: signed,
+            csrf: app.cookies.csrf_token(&browser_id),
+            error: Some("Выберите роль.".into()),
+            next,
+        };
         return Ok(pages::html_with_status(axum::http::StatusCode::BAD_REQUEST, &page));
     };
+    // Choosing the role (again) restarts the ESIA part: nothing of an earlier attempt is kept.
     flow.esia = Some(EsiaStep { role, pending: None, person: None, link_to: None, choices: Vec::new() });
+    flow.login = None;
     redirect_to_esia(&app, flow).await
 }
 
@@ -158,6 +190,7 @@ pub async fn redirect_to_esia(app: &App, mut flow: super::Flow) -> Result<Respon
         PageError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "Госуслуги недоступны", e.user_message())
     })?;
     step.pending = Some(pending);
+    flow.stage = Stage::RoleChosen;
     super::save(app, &flow).await?;
     let bind = app.cookies.set_esia(&app.cookies.sign("flow", &flow.id), app.config.session.flow_ttl_secs);
     Ok(super::finish::redirect(url.as_str(), true, &[bind]))
@@ -166,7 +199,6 @@ pub async fn redirect_to_esia(app: &App, mut flow: super::Flow) -> Result<Respon
 /// GET /login/esia/callback — ESIA's redirect back (`code`/`error` + `state`).
 pub async fn callback(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
@@ -176,7 +208,7 @@ pub async fn callback(
         || PageError::bad_request("Вход через Госуслуги начат в другом браузере или устарел. Начните вход заново.");
     let signed = cookie::read(&headers, app.cookies.esia_name()).ok_or_else(stale)?;
     let browser_id = cookie::read(&headers, app.cookies.browser_name()).unwrap_or_default();
-    let mut flow = super::load(&app, &signed, &browser_id).await?;
+    let mut flow = super::enter(&app, &signed, &browser_id, Action::Callback).await?;
     // The pending state is spent by this callback, whatever its outcome (one use).
     let pending = flow.esia.as_mut().and_then(|s| s.pending.take()).ok_or_else(stale)?;
     super::save(&app, &flow).await?;
@@ -204,8 +236,8 @@ pub async fn callback(
     if let Some(step) = flow.esia.as_mut() {
         step.person = Some(person);
     }
-    super::save(&app, &flow).await?;
-    let mut res = resolve::resolve(&app, flow, &signed, peer.ip()).await?;
+    flow.stage = Stage::EsiaReturned;
+    let mut res = resolve::after_esia(&app, flow, &signed).await?;
     res.headers_mut().append(axum::http::header::SET_COOKIE, clear);
     Ok(res)
 }

@@ -1,10 +1,16 @@
 //! «Запись не найдена» and its three ways on: «Привязать учетную запись» (proof by
 //! the school account's own login and password, throttled like the login form, in
-//! this flow only: the proof is bound to the ESIA person this flow holds),
-//! «Обратиться в организацию» (the access request, `super::access_request`), and «Выход» (`access_denied`).
+//! this flow only: the proof is bound to the ESIA person this flow holds, and the
+//! link policy may still refuse it), «Обратиться в организацию» (the access
+//! request, `super::access_request`), and «Выход» (back to the login page to choose
+//! another way in; the relying party hears `access_denied` only when the person
+//! leaves from there).
 
 use super::esia::FlowQuery;
-use super::resolve::{link, login_as};
+use super::journey::{Action, Stage};
+use super::resolve::login_as;
+use super::{Flow, linking};
+use crate::account::link_policy;
 use crate::account::login::{LoginError, verify_legacy};
 use crate::app::App;
 use crate::crypto::SecretString;
@@ -28,11 +34,8 @@ pub async fn not_found(
     headers: HeaderMap,
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
-    let (flow, _) = super::queried_flow(&app, &headers, &q.flow).await?;
-    if flow.esia.as_ref().and_then(|s| s.person.as_ref()).is_none() {
-        return Err(PageError::bad_request("Вход через Госуслуги не завершён."));
-    }
-    Ok(pages::html(&NotFoundPage { flow: q.flow }))
+    let (_, browser_id) = super::queried_flow(&app, &headers, &q.flow, Action::NotFoundPage).await?;
+    Ok(pages::html(&NotFoundPage { flow: q.flow, csrf: app.cookies.csrf_token(&browser_id) }))
 }
 
 async fn render_link(
@@ -59,12 +62,13 @@ pub async fn link_page(
     headers: HeaderMap,
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
-    let (_, browser_id) = super::queried_flow(&app, &headers, &q.flow).await?;
+    let (_, browser_id) = super::queried_flow(&app, &headers, &q.flow, Action::LinkPage).await?;
     render_link(&app, q.flow, &browser_id, None, StatusCode::OK).await
 }
 
 /// POST /login/esia/link — BR-05: the school account's own credentials, in this
-/// browser's flow, for the ESIA person of this flow; then the link and the login.
+/// browser's flow, for the ESIA person of this flow; the link policy decides; then
+/// the link and the login.
 pub async fn link_submit(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -72,12 +76,8 @@ pub async fn link_submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let p = Params::parse(&body);
-    let (flow, signed, browser_id) = super::posted_flow(&app, &headers, &p).await?;
-    let Some((issuer, subject, role)) = flow
-        .esia
-        .as_ref()
-        .and_then(|s| s.person.as_ref().map(|person| (person.issuer.clone(), person.subject.clone(), s.role)))
-    else {
+    let (flow, signed, browser_id) = super::posted_flow(&app, &headers, &p, Action::LinkSubmit).await?;
+    let Some((person, role)) = flow.esia.as_ref().and_then(|s| s.person.clone().map(|person| (person, s.role))) else {
         return Err(PageError::bad_request("Вход через Госуслуги не завершён."));
     };
     let org = super::chosen_org(&p);
@@ -98,31 +98,61 @@ pub async fn link_submit(
         Err(LoginError::Store(e)) => return Err(e.into()),
         Err(LoginError::Password(e)) => return Err(PageError::internal(e)),
     };
-    // Never link to an account of another role than the one chosen for this login.
-    if account.role != role {
-        let msg = format!(
-            "Эта учетная запись имеет роль «{}», а вход выполняется с ролью «{}».",
-            account.role.label(),
-            role.label()
-        );
-        return retry(&msg, StatusCode::BAD_REQUEST).await;
-    }
-    link(&app, &issuer, &subject, std::slice::from_ref(&account.id), LinkMethod::Credentials, &["legacy_credentials"])
-        .await?;
+    let policy_person = linking::policy_person(&app.directory_keys, &person);
+    let today = linking::today(&*app.clock);
+    let differences = match link_policy::by_credentials(role, &policy_person, &account, today) {
+        Ok(d) => d,
+        Err(refusal) => {
+            linking::refused(&*app.store, &account, &person.subject, "credentials", refusal).await?;
+            return retry(&refusal.message(), StatusCode::FORBIDDEN).await;
+        }
+    };
+    let who = linking::Links { issuer: &person.issuer, subject: &person.subject, method: LinkMethod::Credentials };
+    let accounts = [(&account, differences)];
+    linking::link(&*app.store, app.clock.now(), &who, &accounts, &["legacy_credentials"]).await?;
     login_as(&app, flow, &account.id).await
 }
 
-/// GET /login/esia/exit — «Выход» / «Вернуться в приложение»: `access_denied` to the
-/// relying party (or back to `/account` when linking from there).
+/// GET /login/esia/exit — «Вернуться в приложение»: `access_denied` to the relying
+/// party (or back to `/account` when linking from there).
 pub async fn exit(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
-    let (flow, _) = super::queried_flow(&app, &headers, &q.flow).await?;
-    if flow.request.is_none() {
-        app.store.delete_flow(&flow.id).await?;
-        return Ok(super::finish::redirect("/account", false, &[]));
+    let (flow, _) = super::queried_flow(&app, &headers, &q.flow, Action::Exit).await?;
+    leave_journey(&app, &flow, "the user did not sign in through ESIA").await
+}
+
+/// Ends a flow without a login: `access_denied` to the relying party; a link from
+/// `/account` returns there; a sign-in started on the login page returns to it.
+pub async fn leave_journey(app: &App, flow: &Flow, description: &str) -> Result<Response, PageError> {
+    if flow.request.is_some() {
+        return super::finish::abort(app, flow, ErrorCode::AccessDenied, description).await;
     }
-    super::finish::abort(&app, &flow, ErrorCode::AccessDenied, "the user did not sign in through ESIA").await
+    app.store.delete_flow(&flow.id).await?;
+    let linking_from_account = flow.esia.as_ref().is_some_and(|s| s.link_to.is_some());
+    let back = if linking_from_account { "/account".to_owned() } else { login_url(flow.return_to.as_deref()) };
+    Ok(super::finish::redirect(&back, true, &[]))
+}
+
+fn login_url(next: Option<&str>) -> String {
+    let next = super::login::local_path(next);
+    format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
+}
+
+/// POST /login/esia/leave — «Выход» on «Запись не найдена»: back to the login page
+/// «для выбора другого способа авторизации» (seed 000); the ESIA data of the flow
+/// is dropped.
+pub async fn leave(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    let p = Params::parse(&body);
+    let (mut flow, signed, _) = super::posted_flow(&app, &headers, &p, Action::Leave).await?;
+    if flow.request.is_none() {
+        return leave_journey(&app, &flow, "").await;
+    }
+    flow.esia = None;
+    flow.access = None;
+    flow.stage = Stage::Login;
+    super::save(&app, &flow).await?;
+    Ok(super::finish::redirect(&format!("/login?flow={signed}"), true, &[]))
 }

@@ -4,6 +4,7 @@
 //! session is rotated at every login) and the flow goes on.
 
 use super::Authenticated;
+use super::journey::{Action, Stage};
 use crate::account::login::{LoginError, verify_legacy};
 use crate::app::App;
 use crate::audit::{AuditEvent, LoginMethod};
@@ -27,10 +28,19 @@ pub struct LoginQuery {
     pub next: Option<String>,
 }
 
-/// `next` after a login without a flow: only local paths (never `//host`).
-fn local_path(next: Option<&str>) -> &str {
+/// `next` after a login without a flow: a local path only — one that begins with a
+/// single `/`, has no backslash and no control character (browsers strip TAB, CR
+/// and LF, so `/\t/evil.example` would become `//evil.example`); else `/account`.
+pub fn local_path(next: Option<&str>) -> &str {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            p
+        }
         _ => "/account",
     }
 }
@@ -63,7 +73,14 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let orgs = app.store.organisations().await?;
-    let esia_url = form.flow.as_ref().map(|f| format!("/login/esia?flow={f}"));
+    // «Через Госуслуги» with a relying party's flow, or on its own (landing on `next`).
+    let esia_url = app.esia.as_ref().map(|_| match &form.flow {
+        Some(f) => format!("/login/esia?flow={f}"),
+        None => {
+            let next = local_path(form.next.as_deref());
+            format!("/login/esia?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
+        }
+    });
     let page = LoginPage {
         flow: form.flow.unwrap_or_default(),
         csrf: app.cookies.csrf_token(browser_id),
@@ -89,7 +106,10 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let (browser_id, set_browser) = cookie::browser_id(&app.cookies, &headers);
     let client_name = match &q.flow {
-        Some(f) => super::load(&app, f, &browser_id).await?.rp()?.client_id.clone(),
+        Some(f) => {
+            let flow = super::enter(&app, f, &browser_id, Action::LoginPage).await?;
+            flow.request.map(|r| r.client_id).unwrap_or_default()
+        }
         None => String::new(),
     };
     let form = Form { flow: q.flow, next: q.next, error: None, login: String::new(), selected_org: None };
@@ -110,7 +130,7 @@ pub async fn submit(
     let p = Params::parse(&body);
     let browser_id = crate::flow::checked_browser(&app, &headers, &p)?;
     let flow = match p.get("flow") {
-        Some(f) => Some(super::load(&app, f, &browser_id).await?),
+        Some(f) => Some(super::enter(&app, f, &browser_id, Action::PasswordLogin).await?),
         None => None,
     };
     let org_id = super::chosen_org(&p).to_owned();
@@ -150,24 +170,28 @@ pub async fn submit(
     };
     metrics::counter!("propusk_logins_total", "method" => "password", "outcome" => "success").increment(1);
     let remember = p.get("remember") == Some("1");
-    let (auth, set_session) = open_session(&app, &account.id, "pwd", remember, LoginMethod::Password).await?;
+    let (auth, set_session) = open_session(&app, &account.id, None, remember, LoginMethod::Password).await?;
     match flow {
         Some(mut flow) => {
             flow.login = Some(auth);
+            flow.stage = Stage::SignedIn;
+            flow.esia = None;
             super::finish::advance(&app, flow, &[set_session]).await
         }
         None => Ok(super::finish::redirect(local_path(p.get("next")), true, &[set_session])),
     }
 }
 
-/// Opens a new session (always a new id) and returns its cookie.
+/// Opens a new session (always a new id) and returns its cookie. `upstream`: the
+/// ESIA identity an ESIA login came from (the session lives only while it is linked).
 pub async fn open_session(
     app: &App,
     account_id: &str,
-    amr: &str,
+    upstream: Option<(String, String)>,
     remember: bool,
     method: LoginMethod,
 ) -> Result<(Authenticated, HeaderValue), PageError> {
+    let amr = if method == LoginMethod::Esia { "esia" } else { "pwd" };
     let now = app.clock.now();
     let id = crypto::random_token();
     let ttl = if remember { app.config.session.persistent_ttl_secs } else { app.config.session.ttl_secs };
@@ -179,6 +203,7 @@ pub async fn open_session(
         persistent: remember,
         created_at: now,
         expires_at: now + ttl,
+        upstream,
     };
     let event =
         AuditEvent::LoginSucceeded { method, account_id: account_id.to_owned(), session_id: session.id_hash.clone() };
@@ -210,6 +235,11 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example")), "/account");
         assert_eq!(local_path(Some("https://evil.example")), "/account");
         assert_eq!(local_path(None), "/account");
+        assert_eq!(local_path(Some("/admin/requests?status=new")), "/admin/requests?status=new");
+        for evil in ["/\t/evil.example", "/\n/evil.example", "/\r//evil.example", "/ /evil.example", "/\\evil.example"]
+        {
+            assert_eq!(local_path(Some(evil)), "/account", "{evil:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The browser journey between `/authorize` and the code. A [`Flow`] is stored
 //! server-side; the browser carries only its signed id, and the flow is bound to
-//! the browser that started it. [`next_step`] decides, from facts alone, what the
-//! person must see next.
+//! the browser that started it. Its [`journey::Stage`] says which pages and forms
+//! may act ([`journey::next`]); every handler loads its flow through [`enter`],
+//! the one dispatcher. [`next_step`] decides, from facts alone, whether a signed-in
+//! flow needs a login, the relying-party consent, or gets its code.
 
 pub mod access_code;
 pub mod access_form;
@@ -11,6 +13,8 @@ pub mod consent;
 pub mod esia;
 pub mod esia_link;
 pub mod finish;
+pub mod journey;
+pub mod linking;
 pub mod login;
 pub mod pd_consent;
 pub mod resolve;
@@ -20,6 +24,7 @@ use crate::clock::UnixTime;
 use crate::oidc::request::AuthRequest;
 use crate::store::{ConsentMode, FlowRecord, Session};
 use crate::web::error_page::PageError;
+use journey::{Action, Gate, Stage};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -37,6 +42,7 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/account/pd-consent/revoke", post(account::revoke_pd_consent))
         .route("/login/esia", get(esia::role_page).post(esia::start))
         .route("/login/esia/callback", get(esia::callback))
+        .route("/login/esia/refused", get(resolve::refused))
         .route("/login/esia/consent", get(pd_consent::show).post(pd_consent::submit))
         .route("/login/esia/choose", get(resolve::chooser).post(resolve::choose))
         .route("/login/esia/not-found", get(esia_link::not_found))
@@ -46,6 +52,7 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/login/esia/request/code", get(access_code::code_page).post(access_code::code_submit))
         .route("/login/esia/request/done", get(access_request::done))
         .route("/login/esia/exit", get(esia_link::exit))
+        .route("/login/esia/leave", post(esia_link::leave))
 }
 
 /// Who authenticated, and how (copied into the code and the grant).
@@ -75,8 +82,15 @@ pub struct Flow {
     pub id: String,
     /// Hash of the browser-binding id of the browser that started the flow.
     pub browser: String,
-    /// The relying party's request; `None` when the flow links ESIA from `/account`.
+    /// Where the journey is; only the actions of this stage may act.
+    #[serde(default)]
+    pub stage: Stage,
+    /// The relying party's request; `None` when the flow links ESIA from `/account`
+    /// or signs in «Через Госуслуги» from the login page itself.
     pub request: Option<AuthRequest>,
+    /// A sign-in without a relying party: the local path to land on afterwards.
+    #[serde(default)]
+    pub return_to: Option<String>,
     /// Set once the person authenticated within this flow.
     pub login: Option<Authenticated>,
     /// Set once the person gave the relying-party consent within this flow.
@@ -92,6 +106,22 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// A new flow of this browser (hashed browser id) at `stage`.
+    pub fn new(browser_id: &str, request: Option<AuthRequest>, stage: Stage, now: UnixTime) -> Self {
+        Self {
+            id: crate::crypto::random_token(),
+            browser: crate::crypto::token_hash(browser_id),
+            stage,
+            request,
+            return_to: None,
+            login: None,
+            consented: false,
+            esia: None,
+            access: None,
+            created_at: now,
+        }
+    }
+
     /// The relying party's request of a login flow (not of an `/account` linking flow).
     pub fn rp(&self) -> Result<&AuthRequest, PageError> {
         self.request.as_ref().ok_or_else(|| PageError::bad_request("Этот шаг доступен только при входе в приложение."))
@@ -179,28 +209,60 @@ pub fn checked_browser(
     Ok(browser_id)
 }
 
-/// The flow of a form POST: CSRF checked, loaded and bound to this browser.
-/// Returns the flow, its signed id and the browser id.
+/// The flow of a journey form POST for `action`: CSRF checked, loaded, bound to
+/// this browser and let through by its stage ([`enter`]). Returns the flow, its
+/// signed id and the browser id.
 pub async fn posted_flow(
     app: &App,
     headers: &axum::http::HeaderMap,
     form: &crate::oidc::params::Params,
+    action: Action,
 ) -> Result<(Flow, String, String), PageError> {
     let browser_id = checked_browser(app, headers, form)?;
     let signed = form.get("flow").unwrap_or_default().to_owned();
-    let flow = load(app, &signed, &browser_id).await?;
+    let flow = enter(app, &signed, &browser_id, action).await?;
     Ok((flow, signed, browser_id))
 }
 
-/// The flow named in a page's query (`?flow=…`), bound to this browser; with the browser id.
+/// The flow named in a journey page's query (`?flow=…`) for `action`, bound to this
+/// browser and let through by its stage ([`enter`]); with the browser id.
 pub async fn queried_flow(
     app: &App,
     headers: &axum::http::HeaderMap,
     signed: &str,
+    action: Action,
 ) -> Result<(Flow, String), PageError> {
     let browser_id = crate::web::cookie::read(headers, app.cookies.browser_name()).unwrap_or_default();
-    let flow = load(app, signed, &browser_id).await?;
+    let flow = enter(app, signed, &browser_id, action).await?;
     Ok((flow, browser_id))
+}
+
+/// The dispatcher: loads the flow (bound to this browser) and lets `action` act only
+/// in a stage that allows it ([`journey::next`]); out of order, the answer is the
+/// page of the current stage. The checks every ESIA step needs are made here once:
+/// the ESIA person is known from `EsiaReturned` on, and actions that link or sign
+/// in need the personal-data consent on file.
+pub async fn enter(app: &App, signed: &str, browser_id: &str, action: Action) -> Result<Flow, PageError> {
+    let mut flow = load(app, signed, browser_id).await?;
+    if let Gate::Show(stage) = journey::next(flow.stage, action) {
+        tracing::info!(?stage, ?action, "journey action out of order");
+        return Err(PageError::elsewhere(&format!("{}?flow={signed}", journey::page_of(stage))));
+    }
+    let needs_person = !matches!(flow.stage, Stage::Login | Stage::RoleChosen | Stage::SignedIn);
+    let person = flow.esia.as_ref().and_then(|s| s.person.as_ref());
+    if needs_person && person.is_none() {
+        return Err(PageError::bad_request("Вход через Госуслуги не завершён. Начните вход заново."));
+    }
+    if matches!(action, Action::LinkSubmit | Action::Choose | Action::Request)
+        && let Some(p) = person
+        && app.store.pd_consent(&p.issuer, &p.subject).await?.is_none()
+    {
+        // Revoked meanwhile (another tab): ask again before anything links.
+        flow.stage = Stage::EsiaReturned;
+        save(app, &flow).await?;
+        return Err(PageError::elsewhere(&format!("{}?flow={signed}", journey::page_of(flow.stage))));
+    }
+    Ok(flow)
 }
 
 /// The organisation chosen on a login or linking form (the open tab's select).

@@ -1,12 +1,14 @@
 //! «Согласие на передачу персональных данных»: the first time an ESIA person
 //! arrives, the page lists exactly what propusk receives from ESIA; «Даю согласие»
-//! records it (person, text version, time, IP), «Отказаться» ends the flow with
-//! `access_denied`. A recorded consent holds until revoked in `/account`.
+//! records it (person, text version, time, IP); «Отказаться» deletes the flow —
+//! the only copy of the person's data until then — audits the refusal and ends the
+//! flow with `access_denied`. A recorded consent holds until revoked in `/account`
+//! or until the person's last link is removed.
 
-use super::esia::{FlowQuery, scopes_for};
+use super::esia::FlowQuery;
+use super::journey::Action;
 use crate::app::App;
 use crate::audit::AuditEvent;
-use crate::oidc::error::ErrorCode;
 use crate::oidc::params::Params;
 use crate::store::Role;
 use crate::store::links::PdConsent;
@@ -21,30 +23,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The version of the consent text below; stored with every consent.
-pub const TEXT_VERSION: &str = "2026-11-23";
+pub const TEXT_VERSION: &str = "2026-12-02";
 
-/// What is transferred, in the words of the instructions, for the scopes requested.
+/// What is transferred, in the words of seed 004, for the role: only what matching
+/// and the diary need (docs/link-policy.md says why passport data, birth
+/// certificates, gender and children's contacts are not taken).
 pub fn data_items(role: Role) -> Vec<&'static str> {
-    let scopes = scopes_for(role);
-    let has = |s: &str| scopes.iter().any(|x| x == s);
-    let mut items = Vec::new();
-    if has("fullname") {
-        items.push("ФИО");
-    }
-    if has("birthdate") {
-        items.push("Дата рождения");
-    }
-    if has("gender") {
-        items.push("Пол");
-    }
-    if has("email") || has("mobile") {
-        items.push("Контактные данные (телефон, адрес электронной почты)");
-    }
-    if has("snils") {
-        items.push("СНИЛС");
-    }
-    if has("kid_fullname") {
-        items.push("Список детей: ФИО, дата рождения, пол, СНИЛС");
+    let mut items = vec!["ФИО", "Дата рождения", "Контактные данные (телефон, адрес электронной почты)", "СНИЛС"];
+    if role == Role::Parent {
+        items.push("Список детей: ФИО, дата рождения, СНИЛС");
     }
     items
 }
@@ -55,7 +42,7 @@ pub async fn show(
     headers: HeaderMap,
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
-    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow).await?;
+    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow, Action::PdConsentPage).await?;
     let role =
         flow.esia.as_ref().map(|s| s.role).ok_or_else(|| PageError::bad_request("Вход через Госуслуги не начат."))?;
     let items = data_items(role).into_iter().map(str::to_owned).collect();
@@ -70,22 +57,15 @@ pub async fn submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let p = Params::parse(&body);
-    let (flow, signed, _) = super::posted_flow(&app, &headers, &p).await?;
+    let (flow, signed, _) = super::posted_flow(&app, &headers, &p, Action::PdConsentAnswer).await?;
     let Some(person) = flow.esia.as_ref().and_then(|s| s.person.clone()) else {
         return Err(PageError::bad_request("Вход через Госуслуги не завершён."));
     };
     if p.get("decision") != Some("agree") {
-        if flow.request.is_none() {
-            app.store.delete_flow(&flow.id).await?;
-            return Ok(super::finish::redirect("/account", true, &[]));
-        }
-        return super::finish::abort(
-            &app,
-            &flow,
-            ErrorCode::AccessDenied,
-            "the user refused the personal-data consent",
-        )
-        .await;
+        // Nothing of the person was stored but the flow's copy: it goes with the flow.
+        let event = AuditEvent::PdConsentRefused { upstream_subject: person.subject.clone() };
+        app.store.append_audit(&event).await?;
+        return super::esia_link::leave_journey(&app, &flow, "the user refused the personal-data consent").await;
     }
     let consent = PdConsent {
         issuer: person.issuer.clone(),
@@ -97,7 +77,7 @@ pub async fn submit(
     let event =
         AuditEvent::PdConsentGiven { upstream_subject: person.subject.clone(), text_version: TEXT_VERSION.into() };
     app.store.put_pd_consent(&consent, &event).await?;
-    super::resolve::resolve(&app, flow, &signed, peer.ip()).await
+    super::resolve::resolve(&app, flow, &signed).await
 }
 
 #[cfg(test)]
@@ -109,5 +89,6 @@ mod tests {
         assert!(data_items(Role::Parent).iter().any(|i| i.starts_with("Список детей")));
         assert!(!data_items(Role::Pupil).iter().any(|i| i.starts_with("Список детей")));
         assert!(data_items(Role::Staff).contains(&"СНИЛС"));
+        assert!(!data_items(Role::Parent).iter().any(|i| i.contains("паспорт")));
     }
 }

@@ -1,17 +1,18 @@
 //! After ESIA vouched for a person: the account-type rule, the personal-data
-//! consent, matching (`account::matching`), the account chooser
-//! («Выберите учетную запись»), and the login as the chosen school account.
+//! consent, the link policy (`account::link_policy`, through [`super::linking`]),
+//! the account chooser («Выберите учетную запись»), and the login as the chosen
+//! school account.
 
 use super::esia::{EsiaPerson, FlowQuery};
-use super::{Flow, finish};
-use crate::account::link_mail;
-use crate::account::matching::{Decision, PersonKeys, decide};
+use super::journey::{Action, Stage};
+use super::{Flow, finish, linking};
+use crate::account::link_policy::{self, Automatic};
 use crate::account::names::normalise_name;
 use crate::app::App;
 use crate::audit::{AuditEvent, LoginMethod};
 use crate::connector::AccountLevel;
 use crate::oidc::params::Params;
-use crate::store::links::{LinkMethod, UpstreamLink};
+use crate::store::links::LinkMethod;
 use crate::store::{Account, Role};
 use crate::web::error_page::PageError;
 use crate::web::esia_pages::{ChooserEntry, ChooserPage, RefusalPage};
@@ -20,7 +21,6 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 fn person_of(flow: &Flow) -> Result<(&EsiaPerson, Role), PageError> {
@@ -33,54 +33,82 @@ fn flow_url(path: &str, signed: &str) -> String {
     format!("{path}?flow={signed}")
 }
 
-/// A confirmed account, or a child account signing in as a pupil (the instructions' rule).
-pub fn vouched(person: &EsiaPerson, role: Role) -> bool {
-    match person.level {
-        AccountLevel::Child => role == Role::Pupil,
-        _ => person.trusted,
-    }
-}
-
-/// Decides what follows a successful ESIA callback (or the personal-data consent).
-pub async fn resolve(app: &App, mut flow: Flow, signed: &str, _ip: IpAddr) -> Result<Response, PageError> {
+/// Right after ESIA's callback (stage `EsiaReturned`): a person ESIA does not vouch
+/// for in this role is refused; without a consent on file, the consent page; else
+/// the link policy decides at once.
+pub async fn after_esia(app: &App, mut flow: Flow, signed: &str) -> Result<Response, PageError> {
     let (person, role) = person_of(&flow)?;
-    if !vouched(person, role) {
+    if !link_policy::vouched(person.kind(), role) {
         let child = person.level == AccountLevel::Child;
         let reason = if child { "child_account_for_other_role" } else { "not_confirmed" };
         let event = AuditEvent::UpstreamRefused { upstream_subject: person.subject.clone(), reason: reason.into() };
         app.store.append_audit(&event).await?;
         metrics::counter!("propusk_logins_total", "method" => "esia", "outcome" => "refused").increment(1);
-        let page = RefusalPage { exit_url: flow_url("/login/esia/exit", signed), child };
-        return Ok(pages::html_with_status(axum::http::StatusCode::FORBIDDEN, &page));
+        flow.stage = Stage::Refused;
+        super::save(app, &flow).await?;
+        return Ok(finish::redirect(&flow_url("/login/esia/refused", signed), false, &[]));
     }
     if app.store.pd_consent(&person.issuer, &person.subject).await?.is_none() {
-        return Ok(finish::redirect(&flow_url("/login/esia/consent", signed), true, &[]));
+        super::save(app, &flow).await?;
+        return Ok(finish::redirect(&flow_url("/login/esia/consent", signed), false, &[]));
     }
-    let (issuer, subject) = (person.issuer.clone(), person.subject.clone());
-    let keys = PersonKeys { match_key: person.match_key.clone(), snils_hash: person.snils_hash.clone(), vouched: true };
+    resolve(app, flow, signed).await
+}
+
+/// GET /login/esia/refused — the Госуслуги account must be confirmed («подтвержденная»).
+pub async fn refused(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<FlowQuery>,
+) -> Result<Response, PageError> {
+    let (flow, _) = super::queried_flow(&app, &headers, &q.flow, Action::RefusedPage).await?;
+    let child = flow.esia.as_ref().and_then(|s| s.person.as_ref()).is_some_and(|p| p.level == AccountLevel::Child);
+    let page = RefusalPage { exit_url: flow_url("/login/esia/exit", &q.flow), child };
+    Ok(pages::html_with_status(axum::http::StatusCode::FORBIDDEN, &page))
+}
+
+/// With the consent on file: the link policy decides (a link from `/account`, or
+/// the automatic decision) and the flow moves on.
+pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response, PageError> {
+    let (person, role) = person_of(&flow)?;
+    let policy_person = linking::policy_person(&app.directory_keys, person);
+    let who = |method| linking::Links { issuer: &person.issuer, subject: &person.subject, method };
     if let Some(account_id) = flow.esia.as_ref().and_then(|s| s.link_to.clone()) {
-        link(app, &issuer, &subject, &[account_id], LinkMethod::Account, &["signed_in_session"]).await?;
+        let account = app.store.account(&account_id).await?.ok_or_else(PageError::not_found)?;
         app.store.delete_flow(&flow.id).await?;
-        return Ok(finish::redirect("/account?esia=linked", true, &[]));
+        let today = linking::today(&*app.clock);
+        return match link_policy::by_credentials(role, &policy_person, &account, today) {
+            Ok(differences) => {
+                let accounts = [(&account, differences)];
+                linking::link(
+                    &*app.store,
+                    app.clock.now(),
+                    &who(LinkMethod::Account),
+                    &accounts,
+                    &["signed_in_session"],
+                )
+                .await?;
+                Ok(finish::redirect("/account?esia=linked", false, &[]))
+            }
+            Err(refusal) => {
+                linking::refused(&*app.store, &account, &person.subject, "account", refusal).await?;
+                Err(PageError::bad_request(refusal.message()))
+            }
+        };
     }
-    let mut linked = Vec::new();
-    for l in app.store.links_by_subject(&issuer, &subject).await? {
-        if let Some(a) = app.store.account(&l.account_id).await? {
-            linked.push(a);
-        }
-    }
-    let candidates = match &keys.match_key {
-        Some(k) => app.store.accounts_by_match_key(k, role).await?,
-        None => Vec::new(),
-    };
-    let ids = match decide(role, &linked, &candidates, &keys) {
-        Decision::Linked(ids) => ids,
-        Decision::AutoLink { accounts, evidence } => {
-            link(app, &issuer, &subject, &accounts, LinkMethod::Auto, &evidence).await?;
+    let (decision, known) = linking::automatic(&*app.store, person, role, &policy_person).await?;
+    let ids = match decision {
+        Automatic::Linked(ids) => ids,
+        Automatic::Link { accounts, evidence } => {
+            let pairs: Vec<(&Account, Vec<_>)> =
+                known.iter().filter(|a| accounts.contains(&a.id)).map(|a| (a, Vec::new())).collect();
+            linking::link(&*app.store, app.clock.now(), &who(LinkMethod::Auto), &pairs, &evidence).await?;
             accounts
         }
-        Decision::NoMatch => {
-            return Ok(finish::redirect(&flow_url("/login/esia/not-found", signed), true, &[]));
+        Automatic::NotFound => {
+            flow.stage = Stage::NotFound;
+            super::save(app, &flow).await?;
+            return Ok(finish::redirect(&flow_url("/login/esia/not-found", signed), false, &[]));
         }
     };
     if let [only] = ids.as_slice() {
@@ -88,7 +116,7 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str, _ip: IpAddr) -> Re
     }
     let select = flow.request.as_ref().is_some_and(|r| r.prompt.select_account);
     if !select
-        && let Some(default) = app.store.default_account(&issuer, &subject, role.as_str()).await?
+        && let Some(default) = app.store.default_account(&person.issuer, &person.subject, role.as_str()).await?
         && ids.contains(&default)
     {
         return login_as(app, flow, &default).await;
@@ -96,50 +124,9 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str, _ip: IpAddr) -> Re
     if let Some(step) = flow.esia.as_mut() {
         step.choices = ids;
     }
+    flow.stage = Stage::Choosing;
     super::save(app, &flow).await?;
-    Ok(finish::redirect(&flow_url("/login/esia/choose", signed), true, &[]))
-}
-
-/// Links the ESIA person to accounts, with one audit event per account.
-pub async fn link(
-    app: &App,
-    issuer: &str,
-    subject: &str,
-    accounts: &[String],
-    method: LinkMethod,
-    evidence: &[&str],
-) -> Result<(), PageError> {
-    let now = app.clock.now();
-    let links: Vec<UpstreamLink> = accounts
-        .iter()
-        .map(|a| UpstreamLink {
-            issuer: issuer.into(),
-            subject: subject.into(),
-            account_id: a.clone(),
-            method,
-            created_at: now,
-        })
-        .collect();
-    let events: Vec<AuditEvent> = accounts
-        .iter()
-        .map(|a| AuditEvent::AccountLinked {
-            account_id: a.clone(),
-            upstream_subject: subject.into(),
-            method: method.as_str().into(),
-            evidence: evidence.iter().map(|e| e.to_string()).collect(),
-        })
-        .collect();
-    // BR-06: each account's owner hears of the link (when the directory has an email).
-    let mut notices = Vec::new();
-    for id in accounts {
-        if let Some(account) = app.store.account(id).await?
-            && let Some(email) = account.email.as_deref()
-        {
-            notices.push(link_mail::linked(&account, method).message(now, email));
-        }
-    }
-    app.store.add_links(&links, &events, &notices).await?;
-    Ok(())
+    Ok(finish::redirect(&flow_url("/login/esia/choose", signed), false, &[]))
 }
 
 /// Signs the person in as `account_id` (a new session, amr `esia`) and goes on.
@@ -153,9 +140,11 @@ pub async fn login_as(app: &App, mut flow: Flow, account_id: &str) -> Result<Res
         confirm_children(app, &account, person).await?;
     }
     record_profile(app, person).await?;
-    let (auth, session) = super::login::open_session(app, &account.id, "esia", false, LoginMethod::Esia).await?;
+    let upstream = Some((person.issuer.clone(), person.subject.clone()));
+    let (auth, session) = super::login::open_session(app, &account.id, upstream, false, LoginMethod::Esia).await?;
     metrics::counter!("propusk_logins_total", "method" => "esia", "outcome" => "success").increment(1);
     flow.login = Some(auth);
+    flow.stage = Stage::SignedIn;
     flow.esia = None; // the ESIA data is not needed any more
     finish::advance(app, flow, &[session]).await
 }
@@ -209,7 +198,7 @@ pub async fn chooser(
     headers: HeaderMap,
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
-    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow).await?;
+    let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow, Action::ChooserPage).await?;
     let choices = flow.esia.as_ref().map(|s| s.choices.clone()).unwrap_or_default();
     let mut entries = Vec::new();
     for id in choices {
@@ -227,7 +216,7 @@ pub async fn chooser(
 /// POST /login/esia/choose — the choice becomes the default for next time.
 pub async fn choose(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     let p = Params::parse(&body);
-    let (flow, _, _) = super::posted_flow(&app, &headers, &p).await?;
+    let (flow, _, _) = super::posted_flow(&app, &headers, &p, Action::Choose).await?;
     let account = p.get("account").unwrap_or_default().to_owned();
     let (person, role) = person_of(&flow)?;
     if !flow.esia.as_ref().is_some_and(|s| s.choices.contains(&account)) {

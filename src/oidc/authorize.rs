@@ -7,8 +7,8 @@ use super::error::ErrorCode;
 use super::params::Params;
 use super::request::{self, Rejection};
 use crate::app::App;
-use crate::crypto;
 use crate::flow::finish::{error_url, issue_code, redirect};
+use crate::flow::journey::Stage;
 use crate::flow::login::current_session;
 use crate::flow::{Authenticated, Facts, Flow, Step, next_step};
 use crate::web::cookie;
@@ -77,17 +77,10 @@ async fn authorize(app: &App, headers: &HeaderMap, params: Params, after_post: b
         (Step::Consent, _) if req.prompt.none => fail(ErrorCode::ConsentRequired, "consent is required"),
         (step, auth) => {
             let (browser_id, set_browser) = cookie::browser_id(&app.cookies, headers);
-            let flow = Flow {
-                id: crypto::random_token(),
-                browser: crypto::token_hash(&browser_id),
-                request: Some(req),
-                esia: None,
-                // A session that needs no new login (consent only) carries over.
-                login: auth.filter(|_| step == Step::Consent),
-                consented: false,
-                access: None,
-                created_at: now,
-            };
+            // A session that needs no new login (consent only) carries over.
+            let stage = if step == Step::Consent { Stage::SignedIn } else { Stage::Login };
+            let mut flow = Flow::new(&browser_id, Some(req), stage, now);
+            flow.login = auth.filter(|_| step == Step::Consent);
             crate::flow::save(app, &flow).await?;
             let page = if step == Step::Consent { "consent" } else { "login" };
             let url = format!("/{page}?flow={}", app.cookies.sign("flow", &flow.id));

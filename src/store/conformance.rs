@@ -17,6 +17,7 @@ mod links;
 mod outbox;
 mod records;
 mod requests;
+mod unlink;
 
 macro_rules! conformance {
     ($($group:ident :: $name:ident),* $(,)?) => {
@@ -75,6 +76,10 @@ conformance! {
     links::pd_consent_revoke_deletes_profile,
     links::default_account_upsert,
     links::confirm_relation_marks_relation,
+    unlink::rt_07_esia_session_lives_only_while_linked,
+    unlink::rt_07_unlink_ends_sessions_codes_and_grants,
+    unlink::unlink_deletes_the_data_of_a_person_left_without_links,
+    unlink::pd_consent_revocation_leaves_a_deletion_record,
     outbox::outbox_round_trip_with_audit,
     outbox::outbox_due_oldest_first_limited,
     outbox::outbox_parallel_claims_never_overlap,

@@ -65,6 +65,36 @@ pub struct PdConsent {
     pub ip: String,
 }
 
+/// How long a deletion record of an ESIA person's data is kept (three years, 152-ФЗ).
+pub const PD_DELETION_RETENTION_SECS: i64 = 1096 * 24 * 3600;
+
+/// What an unlink deletes of a person's ESIA data when no link of theirs is left.
+pub const PD_CATEGORIES: &[&str] = &["pd_consent", "esia_profile", "default_accounts"];
+
+/// A record that an ESIA person's stored data was deleted (kept for
+/// [`PD_DELETION_RETENTION_SECS`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PdDeletion {
+    pub issuer: String,
+    pub subject: String,
+    pub categories: Vec<String>,
+    /// `unlinked` or `consent_revoked`.
+    pub reason: String,
+    pub deleted_at: UnixTime,
+    pub keep_until: UnixTime,
+}
+
+/// An unlink of every ESIA link of one account ([`LinkStore::unlink_account`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Unlink<'a> {
+    pub account_id: &'a str,
+    /// The owner's unlink: each removed pair gets a tombstone (no automatic link again).
+    pub tombstone: bool,
+    pub audit: &'a AuditEvent,
+    /// BR-06: the owner hears of it.
+    pub mail: Option<&'a OutboxMessage>,
+}
+
 /// Storage of the journey, implemented once for both backends in
 /// `store/sql/links.rs`. Every write that links, unlinks, consents or confirms
 /// writes its audit event(s) in the same transaction.
@@ -78,21 +108,26 @@ pub trait LinkStore: Send + Sync {
     /// every `mail` (BR-06: the accounts' owners are told), in one transaction.
     /// A link to an unknown account fails and stores nothing.
     async fn add_links(&self, links: &[UpstreamLink], audit: &[AuditEvent], mail: &[OutboxMessage]) -> StoreResult<()>;
-    /// Removes every link of the account and revokes the account's grants that came
-    /// from an ESIA login (amr `esia`) with their refresh tokens; grants of other
-    /// logins stay live. Writes `audit` even when there was nothing to remove.
-    /// Enqueues `mail` (BR-06) in the same transaction. Returns the number of links removed.
-    async fn remove_links_of_account(
-        &self,
-        account_id: &str,
-        audit: &AuditEvent,
-        mail: Option<&OutboxMessage>,
-    ) -> StoreResult<u64>;
+    /// Ends every ESIA link of the account in one transaction: removes the links
+    /// (leaving tombstones when asked), ends the account's sessions that came from
+    /// ESIA, spends its unused ESIA-born codes, revokes its ESIA-born grants (amr
+    /// `esia`) with their refresh tokens — grants of other logins stay live — and,
+    /// for each ESIA person left without any link, deletes their PD consent, stored
+    /// profile and remembered choices with a [`PdDeletion`] record and a
+    /// `pd_data_deleted` event. Writes `audit` even when there was nothing to
+    /// remove, enqueues `mail` (BR-06). Returns the number of links removed.
+    async fn unlink_account(&self, unlink: &Unlink<'_>) -> StoreResult<u64>;
+    /// Accounts the owner unlinked from this ESIA person (tombstones), which never
+    /// link to it automatically again.
+    async fn tombstones(&self, issuer: &str, subject: &str) -> StoreResult<Vec<String>>;
+    /// The deletion records of an ESIA person's data, oldest first.
+    async fn pd_deletions(&self, issuer: &str, subject: &str) -> StoreResult<Vec<PdDeletion>>;
 
     async fn pd_consent(&self, issuer: &str, subject: &str) -> StoreResult<Option<PdConsent>>;
     /// Insert or replace, with `audit`.
     async fn put_pd_consent(&self, consent: &PdConsent, audit: &AuditEvent) -> StoreResult<()>;
-    /// Deletes the consent and the stored ESIA profile of that person, with `audit`.
+    /// Deletes the consent and the stored ESIA profile of that person, with `audit`
+    /// and a [`PdDeletion`] record (reason `consent_revoked`).
     async fn revoke_pd_consent(&self, issuer: &str, subject: &str, audit: &AuditEvent) -> StoreResult<()>;
 
     /// The last ESIA profile seen for the person (JSON owned by `account::`), for change detection.

@@ -232,6 +232,9 @@ pub struct Session {
     pub persistent: bool,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
+    /// The ESIA identity (issuer, subject) the session came from, for `amr` `esia`:
+    /// the session is valid only while that identity is linked to the account.
+    pub upstream: Option<(String, String)>,
 }
 
 /// An authorization in progress between `/authorize` and the code. The flow's

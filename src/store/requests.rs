@@ -62,6 +62,9 @@ pub struct RequestChild {
     pub patronymic: Option<String>,
     /// ISO `YYYY-MM-DD`, when known.
     pub birth_date: Option<String>,
+    /// Chosen among the children ESIA lists; `false`: typed by the requester.
+    #[serde(default)]
+    pub from_esia: bool,
 }
 
 /// One access request.
@@ -121,7 +124,9 @@ pub enum Outcome {
     /// Link the ESIA person to this existing account (of the request's organisation),
     /// first correcting its personal data when given.
     Link { account_id: String, correction: Option<Correction> },
-    /// Create this account (in the request's organisation) and link the ESIA person to it.
+    /// Create this account (in the request's organisation) and link the ESIA person to
+    /// it. A plain insert: a taken id or login fails the whole decision with
+    /// `Conflict` (the caller retries with the next login).
     Create { account: Box<Account> },
     /// End the request without access.
     Reject { reason: String },

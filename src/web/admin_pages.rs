@@ -54,6 +54,9 @@ pub struct CandidateView {
     pub rows: Vec<FieldRow>,
     /// Some name or the birth date differs: offer «Исправить данные…».
     pub correctable: bool,
+    /// The link policy's warnings (`account::link_policy::by_staff`): linking
+    /// needs the explicit confirmation «Подтверждаю привязку несмотря на различия».
+    pub warnings: Vec<&'static str>,
 }
 
 /// How a decided request ended.
@@ -77,6 +80,8 @@ pub struct RequestPage {
     pub status_class: &'static str,
     pub open: bool,
     pub esia: Vec<InfoLine>,
+    /// «Указано заявителем»: typed by the person, not vouched for by ESIA.
+    pub declared: Vec<InfoLine>,
     pub candidates: Vec<CandidateView>,
     pub outcome: Option<OutcomeView>,
 }

@@ -16,11 +16,21 @@ pub struct PageError {
     pub message: String,
     /// Logged with `tracing::error!` when the response is built; never shown.
     pub cause: Option<anyhow::Error>,
+    /// Not an error page but `303 See Other` to this local URL ([`Self::elsewhere`]).
+    pub location: Option<String>,
 }
 
 impl PageError {
     pub fn new(status: StatusCode, title: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { status, title: title.into(), message: message.into(), cause: None }
+        Self { status, title: title.into(), message: message.into(), cause: None, location: None }
+    }
+
+    /// A journey step reached out of order: the person is sent (303) to the page
+    /// of the step they are at, instead of an error page.
+    pub fn elsewhere(local_url: &str) -> Self {
+        Self {
+            location: Some(local_url.to_owned()), ..Self::new(StatusCode::SEE_OTHER, "См. другую страницу", "")
+        }
     }
 
     /// 400: the request cannot be served; `message` says what the person can do.
@@ -49,6 +59,7 @@ impl PageError {
             title: "Внутренняя ошибка".into(),
             message: "Внутренняя ошибка сервера. Попробуйте повторить попытку позже.".into(),
             cause: Some(cause.into()),
+            location: None,
         }
     }
 
@@ -97,6 +108,14 @@ impl From<StoreError> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        if let Some(url) = &self.location {
+            let mut res = StatusCode::SEE_OTHER.into_response();
+            if let Ok(v) = HeaderValue::from_str(url) {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            return res;
+        }
         if let Some(cause) = &self.cause {
             tracing::error!(status = %self.status, error = ?cause, "page error");
         }

@@ -9,9 +9,12 @@ use askama::Template;
 #[derive(Debug, Clone, Template)]
 #[template(path = "esia/role.html")]
 pub struct RolePage {
+    /// The flow's signed id; empty for a sign-in started on the login page itself.
     pub flow: String,
     pub csrf: String,
     pub error: Option<String>,
+    /// Without a flow: the local path to land on after the sign-in.
+    pub next: String,
 }
 
 /// «Согласие на передачу персональных данных».
@@ -36,6 +39,7 @@ pub struct RefusalPage {
 #[template(path = "esia/not_found.html")]
 pub struct NotFoundPage {
     pub flow: String,
+    pub csrf: String,
 }
 
 /// «Привязать учетную запись»: organisation, «Логин», «Пароль», «Привязать».

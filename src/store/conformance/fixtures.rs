@@ -75,6 +75,7 @@ pub fn session(id_hash: &str, account_id: &str, ttl: i64) -> Session {
         persistent: true,
         created_at: T0,
         expires_at: T0 + ttl,
+        upstream: None,
     }
 }
 
@@ -153,6 +154,11 @@ pub async fn with_acc1(store: &dyn Store) {
 /// with refresh token `token_hash`.
 pub async fn issued_grant(store: &dyn Store, grant_id: &str, token_hash: &str, session_hash: Option<&str>) {
     with_acc1(store).await;
+    if let Some(sid) = session_hash
+        && store.session(sid).await.unwrap().is_none()
+    {
+        store.create_session(&session(sid, "acc-1", 3600), &event()).await.unwrap();
+    }
     let code_hash = format!("code-{grant_id}");
     store.insert_code(&code(&code_hash, grant_id, session_hash)).await.unwrap();
     let g = grant(grant_id, "acc-1", "rp", session_hash);

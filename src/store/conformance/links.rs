@@ -6,13 +6,13 @@
 use super::fixtures::*;
 use super::harness::{T0, TestDb};
 use crate::audit::{AuditEvent, verify_chain};
-use crate::store::links::{LinkMethod, PdConsent, UpstreamLink};
+use crate::store::links::{LinkMethod, PdConsent, Unlink, UpstreamLink};
 use crate::store::*;
 
-const ISS: &str = "https://esia.gosuslugi.ru/";
+pub(super) const ISS: &str = "https://esia.gosuslugi.ru/";
 
 /// Two parents, a pupil, and an unconfirmed relation acc-1 → acc-pupil.
-async fn directory(s: &dyn Store) {
+pub(super) async fn directory(s: &dyn Store) {
     let batch = DirectoryBatch {
         organisations: vec![organisation("org-1")],
         classes: vec![],
@@ -30,11 +30,11 @@ async fn directory(s: &dyn Store) {
     s.import_directory(&batch, &event()).await.unwrap();
 }
 
-fn link(subject: &str, account_id: &str, method: LinkMethod, at: i64) -> UpstreamLink {
+pub(super) fn link(subject: &str, account_id: &str, method: LinkMethod, at: i64) -> UpstreamLink {
     UpstreamLink { issuer: ISS.into(), subject: subject.into(), account_id: account_id.into(), method, created_at: at }
 }
 
-fn linked(l: &UpstreamLink) -> AuditEvent {
+pub(super) fn linked(l: &UpstreamLink) -> AuditEvent {
     AuditEvent::AccountLinked {
         account_id: l.account_id.clone(),
         upstream_subject: l.subject.clone(),
@@ -43,7 +43,7 @@ fn linked(l: &UpstreamLink) -> AuditEvent {
     }
 }
 
-async fn chain_verifies(s: &dyn Store) {
+pub(super) async fn chain_verifies(s: &dyn Store) {
     let rows = s.audit_records(0, 100_000).await.unwrap();
     assert_eq!(verify_chain(&rows), Ok(rows.len()));
 }
@@ -106,13 +106,14 @@ pub async fn br_06_link_notices_commit_with_the_change(db: &mut TestDb) {
 
     let gone = notice("acc1@example.ru");
     let unlinked = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 1 };
-    assert_eq!(s.remove_links_of_account("acc-1", &unlinked, Some(&gone)).await.unwrap(), 1);
+    let unlink = Unlink { account_id: "acc-1", tombstone: false, audit: &unlinked, mail: Some(&gone) };
+    assert_eq!(s.unlink_account(&unlink).await.unwrap(), 1);
     assert!(s.mail(&gone.id).await.unwrap().is_some(), "the unlink notice is queued");
     chain_verifies(s).await;
 }
 
 /// A grant of `account_id` with the given `amr` and a live refresh token `rt-<grant_id>`.
-async fn grant_with_amr(s: &dyn Store, grant_id: &str, account_id: &str, amr: &str) {
+pub(super) async fn grant_with_amr(s: &dyn Store, grant_id: &str, account_id: &str, amr: &str) {
     let mut c = code(&format!("code-{grant_id}"), grant_id, None);
     c.account_id = account_id.into();
     c.amr = amr.into();
@@ -137,7 +138,8 @@ pub async fn rt_06_unlink_revokes_only_esia_grants(db: &mut TestDb) {
     grant_with_amr(s, "g-other", "acc-2", "esia").await;
 
     let unlinked = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 2 };
-    assert_eq!(s.remove_links_of_account("acc-1", &unlinked, None).await.unwrap(), 2);
+    let unlink = Unlink { account_id: "acc-1", tombstone: false, audit: &unlinked, mail: None };
+    assert_eq!(s.unlink_account(&unlink).await.unwrap(), 2);
 
     assert!(s.links_of_account("acc-1").await.unwrap().is_empty());
     assert!(s.links_by_subject(ISS, "1000001").await.unwrap().is_empty());
@@ -151,7 +153,8 @@ pub async fn rt_06_unlink_revokes_only_esia_grants(db: &mut TestDb) {
 
     // Nothing left to remove: 0, and the request is still recorded.
     let again = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 0 };
-    assert_eq!(s.remove_links_of_account("acc-1", &again, None).await.unwrap(), 0);
+    let unlink = Unlink { account_id: "acc-1", tombstone: false, audit: &again, mail: None };
+    assert_eq!(s.unlink_account(&unlink).await.unwrap(), 0);
     let kinds = audit_kinds(s).await;
     assert_eq!(kinds.iter().filter(|k| *k == "account_unlinked").count(), 2);
     chain_verifies(s).await;
@@ -195,7 +198,7 @@ pub async fn pd_consent_revoke_deletes_profile(db: &mut TestDb) {
 
     assert_eq!(
         audit_kinds(s).await,
-        ["pd_consent_given", "pd_consent_given", "upstream_profile_changed", "pd_consent_revoked"]
+        ["pd_consent_given", "pd_consent_given", "upstream_profile_changed", "pd_data_deleted", "pd_consent_revoked"]
     );
     chain_verifies(s).await;
 }

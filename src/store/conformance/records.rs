@@ -163,6 +163,8 @@ pub async fn sessions_and_flows_expire(db: &mut TestDb) {
 pub async fn codes_grants_tokens_consents_round_trip(db: &mut TestDb) {
     let s = db.store();
     let c = code("c-1", "g-1", Some("sid-1"));
+    assert!(matches!(s.insert_code(&c).await, Err(StoreError::NotFound)), "no code without its session");
+    s.create_session(&session("sid-1", "acc-1", 3600), &event()).await.unwrap();
     s.insert_code(&c).await.unwrap();
     assert_eq!(s.code("c-1").await.unwrap(), Some(c));
     assert_eq!(s.code("nope").await.unwrap(), None);

@@ -42,6 +42,7 @@ fn request(id: &str, subject: &str, org: &str) -> AccessRequest {
             given_name: "Артём".into(),
             patronymic: None,
             birth_date: Some("2014-02-03".into()),
+            from_esia: true,
         }),
         organisation_id: org.into(),
         class_id: Some(if org == "org-1" { "cl-1" } else { "cl-2" }.into()),

@@ -52,6 +52,9 @@ impl Backend for PgStore {
     const LOCK_FAMILY_SQL: Option<&'static str> =
         Some("SELECT id FROM grants WHERE id = (SELECT grant_id FROM refresh_tokens WHERE token_hash = $1) FOR UPDATE");
 
+    const LOCK_SESSION_SQL: &'static str =
+        "SELECT id_hash FROM sessions WHERE id_hash = $1 AND expires_at > $2 FOR SHARE";
+
     const NAME: &'static str = "postgres";
 
     fn migrator() -> &'static sqlx::migrate::Migrator {

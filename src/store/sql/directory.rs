@@ -1,6 +1,25 @@
 //! Shared SQL, part 2: [`crate::store::DirectoryStore`], [`crate::store::ClientStore`]
 //! and [`crate::store::KeyStore`].
 
+/// A plain insert of an account (a unique violation is the caller's to handle).
+pub(crate) const ACCOUNT_INSERT: &str = "INSERT INTO accounts (id, organisation_id, login, password_hash, role, \
+     can_review_requests, surname, given_name, patronymic, birth_date, snils_hash, \
+     match_key, class_id, email, phone, disabled, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+
+/// The import's insert-or-update of an account by its id.
+pub(crate) static ACCOUNT_UPSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{ACCOUNT_INSERT} ON CONFLICT (id) DO UPDATE SET organisation_id = excluded.organisation_id, \
+         login = excluded.login, password_hash = excluded.password_hash, role = excluded.role, \
+         can_review_requests = excluded.can_review_requests, surname = excluded.surname, \
+         given_name = excluded.given_name, patronymic = excluded.patronymic, \
+         birth_date = excluded.birth_date, snils_hash = excluded.snils_hash, \
+         match_key = excluded.match_key, class_id = excluded.class_id, \
+         email = excluded.email, phone = excluded.phone, disabled = excluded.disabled"
+    )
+});
+
 /// Expands to the `DirectoryStore`, `ClientStore` and `KeyStore` impls of `$store`.
 /// See [`crate::store::sql`] for how to read it.
 macro_rules! directory_store {
@@ -11,25 +30,17 @@ macro_rules! directory_store {
             use $crate::store::*;
 
             impl $store {
-                /// Inserts `a`, or updates the account with its id (import, staff creation).
-                async fn upsert_account_in(
+                /// Inserts `a`, or updates the account with its id (the import); with
+                /// `upsert` false a plain insert, failing with `Conflict` when the id or
+                /// the login is taken (staff creating an account).
+                async fn write_account_in(
                     &self,
                     tx: &mut sqlx::Transaction<'static, $db>,
                     a: &Account,
+                    upsert: bool,
                 ) -> StoreResult<()> {
-                    sqlx::query(
-                        "INSERT INTO accounts (id, organisation_id, login, password_hash, role, \
-                         can_review_requests, surname, given_name, patronymic, birth_date, snils_hash, \
-                         match_key, class_id, email, phone, disabled, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-                         ON CONFLICT (id) DO UPDATE SET organisation_id = excluded.organisation_id, \
-                         login = excluded.login, password_hash = excluded.password_hash, role = excluded.role, \
-                         can_review_requests = excluded.can_review_requests, surname = excluded.surname, \
-                         given_name = excluded.given_name, patronymic = excluded.patronymic, \
-                         birth_date = excluded.birth_date, snils_hash = excluded.snils_hash, \
-                         match_key = excluded.match_key, class_id = excluded.class_id, \
-                         email = excluded.email, phone = excluded.phone, disabled = excluded.disabled",
-                    )
+                    let sql = if upsert { sql::directory::ACCOUNT_UPSERT.as_str() } else { sql::directory::ACCOUNT_INSERT };
+                    sqlx::query(sql)
                     .bind(&a.id)
                     .bind(&a.organisation_id)
                     .bind(&a.login)
@@ -93,7 +104,7 @@ macro_rules! directory_store {
                     for a in &batch.accounts {
                         // Upsert by id; a clash on (organisation_id, login) with another
                         // id is a unique violation that aborts the whole batch.
-                        self.upsert_account_in(&mut tx, a).await?;
+                        self.write_account_in(&mut tx, a, true).await?;
                     }
                     for r in &batch.relations {
                         sqlx::query(

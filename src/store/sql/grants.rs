@@ -67,6 +67,21 @@ macro_rules! grant_store {
             #[async_trait::async_trait]
             impl GrantStore for $store {
                 async fn insert_code(&self, c: &AuthCode) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await.map_err(db_err)?;
+                    // A code is minted only from a session that still exists, read under a
+                    // share lock: an unlink or logout that deletes it waits for this insert
+                    // (and then spends the code), or this insert sees it gone.
+                    if let Some(session) = c.session_hash.as_deref() {
+                        let live: Option<String> = sqlx::query_scalar(Self::LOCK_SESSION_SQL)
+                            .bind(session)
+                            .bind(self.now())
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                        if live.is_none() {
+                            return Err(StoreError::NotFound);
+                        }
+                    }
                     sqlx::query(
                         "INSERT INTO codes (code_hash, grant_id, client_id, account_id, redirect_uri, scope, nonce, \
                          code_challenge, auth_time, amr, acr, session_hash, require_auth_time, created_at, \
@@ -89,10 +104,10 @@ macro_rules! grant_store {
                     .bind(c.created_at)
                     .bind(c.expires_at)
                     .bind(c.consumed_at)
-                    .execute(self.pool())
+                    .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
-                    Ok(())
+                    tx.commit().await.map_err(db_err)
                 }
 
                 async fn code(&self, code_hash: &str) -> StoreResult<Option<AuthCode>> {

@@ -4,7 +4,7 @@
 
 use super::bad_value;
 use crate::store::StoreResult;
-use crate::store::links::{LinkMethod, PdConsent, UpstreamLink};
+use crate::store::links::{LinkMethod, PdConsent, PdDeletion, UpstreamLink};
 
 /// The `amr` of grants born from an ESIA login: unlinking revokes them.
 pub(crate) const ESIA_AMR: &str = "esia";
@@ -46,6 +46,36 @@ impl From<PdConsentRow> for PdConsent {
     }
 }
 
+#[derive(sqlx::FromRow)]
+pub(crate) struct PdDeletionRow {
+    issuer: String,
+    subject: String,
+    categories: String,
+    reason: String,
+    deleted_at: i64,
+    keep_until: i64,
+}
+
+impl From<PdDeletionRow> for PdDeletion {
+    fn from(r: PdDeletionRow) -> Self {
+        Self {
+            categories: serde_json::from_str(&r.categories).unwrap_or_default(),
+            issuer: r.issuer,
+            subject: r.subject,
+            reason: r.reason,
+            deleted_at: r.deleted_at,
+            keep_until: r.keep_until,
+        }
+    }
+}
+
+/// The statements that delete an ESIA person's stored data (`$1` issuer, `$2` subject).
+pub(crate) const PERSON_DATA_DELETES: [&str; 3] = [
+    "DELETE FROM pd_consents WHERE issuer = $1 AND subject = $2",
+    "DELETE FROM upstream_profiles WHERE issuer = $1 AND subject = $2",
+    "DELETE FROM default_accounts WHERE issuer = $1 AND subject = $2",
+];
+
 /// Expands to the `LinkStore` impl of `$store`. See [`crate::store::sql`] for
 /// how to read it.
 ///
@@ -57,8 +87,9 @@ macro_rules! link_store {
         const _: () = {
             use $crate::audit::AuditEvent;
             use $crate::store::links::{LinkStore, PdConsent, UpstreamLink};
+            use $crate::store::links::{PD_CATEGORIES, PD_DELETION_RETENTION_SECS, PdDeletion, Unlink};
             use $crate::store::outbox::OutboxMessage;
-            use $crate::store::sql::links::{ESIA_AMR, LinkRow, PdConsentRow};
+            use $crate::store::sql::links::{ESIA_AMR, LinkRow, PERSON_DATA_DELETES, PdConsentRow, PdDeletionRow};
             use $crate::store::sql::{Backend as _, GrantFilter, db_err};
             use $crate::store::{StoreError, StoreResult};
 
@@ -82,6 +113,43 @@ macro_rules! link_store {
                     .await
                     .map_err(db_err)?;
                     Ok(())
+                }
+
+                /// Deletes the stored data of an ESIA person inside `tx`; when anything
+                /// was there, keeps a deletion record and writes `pd_data_deleted`.
+                async fn delete_person_data_in(
+                    &self,
+                    tx: &mut sqlx::Transaction<'static, $db>,
+                    issuer: &str,
+                    subject: &str,
+                    reason: &str,
+                ) -> StoreResult<()> {
+                    let mut deleted = 0;
+                    for sql in PERSON_DATA_DELETES {
+                        let q = sqlx::query(sql).bind(issuer).bind(subject);
+                        deleted += q.execute(&mut **tx).await.map_err(db_err)?.rows_affected();
+                    }
+                    if deleted == 0 {
+                        return Ok(());
+                    }
+                    let now = self.now();
+                    let categories = serde_json::to_string(PD_CATEGORIES).unwrap_or_default();
+                    sqlx::query(
+                        "INSERT INTO pd_deletions (issuer, subject, categories, reason, deleted_at, keep_until) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(issuer)
+                    .bind(subject)
+                    .bind(categories)
+                    .bind(reason)
+                    .bind(now)
+                    .bind(now + PD_DELETION_RETENTION_SECS)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+                    let event =
+                        AuditEvent::PdDataDeleted { upstream_subject: subject.to_owned(), reason: reason.to_owned() };
+                    self.append_audit_in(tx, &event).await.map_err(db_err)
                 }
             }
 
@@ -130,26 +198,89 @@ macro_rules! link_store {
                     tx.commit().await.map_err(db_err)
                 }
 
-                async fn remove_links_of_account(
-                    &self,
-                    account_id: &str,
-                    audit: &AuditEvent,
-                    mail: Option<&OutboxMessage>,
-                ) -> StoreResult<u64> {
+                async fn unlink_account(&self, u: &Unlink<'_>) -> StoreResult<u64> {
+                    let now = self.now();
                     let mut tx = self.begin_write().await.map_err(db_err)?;
-                    let removed = sqlx::query("DELETE FROM upstream_links WHERE account_id = $1")
-                        .bind(account_id)
+                    let removed: Vec<(String, String)> =
+                        sqlx::query_as("DELETE FROM upstream_links WHERE account_id = $1 RETURNING issuer, subject")
+                            .bind(u.account_id)
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    // Sessions first (a code being minted from one holds it, see
+                    // insert_code), then unused codes (an exchange in progress holds its
+                    // code), then the grants those may have created.
+                    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND upstream_subject IS NOT NULL")
+                        .bind(u.account_id)
                         .execute(&mut *tx)
                         .await
-                        .map_err(db_err)?
-                        .rows_affected();
-                    let filter = GrantFilter::AccountAmr(account_id, ESIA_AMR);
+                        .map_err(db_err)?;
+                    sqlx::query(
+                        "UPDATE codes SET consumed_at = $1 WHERE account_id = $2 AND amr = $3 AND consumed_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(u.account_id)
+                    .bind(ESIA_AMR)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    let filter = GrantFilter::AccountAmr(u.account_id, ESIA_AMR);
                     self.revoke_grants_in(&mut tx, filter).await.map_err(db_err)?;
-                    if let Some(msg) = mail {
+                    for (issuer, subject) in &removed {
+                        if u.tombstone {
+                            sqlx::query(
+                                "INSERT INTO link_tombstones (issuer, subject, account_id, created_at) \
+                                 VALUES ($1, $2, $3, $4) ON CONFLICT (issuer, subject, account_id) DO NOTHING",
+                            )
+                            .bind(issuer)
+                            .bind(subject)
+                            .bind(u.account_id)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                        }
+                        let left: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM upstream_links WHERE issuer = $1 AND subject = $2",
+                        )
+                        .bind(issuer)
+                        .bind(subject)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                        if left == 0 {
+                            self.delete_person_data_in(&mut tx, issuer, subject, "unlinked").await?;
+                        }
+                    }
+                    if let Some(msg) = u.mail {
                         self.insert_mail_in(&mut tx, msg).await.map_err(db_err)?;
                     }
-                    self.commit_with_audit(tx, audit).await?;
-                    Ok(removed)
+                    self.commit_with_audit(tx, u.audit).await?;
+                    Ok(removed.len() as u64)
+                }
+
+                async fn tombstones(&self, issuer: &str, subject: &str) -> StoreResult<Vec<String>> {
+                    sqlx::query_scalar(
+                        "SELECT account_id FROM link_tombstones WHERE issuer = $1 AND subject = $2 ORDER BY account_id",
+                    )
+                    .bind(issuer)
+                    .bind(subject)
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(db_err)
+                }
+
+                async fn pd_deletions(&self, issuer: &str, subject: &str) -> StoreResult<Vec<PdDeletion>> {
+                    let rows: Vec<PdDeletionRow> = sqlx::query_as(
+                        "SELECT issuer, subject, categories, reason, deleted_at, keep_until FROM pd_deletions \
+                         WHERE issuer = $1 AND subject = $2 ORDER BY id",
+                    )
+                    .bind(issuer)
+                    .bind(subject)
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(db_err)?;
+                    Ok(rows.into_iter().map(Into::into).collect())
                 }
 
                 async fn pd_consent(&self, issuer: &str, subject: &str) -> StoreResult<Option<PdConsent>> {
@@ -182,14 +313,8 @@ macro_rules! link_store {
                 }
 
                 async fn revoke_pd_consent(&self, issuer: &str, subject: &str, audit: &AuditEvent) -> StoreResult<()> {
-                    const DELETES: [&str; 2] = [
-                        "DELETE FROM pd_consents WHERE issuer = $1 AND subject = $2",
-                        "DELETE FROM upstream_profiles WHERE issuer = $1 AND subject = $2",
-                    ];
                     let mut tx = self.begin_write().await.map_err(db_err)?;
-                    for sql in DELETES {
-                        sqlx::query(sql).bind(issuer).bind(subject).execute(&mut *tx).await.map_err(db_err)?;
-                    }
+                    self.delete_person_data_in(&mut tx, issuer, subject, "consent_revoked").await?;
                     self.commit_with_audit(tx, audit).await
                 }
 

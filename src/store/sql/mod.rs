@@ -46,6 +46,11 @@ pub(crate) trait Backend: Send + Sync {
     /// (PostgreSQL); `None` where the write transaction already excludes others (SQLite).
     const LOCK_FAMILY_SQL: Option<&'static str>;
 
+    /// Reads a live session `$1` (`$2` now) inside a write transaction, locking it
+    /// against deletion on PostgreSQL (`FOR SHARE`); SQLite's write transaction
+    /// already excludes others.
+    const LOCK_SESSION_SQL: &'static str;
+
     /// The embedded migrations of this backend (`migrations/<name>`).
     fn migrator() -> &'static sqlx::migrate::Migrator;
 
@@ -94,6 +99,13 @@ pub(crate) fn bad_value(table: &str, column: &str) -> StoreError {
 pub(crate) fn to_json_list(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
 }
+
+/// A session that exists, has not expired and — when it came from ESIA — whose
+/// ESIA identity is still linked to its account (an unlink ends it at once, RT-07).
+/// `$1` the id hash, `$2` now.
+pub(crate) const LIVE_SESSION_SQL: &str = "SELECT s.* FROM sessions s WHERE s.id_hash = $1 AND s.expires_at > $2 \
+     AND (s.upstream_subject IS NULL OR EXISTS (SELECT 1 FROM upstream_links l WHERE l.issuer = s.upstream_issuer \
+     AND l.subject = s.upstream_subject AND l.account_id = s.account_id))";
 
 /// Which grants a revocation applies to. Each variant carries its two statements:
 /// revoke the grants, then every refresh token of them (`$1` is always `now`).

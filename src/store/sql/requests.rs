@@ -8,7 +8,7 @@ use crate::store::{Role, StoreError, StoreResult};
 /// built with `format!` from this constant only (hence `AssertSqlSafe`).
 pub(crate) const REQUEST_COLUMNS: &str = "id, number, issuer, subject, role, surname, given_name, patronymic, \
      birth_date, email, email_from_esia, child_surname, child_given_name, child_patronymic, child_birth_date, \
-     organisation_id, class_id, comment, status, created_at, decided_at, decided_by, reason, account_id";
+     child_from_esia, organisation_id, class_id, comment, status, created_at, decided_at, decided_by, reason, account_id";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RequestRow {
@@ -27,6 +27,7 @@ pub(crate) struct RequestRow {
     child_given_name: Option<String>,
     child_patronymic: Option<String>,
     child_birth_date: Option<String>,
+    child_from_esia: bool,
     organisation_id: String,
     class_id: Option<String>,
     comment: Option<String>,
@@ -48,6 +49,7 @@ impl TryFrom<RequestRow> for AccessRequest {
                 given_name,
                 patronymic: r.child_patronymic,
                 birth_date: r.child_birth_date,
+                from_esia: r.child_from_esia,
             }),
             _ => None,
         };
@@ -125,10 +127,10 @@ macro_rules! request_store {
                     let inserted = sqlx::query(
                         "INSERT INTO access_requests (id, number, issuer, subject, role, surname, given_name, \
                          patronymic, birth_date, email, email_from_esia, child_surname, child_given_name, \
-                         child_patronymic, child_birth_date, organisation_id, class_id, comment, status, \
+                         child_patronymic, child_birth_date, child_from_esia, organisation_id, class_id, comment, status, \
                          created_at, open_key) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                         $19, $20, $21) ON CONFLICT (open_key) DO NOTHING",
+                         $19, $20, $21, $22) ON CONFLICT (open_key) DO NOTHING",
                     )
                     .bind(&r.id)
                     .bind(&r.number)
@@ -145,6 +147,7 @@ macro_rules! request_store {
                     .bind(child.map(|c| c.given_name.as_str()))
                     .bind(child.and_then(|c| c.patronymic.as_deref()))
                     .bind(child.and_then(|c| c.birth_date.as_deref()))
+                    .bind(child.is_some_and(|c| c.from_esia))
                     .bind(&r.organisation_id)
                     .bind(r.class_id.as_deref())
                     .bind(r.comment.as_deref())
@@ -242,7 +245,7 @@ macro_rules! request_store {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
                     // The account must exist before the request can point at it.
                     if let Outcome::Create { account } = &d.outcome {
-                        self.upsert_account_in(&mut tx, account).await?;
+                        self.write_account_in(&mut tx, account, false).await?;
                     }
                     // Conditional: of two staff deciding at once, one wins; the other
                     // finds the request no longer open and writes nothing.

@@ -183,6 +183,8 @@ pub(crate) struct SessionRow {
     persistent: bool,
     created_at: i64,
     expires_at: i64,
+    upstream_issuer: Option<String>,
+    upstream_subject: Option<String>,
 }
 
 impl From<SessionRow> for Session {
@@ -195,6 +197,7 @@ impl From<SessionRow> for Session {
             persistent: r.persistent,
             created_at: r.created_at,
             expires_at: r.expires_at,
+            upstream: r.upstream_issuer.zip(r.upstream_subject),
         }
     }
 }

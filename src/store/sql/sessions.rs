@@ -81,8 +81,8 @@ macro_rules! session_store {
                 ) -> StoreResult<()> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
                     sqlx::query(
-                        "INSERT INTO sessions (id_hash, account_id, auth_time, amr, persistent, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        "INSERT INTO sessions (id_hash, account_id, auth_time, amr, persistent, created_at, \
+                         expires_at, upstream_issuer, upstream_subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     )
                     .bind(&s.id_hash)
                     .bind(&s.account_id)
@@ -91,6 +91,8 @@ macro_rules! session_store {
                     .bind(s.persistent)
                     .bind(s.created_at)
                     .bind(s.expires_at)
+                    .bind(s.upstream.as_ref().map(|u| u.0.as_str()))
+                    .bind(s.upstream.as_ref().map(|u| u.1.as_str()))
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
@@ -98,8 +100,7 @@ macro_rules! session_store {
                 }
 
                 async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
-                    let row: Option<sql::SessionRow> =
-                        sqlx::query_as("SELECT * FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+                    let row: Option<sql::SessionRow> = sqlx::query_as(sql::LIVE_SESSION_SQL)
                             .bind(id_hash)
                             .bind(self.now())
                             .fetch_optional(self.pool())
@@ -158,12 +159,13 @@ macro_rules! session_store {
                 }
 
                 async fn purge_expired(&self) -> StoreResult<u64> {
-                    const PURGES: [&str; 5] = [
+                    const PURGES: [&str; 6] = [
                         "DELETE FROM sessions WHERE expires_at <= $1",
                         "DELETE FROM flows WHERE expires_at <= $1",
                         "DELETE FROM codes WHERE expires_at <= $1",
                         "DELETE FROM refresh_tokens WHERE expires_at <= $1",
                         "DELETE FROM revoked_tokens WHERE expires_at <= $1",
+                        "DELETE FROM pd_deletions WHERE keep_until <= $1",
                     ];
                     let now = self.now();
                     let mut tx = self.begin_write().await.map_err(db_err)?;

@@ -63,6 +63,8 @@ impl Backend for SqliteStore {
 
     const LOCK_FAMILY_SQL: Option<&'static str> = None;
 
+    const LOCK_SESSION_SQL: &'static str = "SELECT id_hash FROM sessions WHERE id_hash = $1 AND expires_at > $2";
+
     const NAME: &'static str = "sqlite";
 
     fn migrator() -> &'static sqlx::migrate::Migrator {
