@@ -83,7 +83,12 @@ fn demo_esia(config: &mut Config, clock: Arc<dyn Clock>) -> anyhow::Result<Sandb
     if !config.esia.enabled {
         let base = format!("{}/esia-sandbox", config.issuer);
         let callback = format!("{}/login/esia/callback", config.issuer);
+        let personas = std::mem::take(&mut config.esia.sandbox.personas_file);
         config.esia = crate::connector::EsiaConfig::for_sandbox(&base, &callback);
+        // `esia.sandbox.personas_file` set in the configuration replaces the demo personas.
+        if !personas.as_os_str().is_empty() {
+            config.esia.sandbox.personas_file = personas;
+        }
     }
     SandboxState::new(config.esia.sandbox.clone(), clock)
         .context("ESIA sandbox (keys/ and config/esia-personas.json are read from the working directory)")

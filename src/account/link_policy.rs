@@ -77,7 +77,7 @@ pub enum Refusal {
     /// The ESIA account is not confirmed (or a child account for another role).
     NotVouched,
     /// The account has another role than the one chosen for this login.
-    RoleDiffers { account: Role },
+    RoleDiffers { account: Role, chosen: Role },
     /// A child's ESIA account may only be linked to a pupil's account.
     ChildToNonPupil,
     /// An adult's ESIA account may not be linked to a pupil under 14.
@@ -105,9 +105,11 @@ impl Refusal {
     pub fn message(self) -> String {
         match self {
             Self::NotVouched => "Привязать можно только подтвержденную учетную запись портала Госуслуг.".into(),
-            Self::RoleDiffers { account } => {
-                format!("Эта учетная запись имеет роль «{}», а вход выполняется с другой ролью.", account.label())
-            }
+            Self::RoleDiffers { account, chosen } => format!(
+                "Эта учетная запись имеет роль «{}», а вход выполняется с ролью «{}».",
+                account.label(),
+                chosen.label()
+            ),
             Self::ChildToNonPupil => {
                 "Детскую учетную запись Госуслуг можно привязать только к учетной записи ученика.".into()
             }
@@ -227,7 +229,7 @@ pub fn by_credentials(role: Role, person: &Person, account: &Account, today: Dat
         return Err(Refusal::Disabled);
     }
     if account.role != role {
-        return Err(Refusal::RoleDiffers { account: account.role });
+        return Err(Refusal::RoleDiffers { account: account.role, chosen: role });
     }
     if let Some(refusal) = kind_mismatch(person, account, today) {
         return Err(refusal);

@@ -271,7 +271,13 @@ fn br_05_link_with_credentials_table() {
         ("е/ё and case are the same name", Parent, person(Confirmed, None, None), &parent, Ok(vec![])),
         ("unconfirmed", Parent, person(Unconfirmed, None, None), &parent, Err(Refusal::NotVouched)),
         ("child account as parent", Parent, child.clone(), &parent, Err(Refusal::NotVouched)),
-        ("role differs", Pupil, adult_as_pupil.clone(), &parent, Err(Refusal::RoleDiffers { account: Parent })),
+        (
+            "role differs",
+            Pupil,
+            adult_as_pupil.clone(),
+            &parent,
+            Err(Refusal::RoleDiffers { account: Parent, chosen: Pupil }),
+        ),
         ("disabled", Parent, person(Confirmed, None, None), &disabled, Err(Refusal::Disabled)),
         (
             "a parent's ESIA to a pupil under 14",

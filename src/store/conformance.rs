@@ -89,4 +89,5 @@ conformance! {
     requests::requests_listed_per_organisation,
     requests::request_decided_once_link_with_correction,
     requests::request_create_and_reject,
+    requests::two_creates_of_one_login_never_merge_two_people,
 }

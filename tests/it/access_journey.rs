@@ -171,7 +171,12 @@ async fn sokolov_request_linked_by_staff_then_esia_login_goes_straight_through()
     assert!(detail.contains("Отклонить") && detail.contains("Причина"));
     assert!(detail.contains(&record), "the record is offered");
 
+    // A year apart: the link policy warns, and staff must confirm explicitly.
+    assert!(detail.contains("Даты рождения отличаются больше чем на год"), "the warning is shown");
     let res = act(&app, &staff, &number, "link", &[("account", &record), ("correct", "on")]).await;
+    assert_eq!(res.status(), 400, "not without the confirmation");
+    let confirmed = [("account", record.as_str()), ("correct", "on"), ("confirm", "on")];
+    let res = act(&app, &staff, &number, "link", &confirmed).await;
     assert_eq!(res.status(), 303, "linked");
     let done = request(&app, &number).await;
     assert_eq!((done.status, done.account_id.as_deref()), (RequestStatus::Resolved, Some(record.as_str())));

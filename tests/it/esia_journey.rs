@@ -327,7 +327,7 @@ async fn br_05_esia_identity_never_links_to_an_account_of_another_role() {
     // No pupil account matches smirnova; her parent account is not offered as a pupil.
     let (http, next) = to_not_found(&app, "pupil", "smirnova@example.ru").await;
     let res = submit_link(&app, &http, &flow_of(&app, &next), "smirnova.ov", PASSWORD).await;
-    assert_eq!(res.status(), 400, "a parent account for the pupil role is refused");
+    assert_eq!(res.status(), 403, "a parent account for the pupil role is refused");
     let html = res.text().await.unwrap();
     assert!(html.contains("роль") && html.contains("«Родитель»") && html.contains("«Ученик»"), "says why");
     assert!(links_of(&app, SCHOOL1, "smirnova.ov").await.is_empty(), "nothing linked");
@@ -359,11 +359,14 @@ async fn br_01_esia_callback_is_bound_to_the_browser_and_used_once() {
     assert!(cookies.contains("propusk_esia="), "the flow cookie of A: {cookies}");
     let res = get(&app, &a, &callback).await;
     assert!(location(&res).starts_with("/login/esia/consent?flow="), "A's callback works");
+    // The same callback twice is not processed again: the flow is past it, and the
+    // browser is shown the page of its current stage.
     let res = get(&app, &a, &callback).await;
-    assert_eq!(res.status(), 400, "the same callback twice");
+    assert_eq!(res.status(), 400, "the same callback twice (the binding cookie is spent)");
     let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let res = replay.get(&callback).header(reqwest::header::COOKIE, cookies).send().await.unwrap();
-    assert_eq!(res.status(), 400, "even with A's cookies from before the first use");
+    assert!(location(&res).starts_with("/login/esia/consent?flow="), "even with A's cookies: {}", res.status());
+    assert_eq!(audit_of(&app, "upstream_rejected").await.len(), 1, "no second exchange of ESIA's code");
     assert!(audit_of(&app, "pd_consent_given").await.is_empty() && audit_of(&app, "login_succeeded").await.is_empty());
 }
 
@@ -403,7 +406,7 @@ async fn br_05_an_expired_flow_cannot_link_and_unlinking_undoes_the_link() {
     let (_, html) = page(&app, &http, "/account").await;
     assert!(html.contains("Учетная запись портала Госуслуг привязана"), "the ESIA session sees its link");
     let res = post(&app, &http, "/account/esia/unlink", &[("csrf", &hidden(&html, "csrf").unwrap())]).await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(location(&res), "/login?next=/account", "the ESIA session itself ended with its link");
     assert!(links_of(&app, SCHOOL1, "smirnova.ov").await.is_empty());
     // The used proof cannot be replayed, and the next ESIA login is back at «Запись не найдена».
     let csrf = hidden(&html, "csrf").unwrap();

@@ -282,12 +282,12 @@ pub async fn to_not_found(app: &TestApp, role: &str, who: &str) -> (reqwest::Cli
     assert!(html.contains("Запись не найдена"));
     assert!(html.contains("С выбранной учётной записью портала Госуслуг не связан ни один пользователь системы"));
     let flow = flow_of(app, &next);
-    for (label, path) in
-        [("Привязать учетную запись", "link"), ("Обратиться в организацию", "request"), ("Выход", "exit")]
+    for (label, path) in [("Привязать учетную запись", "link"), ("Обратиться в организацию", "request")]
     {
         assert!(html.contains(label), "button «{label}»");
         assert!(html.contains(&format!("href=\"/login/esia/{path}?flow={flow}\"")), "«{label}» leads on");
     }
+    assert!(html.contains("Выход") && html.contains("action=\"/login/esia/leave\""), "«Выход» back to the login page");
     (http, next)
 }
 
@@ -297,7 +297,10 @@ pub async fn refused(app: &TestApp, role: &str, who: &str) -> (reqwest::Client, 
     let http = browser();
     let login = start(app, &http, "").await;
     let res = through_esia(app, &http, &login, role, who).await;
-    assert_eq!(res.status(), 403, "{who} as {role}: refused with a page (not a redirect)");
+    let to = location(&res);
+    assert!(to.starts_with("/login/esia/refused?flow="), "{who} as {role}: to the refusal page: {to}");
+    let res = get(app, &http, &to).await;
+    assert_eq!(res.status(), 403, "{who} as {role}: refused with a page (not a redirect to the app)");
     let html = res.text().await.unwrap();
     assert!(html.contains("Вернуться в приложение"));
     let href = html.split("href=\"/login/esia/exit?flow=").nth(1).expect("«Вернуться в приложение» link");

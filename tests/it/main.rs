@@ -18,6 +18,8 @@ mod esia_support;
 mod headers;
 mod hygiene;
 mod introspect_revoke;
+mod journey_order;
+mod link_lifecycle;
 mod link_notice;
 mod logout;
 mod oidc_flow;

@@ -205,3 +205,41 @@ pub async fn request_create_and_reject(db: &mut TestDb) {
     assert_eq!(s.account("acc-late").await.unwrap(), None);
     assert!(s.links_by_subject(ISS, "sub-2").await.unwrap().is_empty());
 }
+
+/// Two people of the same name, their requests decided «Создать учетную запись» at
+/// once: both pick the same login; one insert wins, the other fails with `Conflict`
+/// and writes nothing — never one account for two people.
+pub async fn two_creates_of_one_login_never_merge_two_people(db: &mut TestDb) {
+    let s = db.store();
+    two_schools(s).await;
+    let (r1, r2) = (request("r-1", "sub-1", "org-1"), request("r-2", "sub-2", "org-1"));
+    for r in [&r1, &r2] {
+        s.file_request(r, &mail("a@b.ru"), &filed(r)).await.unwrap();
+    }
+    let create = |req: &str, surname: &str| {
+        let mut a = account("acc-same", "org-1", "sokolov.di", Role::Parent);
+        a.surname = surname.into();
+        Decision {
+            request_id: req.into(),
+            staff_id: "staff-1".into(),
+            outcome: Outcome::Create { account: Box::new(a) },
+        }
+    };
+    let (d1, d2) = (create("r-1", "Соколов"), create("r-2", "Соколова"));
+    let (m1, m2) = (mail("a@b.ru"), mail("b@b.ru"));
+    let (e1, e2) = ([decided(&r1, "created")], [decided(&r2, "created")]);
+    let (a, b) = tokio::join!(s.decide_request(&d1, &m1, &e1), s.decide_request(&d2, &m2, &e2));
+    let results = [a, b];
+    assert_eq!(results.iter().filter(|r| matches!(r, Ok(true))).count(), 1, "{results:?}");
+    assert_eq!(results.iter().filter(|r| matches!(r, Err(StoreError::Conflict(_)))).count(), 1, "{results:?}");
+    // (winner's subject, loser's request, loser's subject, winner's surname)
+    let (won, lost_req, lost, surname) = if matches!(results[0], Ok(true)) {
+        ("sub-1", "r-2", "sub-2", "Соколов")
+    } else {
+        ("sub-2", "r-1", "sub-1", "Соколова")
+    };
+    assert_eq!(s.account("acc-same").await.unwrap().unwrap().surname, surname, "the winner's data, untouched");
+    assert_eq!(s.links_by_subject(ISS, lost).await.unwrap(), [], "the loser is linked to nothing");
+    assert_eq!(s.access_request(lost_req).await.unwrap().unwrap().status, RequestStatus::Open, "still open");
+    assert_eq!(s.links_by_subject(ISS, won).await.unwrap().len(), 1);
+}
