@@ -21,6 +21,7 @@ mod introspect_revoke;
 mod link_notice;
 mod logout;
 mod oidc_flow;
+mod pages_viewer;
 mod pkce_code;
 mod refresh;
 #[path = "../smtp_sink/mod.rs"]
