@@ -52,8 +52,8 @@ pub fn render_as<R>(viewer: Option<Viewer>, render: impl FnOnce() -> R) -> R {
     VIEWER.sync_scope(viewer, render)
 }
 
-/// The per-node part: the name cache and counters of the reads made (for tests and
-/// `docs/performance.md`).
+/// The per-node part: the name cache and counters of the reads made (the tests in
+/// `tests/it/pages_viewer.rs` check them: one session read per page request, none elsewhere).
 pub struct Viewers {
     names: moka::sync::Cache<String, Arc<str>>,
     session_reads: AtomicU64,
