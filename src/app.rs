@@ -34,6 +34,8 @@ pub struct App {
     pub esia: Option<Arc<dyn crate::connector::Connector>>,
     /// The ESIA sandbox mounted at `/esia-sandbox` in demo mode (tests turn its fault knobs).
     pub sandbox: Option<SandboxState>,
+    /// The signed-in person of page requests, for the page header (`web::viewer`).
+    pub viewers: crate::web::viewer::Viewers,
 }
 
 /// Opens and migrates the store named by the configuration.
@@ -69,6 +71,7 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         discovery: crate::oidc::discovery::document(&config.issuer).to_string().into(),
         esia: esia_connector(&config.esia, clock.clone())?,
         sandbox,
+        viewers: crate::web::viewer::Viewers::default(),
         keys,
         store,
         clock,
@@ -108,9 +111,13 @@ fn esia_connector(
 
 /// The whole HTTP surface.
 pub fn router(app: Arc<App>) -> Router {
-    let mut router =
-        Router::new().merge(crate::oidc::routes()).merge(crate::flow::routes()).merge(crate::ops::routes());
-    router = router.merge(crate::admin::routes());
+    // The pages people see: each request resolves the header's viewer once (web::viewer).
+    let pages = Router::new()
+        .merge(crate::oidc::browser_routes())
+        .merge(crate::flow::routes())
+        .merge(crate::admin::routes())
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), crate::web::viewer::layer));
+    let mut router = Router::new().merge(crate::oidc::routes()).merge(pages).merge(crate::ops::routes());
     if app.config.demo {
         router = router.merge(crate::web::demo::routes(app.config.issuer.clone()).with_state(()));
     }

@@ -1,86 +1,83 @@
-// propusk login page: optional region → municipality filters above each organisation
-// select. Progressive enhancement only: the form works the same without this file.
+// propusk login and linking forms: the organisation cascade «Регион» → «Городской округ /
+// Муниципальный район» → «Населенный пункт» → «Тип ОО» → «Организация», live. Progressive
+// enhancement only: without this file «Показать» asks the server, whose rule
+// (src/web/org_cascade.rs) this script repeats on the options' data-* attributes: a level
+// offers the values left by the levels above, drops a choice that is not among them, and
+// takes the only value when there is one; an empty choice does not filter.
 (function () {
   "use strict";
-  var SEP = " — ";
 
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text) { e.textContent = text; }
-    return e;
+  function option(value, text) {
+    var o = document.createElement("option");
+    o.value = value;
+    o.textContent = text;
+    return o;
   }
 
-  function split(label) {
-    var i = label.indexOf(SEP);
-    return i < 0 ? [label, ""] : [label.slice(0, i), label.slice(i + SEP.length)];
-  }
-
-  function fill(select, placeholder, values, current) {
-    select.textContent = "";
-    select.appendChild(el("option", { value: "" }, placeholder));
-    values.forEach(function (v) {
-      var o = el("option", { value: v }, v);
-      if (v === current) { o.selected = true; }
-      select.appendChild(o);
+  function enhance(box) {
+    var select = document.getElementById(box.getAttribute("data-select"));
+    if (!select) { return; }
+    var filters = Array.prototype.slice.call(box.querySelectorAll("select[data-level]"));
+    var placeholder = select.querySelector("option[value='']");
+    var groups = Array.prototype.map.call(select.querySelectorAll("optgroup"), function (g) {
+      var options = Array.prototype.slice.call(g.querySelectorAll("option"));
+      options.forEach(function (o) { o.hidden = false; o.disabled = false; });
+      g.hidden = false;
+      return { el: g, options: options };
     });
-  }
+    var items = [];
+    groups.forEach(function (g) { items = items.concat(g.options); });
 
-  function unique(list) {
-    return list.filter(function (v, i) { return v && list.indexOf(v) === i; });
-  }
-
-  function enhance(orgSelect) {
-    var groups = Array.prototype.slice.call(orgSelect.querySelectorAll("optgroup"));
-    if (groups.length < 2) { return; }
-    var items = groups.map(function (g) {
-      var parts = split(g.label);
-      return { group: g, region: parts[0], municipality: parts[1] };
-    });
-    var placeholder = orgSelect.querySelector("option[value='']");
-    var selected = orgSelect.value;
-    var start = items.filter(function (it) { return it.group.querySelector("option:checked") && selected; })[0];
-
-    var box = el("div", { "class": "org-filters" });
-    var regionId = orgSelect.id + "-region";
-    var muniId = orgSelect.id + "-municipality";
-    var region = el("select", { id: regionId });
-    var muni = el("select", { id: muniId });
-    box.appendChild(el("label", { "class": "field-label", "for": regionId }, "Регион"));
-    box.appendChild(region);
-    box.appendChild(el("label", { "class": "field-label", "for": muniId }, "Муниципальное образование"));
-    box.appendChild(muni);
-
-    function refreshMunicipalities(current) {
-      var r = region.value;
-      fill(muni, "Все муниципальные образования", unique(items.filter(function (it) {
-        return !r || it.region === r;
-      }).map(function (it) { return it.municipality; })), current);
+    // Whether organisation `o` is left by the first `upto` filters.
+    function matches(o, upto) {
+      for (var i = 0; i < upto; i++) {
+        var v = filters[i].value;
+        if (v && o.getAttribute("data-" + filters[i].getAttribute("data-level")) !== v) { return false; }
+      }
+      return true;
     }
 
-    function refreshOrgs() {
-      var r = region.value, m = muni.value, keep = orgSelect.value;
-      orgSelect.textContent = "";
-      if (placeholder) { orgSelect.appendChild(placeholder); }
-      items.forEach(function (it) {
-        if ((!r || it.region === r) && (!m || it.municipality === m)) { orgSelect.appendChild(it.group); }
+    function refill(i) {
+      var f = filters[i], attr = "data-" + f.getAttribute("data-level"), keep = f.value, values = [];
+      items.forEach(function (o) {
+        var v = o.getAttribute(attr);
+        if (v && values.indexOf(v) < 0 && matches(o, i)) { values.push(v); }
       });
-      orgSelect.value = keep;
-      if (orgSelect.value !== keep) { orgSelect.value = ""; }
+      values.sort();
+      f.textContent = "";
+      f.appendChild(option("", f.getAttribute("data-placeholder")));
+      values.forEach(function (v) { f.appendChild(option(v, v)); });
+      f.value = values.indexOf(keep) >= 0 ? keep : (values.length === 1 ? values[0] : "");
     }
 
-    fill(region, "Все регионы", unique(items.map(function (it) { return it.region; })), start ? start.region : "");
-    refreshMunicipalities(start ? start.municipality : "");
-    region.addEventListener("change", function () { refreshMunicipalities(""); refreshOrgs(); });
-    muni.addEventListener("change", refreshOrgs);
+    function showOrganisations() {
+      var keep = select.value;
+      select.textContent = "";
+      if (placeholder) { select.appendChild(placeholder); }
+      groups.forEach(function (g) {
+        g.el.textContent = "";
+        g.options.forEach(function (o) { if (matches(o, filters.length)) { g.el.appendChild(o); } });
+        if (g.el.children.length) { select.appendChild(g.el); }
+      });
+      select.value = keep;
+      if (select.value !== keep) { select.value = ""; }
+    }
 
-    var label = document.querySelector("label[for='" + orgSelect.id + "']");
-    orgSelect.parentNode.insertBefore(box, label || orgSelect);
-    refreshOrgs();
+    filters.forEach(function (f, i) {
+      f.addEventListener("change", function () {
+        for (var j = i + 1; j < filters.length; j++) { refill(j); }
+        showOrganisations();
+      });
+    });
+    // Live now: no «Показать» (and the filters of the linking form appear).
+    var refresh = box.querySelector(".refresh-choices");
+    if (refresh) { refresh.parentNode.removeChild(refresh); }
+    box.hidden = false;
+    showOrganisations();
   }
 
   function init() {
-    Array.prototype.forEach.call(document.querySelectorAll("select.org-select[data-filter]"), enhance);
+    Array.prototype.forEach.call(document.querySelectorAll(".org-cascade[data-select]"), enhance);
   }
 
   if (document.readyState === "loading") {

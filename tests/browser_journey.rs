@@ -137,6 +137,88 @@ async fn access_request_journey(page: &mut Page, issuer: &str) -> Result<()> {
     Ok(())
 }
 
+/// Seed 000's cascade driven by login.js, then seed 004's header: `/account` → the
+/// login page → `/account` with the name and «Выход» at the top right → «Выйти из
+/// системы?» → «Выйти» → signed out, the header gone.
+async fn header_journey(page: &mut Page, issuer: &str) -> Result<()> {
+    page.goto(&format!("{issuer}/account")).await?;
+    page.shoot("login").await?;
+    page.select("Регион", "Алтайский край").await?;
+    let offered = page.options("Организация").await?;
+    if offered.iter().any(|o| o.contains("СОШ №1")) || !offered.iter().any(|o| o.contains("Гимназия №2"))
+    {
+        bail!("«Алтайский край» should leave Гимназия №2 only, the list offers {offered:?}");
+    }
+    page.select("Регион", "Сахалинская область").await?;
+    let localities = page.options("Населенный пункт").await?;
+    if localities != ["Южно-Сахалинск"] {
+        bail!("«Населенный пункт» under Сахалинская область: {localities:?}");
+    }
+    page.select("Организация", "СОШ №1").await?;
+    page.shoot("cascade").await?;
+    page.fill("Логин", "ivanova.mp").await?;
+    page.fill("Пароль", propusk::account::demo::DEMO_PASSWORD).await?;
+    page.click_and_wait("Войти").await?;
+    page.shoot("account").await?;
+    let (url, text) = (page.url().await?, page.text().await?);
+    if !url.ends_with("/account") || !text.contains("Иванова М. П.") || !text.contains("Выход") {
+        bail!("expected /account with the header, got {url}:\n{text}");
+    }
+    // Top right: the name's box ends in the right half, within the header strip.
+    let rect = page
+        .browser
+        .eval("(() => { const r = document.querySelector('.site-user-name').getBoundingClientRect(); return [r.right, r.top, window.innerWidth]; })()")
+        .await?;
+    let at = |i: usize| rect[i].as_f64().unwrap_or(0.0);
+    if at(0) < at(2) / 2.0 || at(1) > 80.0 {
+        bail!("the name is not at the top right: right {}, top {}, width {}", at(0), at(1), at(2));
+    }
+    page.click_and_wait("Иванова М. П.").await?;
+    if !page.url().await?.ends_with("/account") {
+        bail!("the name leads to /account, got {}", page.url().await?);
+    }
+    page.click_and_wait("Выход").await?;
+    page.shoot("logout").await?;
+    if !page.text().await?.contains("Выйти из системы?") {
+        bail!("«Выход» should ask «Выйти из системы?», got:\n{}", page.text().await?);
+    }
+    page.click_and_wait("Выйти").await?;
+    page.shoot("logged-out").await?;
+    let text = page.text().await?;
+    if !text.contains("Вы вышли из системы") || text.contains("Иванова М. П.") {
+        bail!("expected the signed-out page without the header, got:\n{text}");
+    }
+    Ok(())
+}
+
+/// The cascade without JavaScript (login.js blocked): «Показать» asks the server, which keeps the choice
+/// and narrows the list; the login then works from the refreshed page.
+async fn cascade_without_javascript(page: &mut Page, issuer: &str) -> Result<()> {
+    // The page without its script (DevTools itself needs JavaScript to drive the page).
+    page.browser.call("Network.enable", serde_json::json!({})).await?;
+    page.browser.call("Network.setBlockedURLs", serde_json::json!({"urls": ["*/static/login.js"]})).await?;
+    page.goto(&format!("{issuer}/login")).await?;
+    page.shoot("login").await?;
+    page.select("Регион", "Алтайский край").await?;
+    page.fill("Логин", "petrov.pp2").await?;
+    page.click_and_wait("Показать").await?;
+    page.shoot("shown").await?;
+    let offered = page.options("Организация").await?;
+    if offered.iter().any(|o| o.contains("СОШ №1")) || !offered.iter().any(|o| o.contains("Гимназия №2"))
+    {
+        bail!("after «Показать» with Алтайский край the list offers {offered:?}");
+    }
+    page.select("Организация", "Гимназия №2").await?;
+    page.fill("Пароль", propusk::account::demo::DEMO_PASSWORD).await?;
+    page.click_and_wait("Войти").await?;
+    page.shoot("account").await?;
+    let (url, text) = (page.url().await?, page.text().await?);
+    if !url.ends_with("/account") || !text.contains("Петров П. П.") {
+        bail!("expected /account for Петров, got {url}:\n{text}");
+    }
+    Ok(())
+}
+
 /// Runs one journey in a fresh browser against a fresh demo server.
 async fn run(journey: &str, drive: (&'static str, u32, u32, bool)) -> Result<()> {
     let server = Server::start().await?;
@@ -146,6 +228,8 @@ async fn run(journey: &str, drive: (&'static str, u32, u32, bool)) -> Result<()>
         match journey {
             "parent-journey" => parent_journey(&mut page, &issuer).await,
             "access-request" => access_request_journey(&mut page, &issuer).await,
+            "header" => header_journey(&mut page, &issuer).await,
+            "cascade-no-js" => cascade_without_javascript(&mut page, &issuer).await,
             _ => not_found_journey(&mut page, &issuer).await,
         }
     })
@@ -186,4 +270,23 @@ async fn access_request_and_staff_review_in_chromium() -> Result<()> {
         return Ok(());
     }
     run("access-request", DESKTOP).await
+}
+
+/// The signed-in header (screenshots in `target/screenshots/header/`) after a login
+/// through the live cascade, at desktop width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn header_and_cascade_in_chromium() -> Result<()> {
+    if !chromium_available() {
+        return Ok(());
+    }
+    run("header", DESKTOP).await
+}
+
+/// «Показать» without the page's JavaScript, at phone width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cascade_without_javascript_in_chromium_on_phone() -> Result<()> {
+    if !chromium_available() {
+        return Ok(());
+    }
+    run("cascade-no-js", PHONE).await
 }

@@ -3,41 +3,46 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use askama::Template;
+use propusk::store::{OrgKind, Organisation};
+use propusk::web::org_cascade::{Chosen, cascade};
 use propusk::web::pages::*;
 
 const XSS: &str = "<script>alert('х')</script>";
 
-fn login_page() -> LoginPage {
+fn org(id: &str, kind: OrgKind, place: [&str; 4], name: &str) -> Organisation {
+    let [region, municipality, locality, org_type] = place.map(str::to_owned);
+    Organisation { id: id.into(), kind, region, municipality, locality, org_type, name: name.into() }
+}
+
+fn directory() -> Vec<Organisation> {
+    let sakhalin =
+        ["Сахалинская область", "Городской округ «Город Южно-Сахалинск»", "Южно-Сахалинск", "Общеобразовательная"];
+    let barnaul = ["Алтайский край", "Городской округ Барнаул", "Барнаул", "Общеобразовательная"];
+    vec![
+        org("org-1", OrgKind::School, sakhalin, "МБОУ СОШ №1"),
+        org("org-2", OrgKind::School, barnaul, "МАОУ Гимназия №2"),
+        org("auth-1", OrgKind::Authority, barnaul, "Комитет по образованию"),
+    ]
+}
+
+fn login_page_for(orgs: &[Organisation], school: &Chosen) -> LoginPage {
     LoginPage {
         flow: "flow-123".into(),
         csrf: "csrf-456".into(),
         client_name: "Электронный дневник".into(),
-        schools: vec![
-            OrgGroup {
-                label: "Сахалинская область — Городской округ «Город Южно-Сахалинск»".into(),
-                orgs: vec![OrgOption {
-                    id: "org-1".into(), label: "МБОУ СОШ №1 (Южно-Сахалинск)".into()
-                }],
-            },
-            OrgGroup {
-                label: "Алтайский край — Городской округ Барнаул".into(),
-                orgs: vec![OrgOption {
-                    id: "org-2".into(), label: "МАОУ Гимназия №2 (Барнаул)".into()
-                }],
-            },
-        ],
-        authorities: vec![OrgGroup {
-            label: "Алтайский край — Городской округ Барнаул".into(),
-            orgs: vec![OrgOption {
-                id: "auth-1".into(), label: "Комитет по образованию (Барнаул)".into()
-            }],
-        }],
+        schools: cascade(orgs, OrgKind::School, school, true),
+        authorities: cascade(orgs, OrgKind::Authority, &Chosen::default(), true),
+        authority_open: false,
         error: None,
         login: String::new(),
         selected_org: None,
         esia_url: Some("/login/esia?flow=flow-123".into()),
         next: String::new(),
     }
+}
+
+fn login_page() -> LoginPage {
+    login_page_for(&directory(), &Chosen::default())
 }
 
 /// Every `<label for="x">` points at an element with `id="x"`.
@@ -98,7 +103,7 @@ fn login_page_form_fields() {
         "<select id=\"org_authority\" name=\"org_authority\"",
         "<option value=\"\">Выберите организацию</option>",
         "<optgroup label=\"Алтайский край — Городской округ Барнаул\">",
-        "<option value=\"org-2\">МАОУ Гимназия №2 (Барнаул)</option>",
+        "value=\"org-2\">МАОУ Гимназия №2 (Барнаул)</option>",
         "name=\"login\" type=\"text\" value=\"\" autocomplete=\"username\"",
         "name=\"password\" type=\"password\"",
         "type=\"checkbox\" name=\"remember\" value=\"1\"",
@@ -137,7 +142,7 @@ fn login_page_keeps_selection_and_shows_error() {
         ..login_page()
     };
     let html = page.render().unwrap();
-    assert!(html.contains("<option value=\"auth-1\" selected>"));
+    assert!(html.contains("value=\"auth-1\" selected>"));
     assert!(html.contains("id=\"org-kind-authority\" checked"));
     assert!(!html.contains("id=\"org-kind-school\" checked"));
     assert!(html.contains("value=\"ivanova.mp\""));
@@ -152,10 +157,12 @@ fn login_page_escapes_every_value() {
         client_name: XSS.into(),
         error: Some(XSS.into()),
         login: format!("\"><{XSS}"),
-        schools: vec![OrgGroup {
-            label: XSS.into(),
-            orgs: vec![OrgOption { id: format!("\"{XSS}"), label: XSS.into() }],
-        }],
+        schools: cascade(
+            &[org(&format!("\"{XSS}"), OrgKind::School, [XSS, XSS, XSS, XSS], XSS)],
+            OrgKind::School,
+            &Chosen { region: XSS.into(), ..Chosen::default() },
+            true,
+        ),
         esia_url: Some(format!("/x\"{XSS}")),
         ..login_page()
     };
@@ -306,4 +313,38 @@ async fn html_helper_sets_content_type() {
     assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
     let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
     assert!(std::str::from_utf8(&body).unwrap().contains("Вы вышли из системы"));
+}
+
+/// The header of seed 004: the signed-in person's name (→ `/account`) and «Выход»
+/// (→ `/logout`) on every page extending `base.html`; nothing without a session.
+#[test]
+fn header_shows_the_signed_in_person_only() {
+    use propusk::web::viewer::{Viewer, render_as};
+    let viewer = || Some(Viewer { name: "Иванова М. П.".into() });
+    type Render = fn() -> String;
+    let pages: [(&str, Render); 4] = [
+        ("login", || login_page().render().unwrap()),
+        ("account", || account_page().render().unwrap()),
+        ("logged out", || LoggedOutPage {}.render().unwrap()),
+        ("error", || {
+            ErrorPage { title: "Неверный запрос".into(), message: "x".into(), request_id: None }.render().unwrap()
+        }),
+    ];
+    for (what, render) in pages {
+        let signed_in = render_as(viewer(), render);
+        assert!(
+            signed_in.contains("<a class=\"site-user-name\" href=\"/account\">Иванова М. П.</a>"),
+            "{what}: the name"
+        );
+        assert!(signed_in.contains("<a class=\"site-user-exit\" href=\"/logout\">Выход</a>"), "{what}: «Выход»");
+        // In the header, before the page's own content.
+        assert!(signed_in.find("site-user") < signed_in.find("<main"), "{what}: at the top");
+        let anonymous = render_as(None, render);
+        assert!(!anonymous.contains("site-user"), "{what}: nothing without a session");
+        assert!(!anonymous.contains("href=\"/logout\">Выход"), "{what}");
+        // Outside a page request (no scope at all) there is no header either.
+        assert_eq!(render(), anonymous, "{what}");
+    }
+    let escaped = render_as(Some(Viewer { name: XSS.into() }), || login_page().render().unwrap());
+    assert!(!escaped.contains("<script>alert"), "the name is escaped");
 }

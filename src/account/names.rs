@@ -50,9 +50,38 @@ pub fn full_name(surname: &str, given_name: &str, patronymic: Option<&str>) -> S
         .join(" ")
 }
 
+/// «Фамилия И. О.» for the page header (the full name when there is no surname).
+pub fn short_name(surname: &str, given_name: &str, patronymic: Option<&str>) -> String {
+    let surname = surname.trim();
+    if surname.is_empty() {
+        return full_name(given_name.trim(), "", patronymic.map(str::trim));
+    }
+    let initials = [Some(given_name), patronymic]
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.trim().chars().next())
+        .map(|c| format!(" {}.", c.to_uppercase()))
+        .collect::<String>();
+    format!("{surname}{initials}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_name_table() {
+        let cases = [
+            (("Иванова", "Мария", Some("Петровна")), "Иванова М. П."),
+            (("Иванова", "мария", None), "Иванова М."),
+            (("Римский-Корсаков", " Николай ", Some("")), "Римский-Корсаков Н."),
+            (("", "Мария", Some("Петровна")), "Мария Петровна"),
+            ((" Ёлкина ", "Ёлка", Some("Ёловна")), "Ёлкина Ё. Ё."),
+        ];
+        for ((surname, given, patronymic), want) in cases {
+            assert_eq!(short_name(surname, given, patronymic), want);
+        }
+    }
 
     #[test]
     fn normalise_name_table() {

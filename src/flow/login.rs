@@ -1,7 +1,9 @@
 //! The login page (`/login`): the legacy school login and password, with the
-//! organisation chosen by region → municipality → organisation, and «Остаться в
-//! системе». A successful login opens a new server-side session (a new id: the
-//! session is rotated at every login) and the flow goes on.
+//! organisation chosen through the cascade «Регион» → «Городской округ / Муниципальный
+//! район» → «Населенный пункт» → «Тип ОО» → «Организация» (`web::org_cascade`; live with
+//! JavaScript, by «Показать» without it), and «Остаться в системе». A successful login
+//! opens a new server-side session (a new id: the session is rotated at every login)
+//! and the flow goes on.
 
 use super::Authenticated;
 use super::journey::{Action, Stage};
@@ -13,12 +15,12 @@ use crate::oidc::params::Params;
 use crate::store::{OrgKind, Organisation, Session};
 use crate::web::cookie;
 use crate::web::error_page::PageError;
-use crate::web::pages::{self, ForgotPasswordPage, LoginPage, OrgGroup, OrgOption};
+use crate::web::org_cascade::{self, Chosen, Tabs};
+use crate::web::pages::{self, ForgotPasswordPage, LoginPage, OrgChoice};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -45,16 +47,10 @@ pub fn local_path(next: Option<&str>) -> &str {
     }
 }
 
-/// Options of the organisation selects, grouped «Регион — Муниципальное образование».
-pub fn org_groups(orgs: &[Organisation], kind: OrgKind) -> Vec<OrgGroup> {
-    let mut groups: BTreeMap<String, Vec<OrgOption>> = BTreeMap::new();
-    for o in orgs.iter().filter(|o| o.kind == kind) {
-        groups
-            .entry(format!("{} — {}", o.region, o.municipality))
-            .or_default()
-            .push(OrgOption { id: o.id.clone(), label: format!("{} ({})", o.name, o.locality) });
-    }
-    groups.into_iter().map(|(label, orgs)| OrgGroup { label, orgs }).collect()
+/// The organisation choice of a form without «Показать» (the linking form): nothing
+/// chosen, every organisation of `kind` offered, the cascade live with JavaScript only.
+pub fn org_groups(orgs: &[Organisation], kind: OrgKind) -> OrgChoice {
+    org_cascade::cascade(orgs, kind, &Chosen::default(), false)
 }
 
 struct Form {
@@ -63,6 +59,8 @@ struct Form {
     error: Option<String>,
     login: String,
     selected_org: Option<String>,
+    /// The cascade and the open tab, as posted.
+    tabs: Tabs,
 }
 
 async fn render(
@@ -73,6 +71,10 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let orgs = app.store.organisations().await?;
+    let schools = org_cascade::cascade(&orgs, OrgKind::School, &form.tabs.school, true);
+    let authorities = org_cascade::cascade(&orgs, OrgKind::Authority, &form.tabs.authority, true);
+    // An organisation the filters no longer show is no longer chosen.
+    let selected_org = form.selected_org.filter(|id| schools.shows(id) || authorities.shows(id));
     // «Через Госуслуги» with a relying party's flow, or on its own (landing on `next`).
     let esia_url = app.esia.as_ref().map(|_| match &form.flow {
         Some(f) => format!("/login/esia?flow={f}"),
@@ -85,11 +87,12 @@ async fn render(
         flow: form.flow.unwrap_or_default(),
         csrf: app.cookies.csrf_token(browser_id),
         client_name,
-        schools: org_groups(&orgs, OrgKind::School),
-        authorities: org_groups(&orgs, OrgKind::Authority),
+        schools,
+        authorities,
+        authority_open: form.tabs.authority_open,
         error: form.error,
         login: form.login,
-        selected_org: form.selected_org,
+        selected_org,
         esia_url,
         next: form.next.unwrap_or_default(),
     };
@@ -112,7 +115,14 @@ pub async fn show(
         }
         None => String::new(),
     };
-    let form = Form { flow: q.flow, next: q.next, error: None, login: String::new(), selected_org: None };
+    let form = Form {
+        flow: q.flow,
+        next: q.next,
+        error: None,
+        login: String::new(),
+        selected_org: None,
+        tabs: Tabs::default(),
+    };
     let mut res = render(&app, &browser_id, form, client_name, StatusCode::OK).await?;
     if let Some(c) = set_browser {
         res.headers_mut().append(header::SET_COOKIE, c);
@@ -142,8 +152,14 @@ pub async fn submit(
         error: Some(error.to_owned()),
         login: login.clone(),
         selected_org: Some(org_id.clone()).filter(|o| !o.is_empty()),
+        tabs: Tabs::from_form(|name| p.get(name)),
     };
     let client_name = flow.as_ref().and_then(|f| f.request.as_ref()).map(|r| r.client_id.clone()).unwrap_or_default();
+    // «Показать» (no JavaScript): the same form with the cascade's options, never the password.
+    if p.get("action") == Some("refresh") {
+        let form = Form { error: None, ..retry("") };
+        return render(&app, &browser_id, form, client_name, StatusCode::OK).await;
+    }
     if org_id.is_empty() || login.is_empty() || password.is_empty() {
         let form = retry("Выберите организацию и введите логин и пароль.");
         return render(&app, &browser_id, form, client_name, StatusCode::BAD_REQUEST).await;
@@ -243,7 +259,7 @@ mod tests {
     }
 
     #[test]
-    fn organisations_grouped_by_region_and_municipality() {
+    fn linking_form_offers_every_organisation_of_the_kind() {
         let org = |id: &str, kind| Organisation {
             id: id.into(),
             kind,
@@ -254,10 +270,12 @@ mod tests {
             name: format!("Школа {id}"),
         };
         let orgs = vec![org("a", OrgKind::School), org("b", OrgKind::School), org("c", OrgKind::Authority)];
-        let groups = org_groups(&orgs, OrgKind::School);
-        assert_eq!(groups.len(), 1);
-        assert_eq!(groups[0].label, "Сахалинская область — ГО Южно-Сахалинск");
-        assert_eq!(groups[0].orgs.len(), 2);
-        assert_eq!(groups[0].orgs[0].label, "Школа a (Южно-Сахалинск)");
+        let choice = org_groups(&orgs, OrgKind::School);
+        assert!(!choice.refresh);
+        assert_eq!(choice.groups.len(), 1);
+        assert_eq!(choice.groups[0].label, "Сахалинская область — ГО Южно-Сахалинск");
+        assert_eq!(choice.groups[0].orgs.len(), 2);
+        assert_eq!(choice.groups[0].orgs[0].label, "Школа a (Южно-Сахалинск)");
+        assert!(choice.shows("a") && choice.shows("b") && !choice.shows("c"));
     }
 }

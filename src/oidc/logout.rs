@@ -99,7 +99,8 @@ pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
     match target {
         Some((url, _)) => Ok(redirect(&url, true, &[clear])),
         None => {
-            let mut res = pages::html(&LoggedOutPage {});
+            // Signed out now: the page header shows no one (web::viewer).
+            let mut res = crate::web::viewer::render_as(None, || pages::html(&LoggedOutPage {}));
             res.headers_mut().append(header::SET_COOKIE, clear);
             Ok(res)
         }

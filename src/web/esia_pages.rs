@@ -2,7 +2,7 @@
 //! `templates/esia/`): role choice, personal-data consent, refusal, «Запись не
 //! найдена», linking, the account chooser, and the notices around them.
 
-use super::pages::OrgGroup;
+use super::pages::OrgChoice;
 use askama::Template;
 
 /// «Выберите роль для входа».
@@ -48,8 +48,8 @@ pub struct NotFoundPage {
 pub struct LinkPage {
     pub flow: String,
     pub csrf: String,
-    pub schools: Vec<OrgGroup>,
-    pub authorities: Vec<OrgGroup>,
+    pub schools: OrgChoice,
+    pub authorities: OrgChoice,
     pub error: Option<String>,
 }
 

@@ -39,7 +39,9 @@ async fn security_layer(req: Request, next: Next) -> Response {
         && let Some(id) = request_id
     {
         page.request_id = Some(id);
-        if let Ok(body) = page.render() {
+        // Outside the page routes' viewer scope: the viewer the page was first rendered for.
+        let viewer = res.extensions_mut().remove::<super::viewer::Viewer>();
+        if let Ok(body) = super::viewer::render_as(viewer, || page.render()) {
             res.headers_mut().remove(header::CONTENT_LENGTH);
             *res.body_mut() = Body::from(body);
         }

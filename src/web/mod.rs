@@ -1,5 +1,6 @@
 //! Browser plumbing shared by the pages: cookies, CSRF, security headers, the HTML
-//! error page and the page templates; and the middleware stack of every route.
+//! error page and the page templates (with the organisation cascade and the signed-in
+//! header's viewer); and the middleware stack of every route.
 
 pub mod admin_pages;
 pub mod cookie;
@@ -8,7 +9,9 @@ pub mod error_page;
 pub mod esia_pages;
 pub mod headers;
 pub mod layers;
+pub mod org_cascade;
 pub mod pages;
 pub mod request_pages;
+pub mod viewer;
 
 pub use layers::layers;

@@ -38,31 +38,79 @@ pub fn html_with_status<T: Template>(status: StatusCode, t: &T) -> Response {
     }
 }
 
+/// The organisation choice of one tab of the login and linking forms: the cascade of
+/// filter selects above the organisation select (decided by `web::org_cascade`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrgChoice {
+    /// «Регион», «Городской округ / Муниципальный район», … in order.
+    pub filters: Vec<OrgFilter>,
+    /// Every organisation of the tab, grouped; the filters' choice marks the shown ones.
+    pub groups: Vec<OrgGroup>,
+    /// The form offers the no-JavaScript «Показать»; without it the filters appear
+    /// only when `static/login.js` runs.
+    pub refresh: bool,
+}
+
+impl OrgChoice {
+    /// Whether the organisation `id` is among the shown options.
+    pub fn shows(&self, id: &str) -> bool {
+        self.groups.iter().flat_map(|g| &g.orgs).any(|o| o.shown && o.id == id)
+    }
+}
+
+/// One filter select of the cascade (`id="{select}-{key}"`, `name="{select}_{key}"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgFilter {
+    /// `region`, `municipality`, `locality` or `type`; also the options' `data-` attribute.
+    pub key: &'static str,
+    pub label: &'static str,
+    /// The first option («Все регионы»…): no filter.
+    pub placeholder: &'static str,
+    pub options: Vec<FilterOption>,
+}
+
+/// One value of a filter select.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterOption {
+    pub value: String,
+    pub selected: bool,
+}
+
 /// One `<optgroup>` of the organisation select.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgGroup {
-    /// «Регион — Муниципальное образование» (login.js splits it on « — » for its filters).
+    /// «Регион — Городской округ / Муниципальный район».
     pub label: String,
     pub orgs: Vec<OrgOption>,
+    /// Some of its organisations are shown.
+    pub shown: bool,
 }
 
-/// One organisation in the select.
+/// One organisation in the select, with its place for the cascade (`data-*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgOption {
     pub id: String,
     /// «Name (Locality)».
     pub label: String,
+    pub region: String,
+    pub municipality: String,
+    pub locality: String,
+    pub org_type: String,
+    /// Left by the filters' choice (else rendered `hidden disabled`).
+    pub shown: bool,
 }
 
-/// The login page (`GET /login`, and `POST /login` again after a failure).
+/// The login page (`GET /login`, and `POST /login` again after a failure or «Показать»).
 #[derive(Debug, Clone, Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
     pub flow: String,
     pub csrf: String,
     pub client_name: String,
-    pub schools: Vec<OrgGroup>,
-    pub authorities: Vec<OrgGroup>,
+    pub schools: OrgChoice,
+    pub authorities: OrgChoice,
+    /// «Орган управления» is the open tab (kept by «Показать»).
+    pub authority_open: bool,
     pub error: Option<String>,
     pub login: String,
     pub selected_org: Option<String>,
@@ -73,11 +121,14 @@ pub struct LoginPage {
 }
 
 impl LoginPage {
-    /// The «Орган управления» tab starts open when the selected organisation is one.
+    /// The «Орган управления» tab starts open when it was open or the selected
+    /// organisation is one.
     pub fn authority_selected(&self) -> bool {
-        self.selected_org
-            .as_deref()
-            .is_some_and(|sel| self.authorities.iter().any(|g| g.orgs.iter().any(|o| o.id == sel)))
+        self.authority_open
+            || self
+                .selected_org
+                .as_deref()
+                .is_some_and(|sel| self.authorities.groups.iter().any(|g| g.orgs.iter().any(|o| o.id == sel)))
     }
 
     pub fn is_selected(&self, id: &str) -> bool {

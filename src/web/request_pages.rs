@@ -177,6 +177,23 @@ mod tests {
     }
 
     #[test]
+    fn the_gosuslugi_profile_line_of_seed_000() {
+        let link = "<a href=\"https://www.gosuslugi.ru/profile\" target=\"_blank\" rel=\"noopener noreferrer\">заполнить сведения по учетной записи</a>";
+        let line = format!(
+            "Для возможности подачи обращения в организацию необходимо {link} в личном кабинете родителя на портале Госуслуги."
+        );
+        let html = form().render().unwrap();
+        assert!(html.contains(&line), "the parent's line");
+        // It comes before the fields.
+        assert!(html.find("Для возможности подачи обращения") < html.find("name=\"email\""));
+        let pupil = RequestFormPage { parent: false, role: "Ученик".into(), ..form() };
+        let line = format!(
+            "Для возможности подачи обращения в организацию необходимо {link} в личном кабинете на портале Госуслуги."
+        );
+        assert!(pupil.render().unwrap().contains(&line), "a pupil's line names no role");
+    }
+
+    #[test]
     fn without_esia_children_a_text_input_and_no_note() {
         let mut page = form();
         page.children.clear();

@@ -139,6 +139,24 @@ impl Page {
         Ok(())
     }
 
+    /// The texts of the options the select labelled `label` offers now (not hidden).
+    pub async fn options(&mut self, label: &str) -> Result<Vec<String>> {
+        let script = format!(
+            r#"((label) => {{
+  const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
+  const l = [...document.querySelectorAll('label')]
+    .find((e) => norm(e.innerText) === label && e.control instanceof HTMLSelectElement && e.control.getClientRects().length > 0);
+  return l ? [...l.control.options].filter((o) => !o.hidden && !o.disabled && o.value).map((o) => norm(o.text)) : null;
+}})({})"#,
+            json!(label)
+        );
+        let found = self.browser.eval(&script).await?;
+        let Some(list) = found.as_array() else {
+            bail!("no list «{label}» on {}", self.url().await.unwrap_or_default())
+        };
+        Ok(list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+    }
+
     pub async fn url(&mut self) -> Result<String> {
         Ok(self.browser.eval("location.href").await?.as_str().unwrap_or_default().to_owned())
     }

@@ -23,6 +23,7 @@ mod link_lifecycle;
 mod link_notice;
 mod logout;
 mod oidc_flow;
+mod pages_viewer;
 mod pkce_code;
 mod refresh;
 #[path = "../smtp_sink/mod.rs"]
