@@ -12,7 +12,7 @@ use crate::oidc::params::Params;
 use crate::store::{OrgKind, Organisation, Session};
 use crate::web::cookie;
 use crate::web::error_page::PageError;
-use crate::web::pages::{self, ForgotPasswordPage, LoginPage, OrgGroup, OrgOption};
+use crate::web::pages::{self, LoginPage, OrgGroup, OrgOption};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -193,11 +193,6 @@ pub async fn current_session(app: &App, headers: &HeaderMap) -> Result<Option<Se
         Some(id) => Ok(app.store.session(&crypto::token_hash(&id)).await?),
         None => Ok(None),
     }
-}
-
-/// GET /forgot-password
-pub async fn forgot_password() -> Response {
-    pages::html(&ForgotPasswordPage {})
 }
 
 #[cfg(test)]

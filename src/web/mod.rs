@@ -9,6 +9,7 @@ pub mod esia_pages;
 pub mod headers;
 pub mod layers;
 pub mod pages;
+pub mod password_pages;
 pub mod request_pages;
 
 pub use layers::layers;

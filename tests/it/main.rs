@@ -21,6 +21,8 @@ mod introspect_revoke;
 mod link_notice;
 mod logout;
 mod oidc_flow;
+mod password;
+mod password_reset;
 mod pkce_code;
 mod refresh;
 #[path = "../smtp_sink/mod.rs"]
