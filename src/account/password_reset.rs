@@ -1,8 +1,8 @@
 //! «Забыли пароль?»: a one-time link by email to set a new password.
 //!
-//! [`request_reset`] answers the same whether or not the login exists or has an
-//! email (AB-03); it counts every request against the login and the client
-//! address ([`reset_throttle`]) before looking anything up. The link carries a
+//! [`request_reset`] answers the same, in the same time, whether or not the login
+//! exists or has an email (AB-03); it counts every request against the login and
+//! the client address ([`reset_throttle`]) before looking anything up. The link carries a
 //! 256-bit token stored only as its hash, lives [`RESET_TTL_SECS`] and is spent by
 //! [`complete_reset`] in the same transaction that sets the password and ends
 //! every session of the account.
@@ -46,29 +46,46 @@ pub fn reset_throttle(clock: Arc<dyn Clock>) -> LoginThrottle {
 pub enum RequestError {
     #[error("too many reset requests, retry after {retry_after:?}")]
     Locked { retry_after: Duration },
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
-/// «Забыли пароль?» for `login` in `org_id`: when the account exists, is not
-/// disabled and has an email, stores a new link and mails it (`reset_url` is the
-/// page's address; the token is appended). Otherwise does nothing, silently.
-pub async fn request_reset(
-    store: &dyn Store,
+/// «Забыли пароль?» for `login` in `org_id`: counts the request, then looks the
+/// account up and, when it exists, is not disabled and has an email, stores a new
+/// link and mails it ([`send_link`]) — in a task of its own, so that the answer
+/// takes the same time whatever the login (AB-03). `reset_url` is the page's
+/// address; the token is appended. The task's handle is returned for tests.
+pub fn request_reset(
+    store: Arc<dyn Store>,
     throttle: &LoginThrottle,
     org_id: &str,
     login: &str,
     ip: IpAddr,
     reset_url: &str,
     now: UnixTime,
-) -> Result<(), RequestError> {
+) -> Result<tokio::task::JoinHandle<()>, RequestError> {
     let key = login_key(org_id, login);
     if let Throttle::Locked { retry_after } = throttle.check(&key, ip) {
         return Err(RequestError::Locked { retry_after });
     }
     // Every request counts, known login or not: the limit reveals nothing.
     throttle.record_failure(&key, ip);
-    let Some(account) = store.account_by_login(org_id, login.trim()).await? else {
+    let (org_id, login, reset_url) = (org_id.to_owned(), login.trim().to_owned(), reset_url.to_owned());
+    Ok(tokio::spawn(async move {
+        if let Err(error) = send_link(&*store, &org_id, &login, &reset_url, now).await {
+            tracing::warn!(%error, "password reset link not stored");
+        }
+    }))
+}
+
+/// The lookup and the link of [`request_reset`]: does nothing, silently, unless the
+/// account exists, is not disabled and has an email.
+pub async fn send_link(
+    store: &dyn Store,
+    org_id: &str,
+    login: &str,
+    reset_url: &str,
+    now: UnixTime,
+) -> Result<(), StoreError> {
+    let Some(account) = store.account_by_login(org_id, login).await? else {
         return Ok(());
     };
     let Some(to) = account.email.as_deref().filter(|e| !e.is_empty() && !account.disabled) else {
@@ -85,8 +102,7 @@ pub async fn request_reset(
     let link = format!("{reset_url}?token={token}");
     let mail = password_mail::reset_link(&account, &link, RESET_TTL_SECS / 60).message(now, to);
     let audit = AuditEvent::PasswordResetRequested { account_id: account.id.clone() };
-    store.insert_password_reset(&reset, &mail, &audit).await?;
-    Ok(())
+    store.insert_password_reset(&reset, &mail, &audit).await
 }
 
 /// The account a link may still reset (unused, unexpired, account not disabled).

@@ -76,10 +76,9 @@ pub async fn forgot_submit(
     }
     let reset_url = format!("{}/reset-password", app.config.issuer);
     let now = app.clock.now();
-    match password_reset::request_reset(&*app.store, &app.reset_throttle, &org_id, &login, peer.ip(), &reset_url, now)
-        .await
-    {
-        Ok(()) => {
+    let store = app.store.clone();
+    match password_reset::request_reset(store, &app.reset_throttle, &org_id, &login, peer.ip(), &reset_url, now) {
+        Ok(_) => {
             metrics::counter!("propusk_password_resets_total", "outcome" => "requested").increment(1);
             Ok(super::finish::redirect("/forgot-password/sent", true, &[]))
         }
@@ -94,7 +93,6 @@ pub async fn forgot_submit(
             }
             Ok(res)
         }
-        Err(RequestError::Store(e)) => Err(e.into()),
     }
 }
 
