@@ -26,6 +26,8 @@ pub struct App {
     pub issuer: Issuer,
     pub cookies: CookieKit,
     pub throttle: LoginThrottle,
+    /// Counters of «Забыли пароль?» requests per login and per address.
+    pub reset_throttle: LoginThrottle,
     pub pairwise_key: [u8; 32],
     pub directory_keys: DirectoryKeys,
     /// The discovery document, serialised once.
@@ -66,6 +68,7 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         clients: ClientRegistry::new(store.clone(), Duration::from_secs(config.clients.cache_ttl_secs)),
         cookies: CookieKit::new(config.is_https(), master.derive("cookie")),
         throttle: LoginThrottle::new(&config.login, clock.clone()),
+        reset_throttle: crate::account::password_reset::reset_throttle(clock.clone()),
         pairwise_key: master.derive("pairwise"),
         directory_keys,
         discovery: crate::oidc::discovery::document(&config.issuer).to_string().into(),

@@ -205,6 +205,25 @@ pub enum AuditEvent {
         /// ESIA error code or verification failure, e.g. `ESIA-007053`, `bad_signature`.
         code: String,
     },
+    /// A password changed at `/account`; every other session of the account ended.
+    PasswordChanged {
+        account_id: String,
+        /// Who changed it: `owner` (signed in, with the current password).
+        by: String,
+    },
+    /// «Сменить пароль» refused: `bad_current` (wrong current password) or `locked`.
+    PasswordChangeRefused {
+        account_id: String,
+        reason: String,
+    },
+    /// A «Забыли пароль?» link was mailed to the account's address (never the token).
+    PasswordResetRequested {
+        account_id: String,
+    },
+    /// A password set through a «Забыли пароль?» link; every session of the account ended.
+    PasswordReset {
+        account_id: String,
+    },
 }
 
 impl AuditEvent {

@@ -240,7 +240,11 @@ fn account_page() -> AccountPage {
     AccountPage {
         csrf: "c".into(),
         full_name: "Иванова Мария Петровна".into(),
+        surname: "Иванова".into(),
+        given_name: "Мария".into(),
+        patronymic: Some("Петровна".into()),
         birth_date: "11.08.1985".into(),
+        school_year: "2026/2027".into(),
         organisation: "МБОУ СОШ №1".into(),
         role: "Родитель".into(),
         class: None,
@@ -254,16 +258,33 @@ fn account_page() -> AccountPage {
         }],
         pd_consents: vec![],
         message: None,
+        password_error: None,
     }
 }
 
 #[test]
 fn account_page_not_linked() {
     let html = account_page().render().unwrap();
-    for text in ["Персональные настройки", "Основная информация", "Иванова Мария Петровна", "11.08.1985", "ivanova.mp"]
-    {
+    for text in [
+        "Персональные настройки",
+        "Основная информация",
+        "Учебный год: 2026/2027",
+        "<dt>Фамилия</dt><dd>Иванова</dd>",
+        "<dt>Имя</dt><dd>Мария</dd>",
+        "<dt>Отчество</dt><dd>Петровна</dd>",
+        "<dt>Дата рождения</dt><dd>11.08.1985</dd>",
+        "ivanova.mp",
+    ] {
         assert!(html.contains(text), "missing {text}");
     }
+    // «Сменить пароль»: the current password, the new one twice, the CSRF token.
+    assert!(html.contains("action=\"/account/password\""));
+    for field in ["current_password", "new_password", "new_password_repeat"] {
+        assert!(html.contains(&format!("name=\"{field}\"")), "missing {field}");
+    }
+    assert!(html.contains(">Сменить пароль</button>"));
+    assert!(!html.contains("role=\"alert\""));
+    assert_labels_bound(&html);
     assert!(html.contains("action=\"/account/esia/link\""));
     assert!(html.contains("Привязать учетную запись портала Госуслуг"));
     assert!(!html.contains("Отвязать"));
@@ -292,6 +313,18 @@ fn account_page_linked() {
     assert!(html.contains("<dt>Класс</dt><dd>8А</dd>"));
     assert!(!html.contains("Отозвать согласие"));
     assert!(html.contains("role=\"status\""));
+}
+
+#[test]
+fn account_page_password_error_and_no_patronymic() {
+    let page = AccountPage {
+        patronymic: None,
+        password_error: Some("Текущий пароль введён неверно.".into()),
+        ..account_page()
+    };
+    let html = page.render().unwrap();
+    assert!(html.contains("<dt>Отчество</dt><dd>—</dd>"));
+    assert!(html.contains("<div class=\"alert alert-error\" role=\"alert\">Текущий пароль введён неверно.</div>"));
 }
 
 #[test]

@@ -7,11 +7,11 @@ use super::names::full_name;
 use crate::store::Account;
 use crate::store::links::LinkMethod;
 
-fn greeting(a: &Account) -> String {
+pub(super) fn greeting(a: &Account) -> String {
     format!("Здравствуйте, {}!", full_name(&a.surname, &a.given_name, a.patronymic.as_deref()))
 }
 
-const NOT_YOU: &str = "Если это сделали не Вы, сразу обратитесь к администратору Вашей организации.";
+pub(super) const NOT_YOU: &str = "Если это сделали не Вы, сразу обратитесь к администратору Вашей организации.";
 
 /// A Госуслуги account was linked to the school account `a`; `differences` between
 /// the Госуслуги data and the account's are named (a link by hand allows them).

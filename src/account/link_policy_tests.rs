@@ -44,6 +44,11 @@ fn cand(a: &Account) -> Candidate<'_> {
     Candidate { account: a, children_keys: Vec::new(), tombstoned: false }
 }
 
+/// (case, role, person, already linked, candidates, expected)
+type AutoRow<'a> = (&'static str, Role, Person, Vec<Account>, Vec<Candidate<'a>>, Automatic);
+/// (case, role chosen, person, account, expected)
+type CredentialsRow<'a> = (&'static str, Role, Person, &'a Account, Result<Vec<Difference>, Refusal>);
+
 fn link(ids: &[&str], extra: &[&'static str]) -> Automatic {
     let mut evidence = vec!["surname", "given_name", "patronymic", "birth_date"];
     evidence.extend_from_slice(extra);
@@ -73,7 +78,7 @@ fn br_05_automatic_link_table() {
     let none = Automatic::NotFound;
 
     // (what, role, person, linked, candidates, expected)
-    let rows: Vec<(&str, Role, Person, Vec<Account>, Vec<Candidate>, Automatic)> = vec![
+    let rows: Vec<AutoRow> = vec![
         (
             "already linked",
             Parent,
@@ -266,7 +271,7 @@ fn br_05_link_with_credentials_table() {
     let mut parent_of_young = person(Confirmed, None, None);
     parent_of_young.birth_date = Some("1985-08-11".into());
 
-    let rows: Vec<(&str, Role, Person, &Account, Result<Vec<Difference>, Refusal>)> = vec![
+    let rows: Vec<CredentialsRow> = vec![
         ("same person", Parent, person(Confirmed, None, None), &parent, Ok(vec![])),
         ("е/ё and case are the same name", Parent, person(Confirmed, None, None), &parent, Ok(vec![])),
         ("unconfirmed", Parent, person(Unconfirmed, None, None), &parent, Err(Refusal::NotVouched)),

@@ -22,17 +22,28 @@ impl MailText {
     }
 
     /// A text from paragraphs: the plain body joins them with blank lines, the
-    /// HTML body escapes each into a `<p>`.
+    /// HTML body escapes each into a `<p>`; a paragraph that is one `https://` (or
+    /// `http://`) address becomes a link to it.
     pub(crate) fn from_paragraphs(subject: String, paragraphs: &[String]) -> Self {
         let mut html = String::from("<!DOCTYPE html><html lang=\"ru\"><meta charset=\"utf-8\"><body>");
         for p in paragraphs {
             html.push_str("<p>");
-            html.push_str(&escape(p).replace('\n', "<br>"));
+            if is_address(p) {
+                let url = escape(p);
+                html.push_str(&format!("<a href=\"{url}\">{url}</a>"));
+            } else {
+                html.push_str(&escape(p).replace('\n', "<br>"));
+            }
             html.push_str("</p>");
         }
         html.push_str("</body></html>");
         Self { subject, text: paragraphs.join("\n\n") + "\n", html }
     }
+}
+
+/// One web address and nothing else.
+fn is_address(p: &str) -> bool {
+    (p.starts_with("https://") || p.starts_with("http://")) && !p.chars().any(char::is_whitespace)
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -49,4 +60,26 @@ fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MailText;
+
+    #[test]
+    fn a_paragraph_that_is_an_address_becomes_a_link() {
+        let m = MailText::from_paragraphs(
+            "Тема".into(),
+            &[
+                "Откройте ссылку:".into(),
+                "https://id.example/reset-password?token=a&b".into(),
+                "См. https://x y".into(),
+            ],
+        );
+        assert!(m.html.contains(
+            "<p><a href=\"https://id.example/reset-password?token=a&amp;b\">https://id.example/reset-password?token=a&amp;b</a></p>"
+        ));
+        assert!(m.html.contains("<p>См. https://x y</p>"), "an address inside a sentence stays text");
+        assert!(m.text.contains("\n\nhttps://id.example/reset-password?token=a&b\n\n"), "plain text as typed");
+    }
 }

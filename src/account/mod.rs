@@ -1,5 +1,6 @@
 //! Who a person is on the school side: the directory of organisations and school
-//! accounts, legacy passwords, login throttling and the demo data set.
+//! accounts, legacy passwords, passwords set by their owners (change, reset by
+//! email), login throttling and the demo data set.
 
 pub mod demo;
 pub mod directory;
@@ -13,7 +14,12 @@ mod mail_text;
 pub mod matching;
 pub mod names;
 pub mod password;
+pub mod password_change;
+pub mod password_mail;
+pub mod password_policy;
+pub mod password_reset;
 pub mod request_mail;
+pub mod school_year;
 pub mod snils;
 pub mod throttle;
 

@@ -36,6 +36,8 @@ fn date_of(unix: i64) -> String {
 #[derive(Debug, serde::Deserialize)]
 pub struct AccountQuery {
     pub esia: Option<String>,
+    /// `changed` after «Сменить пароль» (POST → redirect → GET).
+    pub password: Option<String>,
 }
 
 /// GET /account
@@ -44,12 +46,38 @@ pub async fn show(
     headers: HeaderMap,
     Query(q): Query<AccountQuery>,
 ) -> Result<Response, PageError> {
-    let message =
-        (q.esia.as_deref() == Some("linked")).then(|| "Учетная запись портала Госуслуг привязана.".to_owned());
+    let message = match (q.esia.as_deref(), q.password.as_deref()) {
+        (Some("linked"), _) => Some("Учетная запись портала Госуслуг привязана.".to_owned()),
+        (_, Some("changed")) => Some(super::password::CHANGED.to_owned()),
+        _ => None,
+    };
     render(&app, &headers, message).await
 }
 
 async fn render(app: &App, headers: &HeaderMap, message: Option<String>) -> Result<Response, PageError> {
+    render_page(app, headers, message, None).await
+}
+
+/// `/account` with `error` in the «Сменить пароль» section, answered with `status`.
+pub(super) async fn render_password_error(
+    app: &App,
+    headers: &HeaderMap,
+    error: String,
+    status: axum::http::StatusCode,
+) -> Result<Response, PageError> {
+    let mut res = render_page(app, headers, None, Some(error)).await?;
+    if res.status().is_success() {
+        *res.status_mut() = status;
+    }
+    Ok(res)
+}
+
+async fn render_page(
+    app: &App,
+    headers: &HeaderMap,
+    message: Option<String>,
+    password_error: Option<String>,
+) -> Result<Response, PageError> {
     let Some(session) = current_session(app, headers).await? else {
         return Ok(super::finish::redirect("/login?next=/account", false, &[]));
     };
@@ -84,7 +112,11 @@ async fn render(app: &App, headers: &HeaderMap, message: Option<String>) -> Resu
     let page = AccountPage {
         csrf: app.cookies.csrf_token(&browser_id),
         full_name,
+        surname: account.surname.clone(),
+        given_name: account.given_name.clone(),
+        patronymic: account.patronymic.clone(),
         birth_date: russian_date(&account.birth_date),
+        school_year: crate::account::school_year::school_year(app.clock.now()),
         organisation: org.map(|o| o.name).unwrap_or_default(),
         role: account.role.label().to_owned(),
         class,
@@ -93,6 +125,7 @@ async fn render(app: &App, headers: &HeaderMap, message: Option<String>) -> Resu
         consents,
         pd_consents,
         message,
+        password_error,
     };
     let mut res = pages::html(&page);
     if let Some(c) = set_browser {
@@ -116,7 +149,7 @@ pub async fn revoke_consent(
 }
 
 /// The signed-in session of a form POST (CSRF checked), or a redirect to the login page.
-async fn signed_in(app: &App, headers: &HeaderMap, p: &Params) -> Result<Session, AccountError> {
+pub(super) async fn signed_in(app: &App, headers: &HeaderMap, p: &Params) -> Result<Session, AccountError> {
     crate::flow::checked_browser(app, headers, p)?;
     current_session(app, headers).await?.ok_or(AccountError::SignIn)
 }

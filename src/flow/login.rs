@@ -16,7 +16,7 @@ use crate::store::{OrgKind, Organisation, Session};
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::org_cascade::{self, Chosen, Tabs};
-use crate::web::pages::{self, ForgotPasswordPage, LoginPage, OrgChoice};
+use crate::web::pages::{self, LoginPage, OrgChoice};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -234,11 +234,6 @@ pub async fn current_session(app: &App, headers: &HeaderMap) -> Result<Option<Se
         Some(id) => Ok(app.store.session(&crypto::token_hash(&id)).await?),
         None => Ok(None),
     }
-}
-
-/// GET /forgot-password
-pub async fn forgot_password() -> Response {
-    pages::html(&ForgotPasswordPage {})
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ pub mod finish;
 pub mod journey;
 pub mod linking;
 pub mod login;
+pub mod password;
+pub mod password_reset;
 pub mod pd_consent;
 pub mod resolve;
 
@@ -32,7 +34,9 @@ pub fn routes() -> axum::Router<Arc<App>> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route("/login", get(login::show).post(login::submit))
-        .route("/forgot-password", get(login::forgot_password))
+        .route("/forgot-password", get(password_reset::forgot_page).post(password_reset::forgot_submit))
+        .route("/forgot-password/sent", get(password_reset::forgot_sent))
+        .route("/reset-password", get(password_reset::reset_page).post(password_reset::reset_submit))
         .route("/consent", get(consent::show).post(consent::submit))
         .route("/account", get(account::show))
         .route("/account/consents/revoke", post(account::revoke_consent))
@@ -40,6 +44,7 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/account/esia/start", post(account::esia_start))
         .route("/account/esia/unlink", post(account::esia_unlink))
         .route("/account/pd-consent/revoke", post(account::revoke_pd_consent))
+        .route("/account/password", post(password::change))
         .route("/login/esia", get(esia::role_page).post(esia::start))
         .route("/login/esia/callback", get(esia::callback))
         .route("/login/esia/refused", get(resolve::refused))

@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `links.rs`, `outbox.rs` or `requests.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `links.rs`, `outbox.rs`, `passwords.rs` or `requests.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -15,6 +15,7 @@ mod fixtures;
 mod harness;
 mod links;
 mod outbox;
+mod passwords;
 mod records;
 mod requests;
 mod unlink;
@@ -90,4 +91,10 @@ conformance! {
     requests::request_decided_once_link_with_correction,
     requests::request_create_and_reject,
     requests::two_creates_of_one_login_never_merge_two_people,
+    passwords::password_change_rotates_session_and_ends_the_others,
+    passwords::password_change_needs_the_live_session,
+    passwords::password_change_parallel_in_one_session_one_wins,
+    passwords::password_reset_link_is_single_use,
+    passwords::password_reset_parallel_use_one_winner,
+    passwords::password_reset_expired_foreign_or_unknown_refused,
 }

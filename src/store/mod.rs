@@ -10,6 +10,7 @@
 pub mod links;
 pub mod model;
 pub mod outbox;
+pub mod passwords;
 pub mod postgres;
 pub mod requests;
 mod sql;
@@ -172,6 +173,7 @@ pub trait Store:
     + AuditStore
     + links::LinkStore
     + outbox::MailOutbox
+    + passwords::PasswordStore
     + requests::RequestStore
     + Lifecycle
 {
@@ -185,6 +187,7 @@ impl<T> Store for T where
         + AuditStore
         + links::LinkStore
         + outbox::MailOutbox
+        + passwords::PasswordStore
         + requests::RequestStore
         + Lifecycle
 {

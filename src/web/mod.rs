@@ -11,6 +11,7 @@ pub mod headers;
 pub mod layers;
 pub mod org_cascade;
 pub mod pages;
+pub mod password_pages;
 pub mod request_pages;
 pub mod viewer;
 

@@ -190,8 +190,14 @@ pub struct ConsentLine {
 pub struct AccountPage {
     pub csrf: String,
     pub full_name: String,
+    /// «Фамилия», «Имя», «Отчество» as separate lines (seed 004).
+    pub surname: String,
+    pub given_name: String,
+    pub patronymic: Option<String>,
     /// ДД.ММ.ГГГГ.
     pub birth_date: String,
+    /// «2026/2027» ([`crate::account::school_year::school_year`]).
+    pub school_year: String,
     pub organisation: String,
     pub role: String,
     pub class: Option<String>,
@@ -202,6 +208,8 @@ pub struct AccountPage {
     pub pd_consents: Vec<PdConsentLine>,
     /// A one-line notice after an action («Согласие отозвано»…).
     pub message: Option<String>,
+    /// Why «Сменить пароль» did not change it (shown in that section).
+    pub password_error: Option<String>,
 }
 
 /// One personal-data consent, revocable from `/account`.

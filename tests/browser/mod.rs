@@ -13,6 +13,9 @@ use std::sync::Arc;
 /// propusk running in demo mode on a fresh SQLite database.
 pub struct Server {
     pub issuer: String,
+    /// Where the demo server's mail lands (`.eml` files).
+    #[allow(dead_code)]
+    pub mail_dir: PathBuf,
     running: Option<propusk::app::Running>,
     _dir: tempfile::TempDir,
 }
@@ -33,7 +36,13 @@ impl Server {
         config.database.max_connections = 8;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let running = propusk::app::spawn(config.clone(), clock, listener).await?;
-        Ok(Server { issuer: config.issuer, running: Some(running), _dir: dir })
+        Ok(Server { issuer: config.issuer, mail_dir: config.mail.dir, running: Some(running), _dir: dir })
+    }
+
+    /// The running application (its store, for a test's own set-up).
+    #[allow(dead_code)]
+    pub fn app(&self) -> Option<&propusk::app::App> {
+        self.running.as_ref().map(|r| &*r.app)
     }
 
     pub async fn stop(mut self) {

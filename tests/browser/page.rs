@@ -140,6 +140,7 @@ impl Page {
     }
 
     /// The texts of the options the select labelled `label` offers now (not hidden).
+    #[allow(dead_code)] // not every browser test binary reads a select's options
     pub async fn options(&mut self, label: &str) -> Result<Vec<String>> {
         let script = format!(
             r#"((label) => {{

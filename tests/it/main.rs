@@ -24,6 +24,8 @@ mod link_notice;
 mod logout;
 mod oidc_flow;
 mod pages_viewer;
+mod password;
+mod password_reset;
 mod pkce_code;
 mod refresh;
 #[path = "../smtp_sink/mod.rs"]

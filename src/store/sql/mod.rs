@@ -21,6 +21,7 @@ pub(crate) mod grants;
 pub(crate) mod group;
 pub(crate) mod links;
 pub(crate) mod outbox;
+pub(crate) mod passwords;
 pub(crate) mod requests;
 mod rows;
 pub(crate) mod sessions;
@@ -175,6 +176,7 @@ macro_rules! sql_store {
         $crate::store::sql::links::link_store!($store, $db);
         $crate::store::sql::outbox::outbox_store!($store, $db);
         $crate::store::sql::requests::request_store!($store, $db);
+        $crate::store::sql::passwords::password_store!($store, $db);
     };
 }
 pub(crate) use sql_store;
