@@ -92,7 +92,7 @@ mod tests {
         let html = page.render().unwrap();
         assert!(html.contains("method=\"post\" action=\"/forgot-password\""));
         assert!(html.contains("name=\"csrf\" value=\"c-1\""));
-        assert!(html.contains("<option value=\"org-1\" selected>"));
+        assert!(html.contains("value=\"org-1\" selected>"));
         assert!(html.contains("for=\"login\">Логин</label>"));
         assert!(!html.contains("<b>x</b>"), "escaped");
         assert!(html.contains("Через Госуслуги") && html.contains("классному руководителю"));
