@@ -3,10 +3,11 @@
 //!
 //! ```text
 //! RP ──/authorize──▶ oidc::authorize (client + redirect_uri validated FIRST)
-//!                      │ stores a Flow; the browser carries only its signed id
+//!                      │ stores a Flow (with its journey Stage); the browser carries only its signed id
 //!                      ▼
 //!                   flow::login ──┬─ legacy form: account::password (throttled)
-//!                                 └─ «Через Госуслуги»: connector (ESIA)
+//!                                 └─ «Через Госуслуги»: connector (ESIA) → PD consent
+//!                                    → account::link_policy → sign in │ chooser │ «Запись не найдена»
 //!                      ▼
 //!                   flow::consent (explicit-consent clients) ─▶ flow::finish: code + iss + state
 //! RP ──/token──▶ oidc::token (client auth; code + PKCE | refresh rotation | client_credentials)

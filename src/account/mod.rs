@@ -11,7 +11,6 @@ pub mod link_mail;
 pub mod link_policy;
 pub mod login;
 mod mail_text;
-pub mod matching;
 pub mod names;
 pub mod password;
 pub mod password_change;
