@@ -136,19 +136,23 @@ fn chosen_filters_are_kept_and_narrow_the_organisations() {
 }
 
 #[test]
-fn linking_form_has_the_cascade_for_javascript_only() {
+fn linking_form_has_the_cascade_with_and_without_javascript() {
     let orgs = directory();
+    let chosen = propusk::web::org_cascade::Chosen::default();
     let page = LinkPage {
         flow: "f".into(),
         csrf: "c".into(),
-        schools: propusk::flow::login::org_groups(&orgs, OrgKind::School),
-        authorities: propusk::flow::login::org_groups(&orgs, OrgKind::Authority),
+        schools: propusk::web::org_cascade::cascade(&orgs, OrgKind::School, &chosen, true),
+        authorities: propusk::web::org_cascade::cascade(&orgs, OrgKind::Authority, &chosen, true),
+        authority_open: false,
+        selected_org: None,
+        login: "smirnova.ov".into(),
         error: None,
     };
     let html = page.render().unwrap();
-    assert!(html.contains("<div class=\"org-cascade\" data-select=\"org\" hidden>"));
     assert!(html.contains("for=\"org-locality\">Населенный пункт</label>"));
-    assert!(!html.contains("Показать"), "the linking form has no server refresh");
+    assert!(html.contains("Показать"), "the linking form refreshes on the server without JavaScript");
+    assert!(html.contains("value=\"smirnova.ov\""), "the login is kept");
     assert!(html.contains("<select id=\"org\" name=\"org\" class=\"org-select\">"));
     assert!(html.contains("for=\"org\">Организация</label>"));
     assert!(html.contains("value=\"org-1\">МБОУ СОШ №1 (Южно-Сахалинск)</option>"));

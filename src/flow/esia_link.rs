@@ -20,6 +20,7 @@ use crate::store::OrgKind;
 use crate::store::links::LinkMethod;
 use crate::web::error_page::PageError;
 use crate::web::esia_pages::{LinkPage, NotFoundPage};
+use crate::web::org_cascade::{self, Tabs};
 use crate::web::pages;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
@@ -38,20 +39,48 @@ pub async fn not_found(
     Ok(pages::html(&NotFoundPage { flow: q.flow, csrf: app.cookies.csrf_token(&browser_id) }))
 }
 
+/// What the linking form shows again: the cascade and organisation chosen, the
+/// login typed (never the password), and a message.
+#[derive(Default)]
+struct LinkForm {
+    error: Option<String>,
+    login: String,
+    selected_org: Option<String>,
+    tabs: Tabs,
+}
+
+impl LinkForm {
+    fn posted(p: &Params, error: Option<String>) -> Self {
+        Self {
+            error,
+            login: p.get("login").unwrap_or_default().trim().to_owned(),
+            selected_org: Some(super::chosen_org(p).to_owned()).filter(|o| !o.is_empty()),
+            tabs: Tabs::from_form(|name| p.get(name)),
+        }
+    }
+}
+
 async fn render_link(
     app: &App,
     signed: String,
     browser_id: &str,
-    error: Option<String>,
+    form: LinkForm,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let orgs = app.store.organisations().await?;
+    let schools = org_cascade::cascade(&orgs, OrgKind::School, &form.tabs.school, true);
+    let authorities = org_cascade::cascade(&orgs, OrgKind::Authority, &form.tabs.authority, true);
+    // An organisation the filters no longer show is no longer chosen.
+    let selected_org = form.selected_org.filter(|id| schools.shows(id) || authorities.shows(id));
     let page = LinkPage {
         flow: signed,
         csrf: app.cookies.csrf_token(browser_id),
-        schools: super::login::org_groups(&orgs, OrgKind::School),
-        authorities: super::login::org_groups(&orgs, OrgKind::Authority),
-        error,
+        schools,
+        authorities,
+        authority_open: form.tabs.authority_open,
+        selected_org,
+        login: form.login,
+        error: form.error,
     };
     Ok(pages::html_with_status(status, &page))
 }
@@ -63,7 +92,7 @@ pub async fn link_page(
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
     let (_, browser_id) = super::queried_flow(&app, &headers, &q.flow, Action::LinkPage).await?;
-    render_link(&app, q.flow, &browser_id, None, StatusCode::OK).await
+    render_link(&app, q.flow, &browser_id, LinkForm::default(), StatusCode::OK).await
 }
 
 /// POST /login/esia/link — BR-05: the school account's own credentials, in this
@@ -83,7 +112,13 @@ pub async fn link_submit(
     let org = super::chosen_org(&p);
     let login = p.get("login").unwrap_or_default().trim();
     let password = SecretString::new(p.get("password").unwrap_or_default());
-    let retry = |msg: &str, status| render_link(&app, signed.clone(), &browser_id, Some(msg.to_owned()), status);
+    let retry = |msg: &str, status| {
+        render_link(&app, signed.clone(), &browser_id, LinkForm::posted(&p, Some(msg.into())), status)
+    };
+    // «Показать» (no JavaScript): the same form with the cascade's options.
+    if p.get("action") == Some("refresh") {
+        return render_link(&app, signed.clone(), &browser_id, LinkForm::posted(&p, None), StatusCode::OK).await;
+    }
     if org.is_empty() || login.is_empty() || password.is_empty() {
         return retry("Выберите организацию и введите логин и пароль.", StatusCode::BAD_REQUEST).await;
     }

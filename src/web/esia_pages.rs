@@ -50,6 +50,11 @@ pub struct LinkPage {
     pub csrf: String,
     pub schools: OrgChoice,
     pub authorities: OrgChoice,
+    /// «Орган управления» was the open tab.
+    pub authority_open: bool,
+    pub selected_org: Option<String>,
+    /// The login typed before a «Показать» or a failure (never the password).
+    pub login: String,
     pub error: Option<String>,
 }
 
@@ -86,11 +91,13 @@ pub struct EsiaErrorPage {
 }
 
 impl LinkPage {
-    /// The linking form starts with no organisation chosen (used by `org_tabs.html`).
-    pub fn is_selected(&self, _id: &str) -> bool {
-        false
+    /// The organisation chosen before a «Показать» or a failure (used by `org_tabs.html`).
+    pub fn is_selected(&self, id: &str) -> bool {
+        self.selected_org.as_deref() == Some(id)
     }
+
+    /// The «Орган управления» tab starts open when it was open or its organisation is chosen.
     pub fn authority_selected(&self) -> bool {
-        false
+        self.authority_open || self.selected_org.as_deref().is_some_and(|sel| self.authorities.shows(sel))
     }
 }

@@ -169,3 +169,29 @@ async fn pd_consent_refused_deletes_the_flow_and_is_audited() {
     let res = get(&app, &http, &to_consent).await;
     assert_eq!(res.status(), 400, "the flow and its copy of the person are gone");
 }
+
+#[tokio::test]
+async fn the_linking_forms_show_refreshes_the_cascade_and_links_nothing() {
+    let app = TestApp::spawn().await;
+    let (http, next) = to_not_found(&app, "parent", "smirnova@example.ru").await;
+    let flow = flow_of(&app, &next);
+    let csrf = hidden(&page(&app, &http, &format!("/login/esia/link?flow={flow}")).await.1, "csrf").unwrap();
+    let form = [
+        ("flow", flow.as_str()),
+        ("csrf", csrf.as_str()),
+        ("action", "refresh"),
+        ("org_kind", "school"),
+        ("org_region", "Алтайский край"),
+        ("org", SCHOOL1),
+        ("login", "smirnova.ov"),
+        ("password", PASSWORD),
+    ];
+    let res = post(&app, &http, "/login/esia/link", &form).await;
+    assert_eq!(res.status(), 200, "«Показать» re-renders the form");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("value=\"smirnova.ov\""), "the login is kept");
+    assert!(!html.contains(PASSWORD), "the password is never echoed");
+    let school1 = html.split(&format!("value=\"{SCHOOL1}\"")).nth(1).unwrap_or_default();
+    assert!(school1.starts_with(" hidden disabled>"), "СОШ №1 is not in Алтайский край");
+    assert!(links_of(&app, SCHOOL1, "smirnova.ov").await.is_empty(), "nothing linked");
+}
