@@ -77,9 +77,13 @@ pub async fn check(
     let mut accounts = Vec::new();
     let linked = app.store.links_by_subject(&person.issuer, &person.subject).await?;
     let mut found: Vec<(String, bool)> = linked.into_iter().map(|l| (l.account_id, true)).collect();
-    if let Some(key) = &person.match_key {
-        for role in [Role::Parent, Role::Pupil, Role::Staff] {
-            found.extend(app.store.accounts_by_match_key(key, role).await?.into_iter().map(|a| (a.id, false)));
+    // Only accounts the link policy would sign this person in to under another role:
+    // a namesake's record is never named (nothing about a near match is shown).
+    let policy_person = super::linking::policy_person(&app.directory_keys, &person);
+    for role in [Role::Parent, Role::Pupil, Role::Staff] {
+        let (decision, _) = super::linking::automatic(&*app.store, &person, role, &policy_person).await?;
+        if let crate::account::link_policy::Automatic::Link { accounts, .. } = decision {
+            found.extend(accounts.into_iter().map(|id| (id, false)));
         }
     }
     for (id, is_linked) in found {

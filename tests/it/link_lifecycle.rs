@@ -38,6 +38,11 @@ async fn br_05_a_namesake_of_a_reviewer_is_never_linked() {
     let (_, html) = page(&app, &http, &next).await;
     assert!(!html.contains("Кузнецова") && !html.contains("admin1"), "nothing about the near match");
     assert!(links_of(&app, SCHOOL1, "admin1").await.is_empty(), "admin1 is not linked");
+    // «Обратиться в организацию» does not name admin1's school as «your account» either.
+    let (status, check) = page(&app, &http, &format!("/login/esia/request?flow={}", flow_of(&app, &next))).await;
+    assert_eq!(status, 200);
+    assert!(check.contains("Действительно ли у Вас есть проблема входа"));
+    assert!(!check.contains("МБОУ СОШ №1"), "no near match named on the check page");
     let res = get(&app, &http, "/admin/requests").await;
     assert!(res.status().is_redirection(), "no staff session for the namesake");
     assert!(location(&res).starts_with("/login"), "to the login page");
