@@ -210,8 +210,11 @@ macro_rules! link_store {
                     // Sessions first (a code being minted from one holds it, see
                     // insert_code), then unused codes (an exchange in progress holds its
                     // code), then the grants those may have created.
-                    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND upstream_subject IS NOT NULL")
+                    // Every ESIA login of the account (also sessions from before they
+                    // remembered their ESIA identity).
+                    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND amr = $2")
                         .bind(u.account_id)
+                        .bind(ESIA_AMR)
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;
