@@ -7,12 +7,9 @@
 
 mod browser;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use browser::page::{DESKTOP, PHONE, Page};
-use browser::{Server, chromium_available, screenshot_dir};
-use std::time::Duration;
-
-const JOURNEY_TIMEOUT: Duration = Duration::from_secs(60);
+use browser::{Server, chromium_available};
 const ESIA_PASSWORD: &str = "esia-demo";
 
 /// From a page with «Через Госуслуги»: the role, the sandbox login and its consent,
@@ -77,26 +74,13 @@ async fn not_found_exit(page: &mut Page, issuer: &str) -> Result<()> {
     Ok(())
 }
 
-async fn run(journey: &str, drive: (&'static str, u32, u32, bool)) -> Result<()> {
+async fn run(journey: &str, size: (&'static str, u32, u32, bool)) -> Result<()> {
     let server = Server::start().await?;
-    let mut page = Page::new(screenshot_dir(journey), drive).await?;
-    let issuer = server.issuer.clone();
-    let outcome = tokio::time::timeout(JOURNEY_TIMEOUT, async {
-        match journey {
-            "esia-direct" => direct_login(&mut page, &issuer).await,
-            _ => not_found_exit(&mut page, &issuer).await,
-        }
+    browser::drive(journey, size, server, async |page, server| match journey {
+        "esia-direct" => direct_login(page, &server.issuer).await,
+        _ => not_found_exit(page, &server.issuer).await,
     })
     .await
-    .context("the journey took too long")?;
-    let problems = std::mem::take(&mut page.problems);
-    page.browser.close().await;
-    server.stop().await;
-    outcome?;
-    if !problems.is_empty() {
-        bail!("layout problems:\n{}", problems.join("\n"));
-    }
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

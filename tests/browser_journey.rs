@@ -5,13 +5,9 @@
 
 mod browser;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use browser::page::{DESKTOP, PHONE, Page};
-use browser::{Server, chromium_available, screenshot_dir};
-use std::time::Duration;
-
-/// The whole journey must finish well within this.
-const JOURNEY_TIMEOUT: Duration = Duration::from_secs(60);
+use browser::{Server, chromium_available};
 const ESIA_PASSWORD: &str = "esia-demo";
 
 /// From the demo RP through «Через Госуслуги» and the role choice to the sandbox
@@ -220,29 +216,19 @@ async fn cascade_without_javascript(page: &mut Page, issuer: &str) -> Result<()>
 }
 
 /// Runs one journey in a fresh browser against a fresh demo server.
-async fn run(journey: &str, drive: (&'static str, u32, u32, bool)) -> Result<()> {
+async fn run(journey: &str, size: (&'static str, u32, u32, bool)) -> Result<()> {
     let server = Server::start().await?;
-    let mut page = Page::new(screenshot_dir(journey), drive).await?;
-    let issuer = server.issuer.clone();
-    let outcome = tokio::time::timeout(JOURNEY_TIMEOUT, async {
+    browser::drive(journey, size, server, async |page, server| {
+        let issuer = server.issuer.as_str();
         match journey {
-            "parent-journey" => parent_journey(&mut page, &issuer).await,
-            "access-request" => access_request_journey(&mut page, &issuer).await,
-            "header" => header_journey(&mut page, &issuer).await,
-            "cascade-no-js" => cascade_without_javascript(&mut page, &issuer).await,
-            _ => not_found_journey(&mut page, &issuer).await,
+            "parent-journey" => parent_journey(page, issuer).await,
+            "access-request" => access_request_journey(page, issuer).await,
+            "header" => header_journey(page, issuer).await,
+            "cascade-no-js" => cascade_without_javascript(page, issuer).await,
+            _ => not_found_journey(page, issuer).await,
         }
     })
     .await
-    .context("the journey took too long")?;
-    let problems = std::mem::take(&mut page.problems);
-    page.browser.close().await;
-    server.stop().await;
-    outcome?;
-    if !problems.is_empty() {
-        bail!("layout problems:\n{}", problems.join("\n"));
-    }
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

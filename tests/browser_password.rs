@@ -8,12 +8,11 @@ mod browser;
 
 use anyhow::{Context, Result, bail};
 use browser::page::{DESKTOP, PHONE, Page};
-use browser::{Server, chromium_available, screenshot_dir};
+use browser::{Server, chromium_available};
 use propusk::account::demo::{DEMO_PASSWORD, SOSH1};
 use std::path::Path;
 use std::time::Duration;
 
-const JOURNEY_TIMEOUT: Duration = Duration::from_secs(60);
 const MAIL: &str = "ivanova.school@example.ru";
 
 /// The login page without a flow: organisation, login, password, «Войти».
@@ -116,7 +115,7 @@ async fn forgot_journey(page: &mut Page, server: &Server) -> Result<()> {
 }
 
 /// Runs one journey in a fresh browser against a fresh demo server.
-async fn run(journey: &str, drive: (&'static str, u32, u32, bool)) -> Result<()> {
+async fn run(journey: &str, size: (&'static str, u32, u32, bool)) -> Result<()> {
     let server = Server::start().await?;
     let app = server.app().context("the server runs")?;
     let mut ivanova = app.store.account_by_login(SOSH1, "ivanova.mp").await?.context("ivanova.mp")?;
@@ -124,23 +123,11 @@ async fn run(journey: &str, drive: (&'static str, u32, u32, bool)) -> Result<()>
     let batch = propusk::store::DirectoryBatch { accounts: vec![ivanova], ..Default::default() };
     app.store.import_directory(&batch, &propusk::audit::AuditEvent::DemoSeeded).await?;
 
-    let mut page = Page::new(screenshot_dir("password"), drive).await?;
-    let outcome = tokio::time::timeout(JOURNEY_TIMEOUT, async {
-        match journey {
-            "change" => change_journey(&mut page, &server.issuer).await,
-            _ => forgot_journey(&mut page, &server).await,
-        }
+    browser::drive("password", size, server, async |page, server| match journey {
+        "change" => change_journey(page, &server.issuer).await,
+        _ => forgot_journey(page, server).await,
     })
     .await
-    .context("the journey took too long")?;
-    let problems = std::mem::take(&mut page.problems);
-    page.browser.close().await;
-    server.stop().await;
-    outcome?;
-    if !problems.is_empty() {
-        bail!("layout problems:\n{}", problems.join("\n"));
-    }
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

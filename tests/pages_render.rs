@@ -174,16 +174,6 @@ fn login_page_escapes_every_value() {
 }
 
 #[test]
-fn forgot_password_page() {
-    let html = ForgotPasswordPage {}.render().unwrap();
-    assert!(html.contains("Забыли пароль?"));
-    assert!(html.contains("классному руководителю"));
-    assert!(html.contains("Через Госуслуги"));
-    assert!(html.contains("href=\"/login\""));
-    assert_common_layout(&html);
-}
-
-#[test]
 fn consent_page() {
     let page = ConsentPage {
         flow: "f".into(),

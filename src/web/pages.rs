@@ -136,11 +136,6 @@ impl LoginPage {
     }
 }
 
-/// `GET /forgot-password`: passwords are issued and reset by the school.
-#[derive(Debug, Clone, Default, Template)]
-#[template(path = "forgot_password.html")]
-pub struct ForgotPasswordPage {}
-
 /// One requested scope on the consent page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScopeLine {

@@ -4,7 +4,7 @@
 pub mod cdp;
 pub mod page;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use propusk::clock::{Clock, SystemClock};
 use propusk::config::Config;
 use std::path::PathBuf;
@@ -69,4 +69,29 @@ pub fn screenshot_dir(journey: &str) -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
     target.join("screenshots").join(journey)
+}
+
+/// A whole browser journey must finish well within this.
+pub const JOURNEY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs `journey` in a fresh browser of `size` (screenshots in
+/// `target/screenshots/<shots>/`) against `server`, then closes both; fails on the
+/// journey's error, on [`JOURNEY_TIMEOUT`], or on a layout problem a page showed.
+pub async fn drive(
+    shots: &str,
+    size: (&'static str, u32, u32, bool),
+    server: Server,
+    journey: impl AsyncFnOnce(&mut page::Page, &Server) -> Result<()>,
+) -> Result<()> {
+    let mut page = page::Page::new(screenshot_dir(shots), size).await?;
+    let outcome =
+        tokio::time::timeout(JOURNEY_TIMEOUT, journey(&mut page, &server)).await.context("the journey took too long");
+    let problems = std::mem::take(&mut page.problems);
+    page.browser.close().await;
+    server.stop().await;
+    outcome??;
+    if !problems.is_empty() {
+        bail!("layout problems:\n{}", problems.join("\n"));
+    }
+    Ok(())
 }
