@@ -31,5 +31,6 @@ mod pkce_code;
 mod refresh;
 #[path = "../smtp_sink/mod.rs"]
 mod smtp_sink;
+mod staff_link_policy;
 mod support;
 mod userinfo;

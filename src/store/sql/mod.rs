@@ -19,6 +19,7 @@
 pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod group;
+mod link_rows;
 pub(crate) mod links;
 pub(crate) mod outbox;
 pub(crate) mod passwords;
