@@ -25,6 +25,26 @@ pub struct Links<'a> {
 }
 
 impl EsiaPerson {
+    /// Drops everything but who ESIA vouched for and how (a refused person's flow
+    /// keeps no personal data).
+    pub fn forget_personal_data(&mut self) {
+        *self = Self {
+            issuer: std::mem::take(&mut self.issuer),
+            subject: std::mem::take(&mut self.subject),
+            level: self.level,
+            trusted: self.trusted,
+            surname: String::new(),
+            given_name: String::new(),
+            patronymic: None,
+            birth_date: None,
+            email: None,
+            phone: None,
+            snils_hash: None,
+            match_key: None,
+            children: Vec::new(),
+        };
+    }
+
     /// The kind of ESIA account, as the link policy names it.
     pub fn kind(&self) -> Option<EsiaKind> {
         Some(match (self.level, self.trusted) {

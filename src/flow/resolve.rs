@@ -45,6 +45,9 @@ pub async fn after_esia(app: &App, mut flow: Flow, signed: &str) -> Result<Respo
         app.store.append_audit(&event).await?;
         metrics::counter!("propusk_logins_total", "method" => "esia", "outcome" => "refused").increment(1);
         flow.stage = Stage::Refused;
+        if let Some(p) = flow.esia.as_mut().and_then(|s| s.person.as_mut()) {
+            p.forget_personal_data();
+        }
         super::save(app, &flow).await?;
         return Ok(finish::redirect(&flow_url("/login/esia/refused", signed), false, &[]));
     }
