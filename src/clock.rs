@@ -22,6 +22,11 @@ impl Clock for SystemClock {
     }
 }
 
+/// Today's date (UTC) by the clock.
+pub fn today_utc(clock: &dyn Clock) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(clock.now()).map(|t| t.date()).unwrap_or(time::Date::MIN)
+}
+
 /// A clock that only moves when told to (tests).
 #[derive(Debug)]
 pub struct FixedClock(AtomicI64);

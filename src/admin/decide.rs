@@ -15,6 +15,7 @@ use crate::store::links::LinkMethod;
 use crate::store::requests::{AccessRequest, Decision, Outcome, RequestStatus};
 use crate::store::{Account, StoreError};
 use crate::web::error_page::PageError;
+use crate::web::redirect::redirect;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -68,7 +69,7 @@ fn linked_event(req: &AccessRequest, account_id: &str, confirmed: &[Difference])
 /// The link policy's warnings for linking the request's person to `account`. The
 /// request keeps no ESIA account kind: a person under 14 filed from a child account.
 pub fn staff_warnings(app: &App, req: &AccessRequest, account: &Account) -> Vec<Difference> {
-    let today = crate::flow::linking::today(&*app.clock);
+    let today = crate::clock::today_utc(&*app.clock);
     let young =
         req.birth_date.as_deref().and_then(link_policy::iso_date).is_some_and(|b| link_policy::age_on(b, today) < 14);
     let person = link_policy::Person {
@@ -113,7 +114,7 @@ fn back_to_request(stored: bool, req: &AccessRequest) -> Result<Response, AdminE
     if !stored {
         return Err(already_decided().into());
     }
-    Ok(crate::flow::finish::redirect(&request_path(&req.number), true, &[]))
+    Ok(redirect(&request_path(&req.number), true, &[]))
 }
 
 async fn resolved_mail(app: &App, req: &AccessRequest) -> Result<request_mail::MailText, AdminError> {

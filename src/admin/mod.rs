@@ -10,8 +10,8 @@ pub mod requests;
 pub mod review;
 
 use crate::app::App;
-use crate::flow::login::current_session;
 use crate::oidc::params::Params;
+use crate::session::{checked_browser, current_session};
 use crate::store::requests::{AccessRequest, is_request_number};
 use crate::store::{Account, Role};
 use crate::web::error_page::PageError;
@@ -24,7 +24,7 @@ pub const QUEUE: &str = "/admin/requests";
 pub fn routes() -> axum::Router<Arc<App>> {
     use axum::routing::{get, post};
     axum::Router::new()
-        .route("/admin", get(|| async { crate::flow::finish::redirect("/admin/requests", false, &[]) }))
+        .route("/admin", get(|| async { crate::web::redirect::redirect("/admin/requests", false, &[]) }))
         .route("/admin/requests", get(requests::list))
         .route("/admin/requests/{number}", get(requests::show))
         .route("/admin/requests/{number}/link", post(decide::link))
@@ -64,7 +64,7 @@ impl IntoResponse for AdminError {
                     "/login?next={}",
                     url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
                 );
-                crate::flow::finish::redirect(&url, after_post, &[])
+                crate::web::redirect::redirect(&url, after_post, &[])
             }
         }
     }
@@ -105,7 +105,7 @@ pub async fn staff(app: &App, headers: &axum::http::HeaderMap, here: &str) -> Re
 
 /// The staff member of a form POST: the CSRF token first (AZ-12, AB-05), then the session.
 pub async fn posted_staff(app: &App, headers: &axum::http::HeaderMap, form: &Params) -> Result<Account, AdminError> {
-    crate::flow::checked_browser(app, headers, form)?;
+    checked_browser(&app.cookies, headers, form)?;
     signed_in_reviewer(app, headers, true, QUEUE).await
 }
 

@@ -7,12 +7,12 @@ use super::{AdminError, request_of, request_path, staff};
 use crate::account::names::full_name;
 use crate::app::App;
 use crate::audit::AuditEvent;
-use crate::flow::account::russian_date;
 use crate::store::requests::{AccessRequest, RequestStatus};
 use crate::store::{Account, Role};
 use crate::web::admin_pages::{
     CandidateView, FilterLink, InfoLine, OutcomeView, RequestPage, RequestRow, RequestsPage, age_label, date_time,
 };
+use crate::web::pages::russian_date;
 use crate::web::{cookie, pages};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};

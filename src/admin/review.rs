@@ -8,9 +8,9 @@
 //! month swapped still ranks near: these are the typing errors of a school record.
 
 use crate::account::names::normalise_name;
-use crate::flow::account::russian_date;
 use crate::store::Account;
 use crate::store::requests::{AccessRequest, RequestChild};
+use crate::web::pages::russian_date;
 
 const SURNAME: u32 = 3;
 const GIVEN: u32 = 2;

@@ -14,6 +14,7 @@ use crate::clock::UnixTime;
 use crate::oidc::params::Params;
 use crate::web::error_page::PageError;
 use crate::web::pages;
+use crate::web::redirect::redirect;
 use crate::web::request_pages::{FieldErrors, RequestCodePage};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -76,7 +77,7 @@ pub(super) async fn send_code(
     let msg = request_mail::email_code(&code).message(now, &draft.email);
     let audit = AuditEvent::RequestEmailCodeSent { upstream_subject: person.subject.clone() };
     app.store.enqueue_mail(&msg, Some(&audit)).await?;
-    Ok(super::finish::redirect(&flow_url("/login/esia/request/code", signed), true, &[]))
+    Ok(redirect(&flow_url("/login/esia/request/code", signed), true, &[]))
 }
 
 /// A uniform 6-digit code from the CSPRNG.
@@ -115,7 +116,7 @@ pub async fn code_page(
     let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow, super::journey::Action::Request).await?;
     requester(&app, &flow).await?;
     let Some(pending) = pending_of(&flow) else {
-        return Ok(super::finish::redirect(&flow_url("/login/esia/request/form", &q.flow), false, &[]));
+        return Ok(redirect(&flow_url("/login/esia/request/form", &q.flow), false, &[]));
     };
     let page = RequestCodePage {
         email: pending.draft.email.clone(),
@@ -134,7 +135,7 @@ pub async fn code_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: 
         super::posted_flow(&app, &headers, &p, super::journey::Action::Request).await?;
     let (person, role) = requester(&app, &flow).await?;
     let Some(pending) = pending_of(&flow).cloned() else {
-        return Ok(super::finish::redirect(&flow_url("/login/esia/request/form", &signed), true, &[]));
+        return Ok(redirect(&flow_url("/login/esia/request/form", &signed), true, &[]));
     };
     let drop_draft = |flow: &mut Flow| {
         if let Some(a) = flow.access.as_mut() {

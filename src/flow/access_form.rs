@@ -9,6 +9,7 @@ use crate::oidc::params::Params;
 use crate::store::requests::RequestChild;
 use crate::store::{Class, Organisation, Role};
 use crate::web::error_page::PageError;
+use crate::web::pages::russian_date;
 use crate::web::request_pages::{Choice, DependentChoice, FieldErrors, RequestFormPage};
 use serde::{Deserialize, Serialize};
 
@@ -122,7 +123,7 @@ pub fn plausible_email(s: &str) -> bool {
 fn child_label(c: &super::esia::EsiaChild) -> String {
     let name = crate::account::names::full_name(&c.surname, &c.given_name, c.patronymic.as_deref());
     match &c.birth_date {
-        Some(bd) => format!("{name}, {}", super::account::russian_date(bd)),
+        Some(bd) => format!("{name}, {}", russian_date(bd)),
         None => name,
     }
 }
@@ -265,7 +266,7 @@ impl FormContext<'_> {
             flow: self.flow.clone(),
             csrf: self.csrf.clone(),
             full_name: full_name(self.person),
-            birth_date: self.person.birth_date.as_deref().map(super::account::russian_date).unwrap_or_default(),
+            birth_date: self.person.birth_date.as_deref().map(russian_date).unwrap_or_default(),
             role: self.role.label().to_owned(),
             email: v.email.clone(),
             esia_email: self.person.email.as_deref().is_some_and(|e| !e.is_empty()),

@@ -17,6 +17,7 @@ use crate::store::requests::{AccessRequest, Filed, RequestStatus, new_request_nu
 use crate::store::{Role, StoreError};
 use crate::web::error_page::PageError;
 use crate::web::pages;
+use crate::web::redirect::redirect;
 use crate::web::request_pages::{FieldErrors, KnownAccount, OpenRequestLine, RequestCheckPage, RequestDonePage};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -247,7 +248,7 @@ pub(super) async fn file(
     state.pending = None;
     state.filed = Some(note);
     super::save(app, &flow).await?;
-    Ok(super::finish::redirect(&flow_url("/login/esia/request/done", signed), true, &[]))
+    Ok(redirect(&flow_url("/login/esia/request/done", signed), true, &[]))
 }
 
 /// GET /login/esia/request/done — «Успешно создано обращение №…».
@@ -258,7 +259,7 @@ pub async fn done(
 ) -> Result<Response, PageError> {
     let (flow, _) = super::queried_flow(&app, &headers, &q.flow, super::journey::Action::Request).await?;
     let Some(note) = flow.access.as_ref().and_then(|a| a.filed.clone()) else {
-        return Ok(super::finish::redirect(&flow_url("/login/esia/request/form", &q.flow), false, &[]));
+        return Ok(redirect(&flow_url("/login/esia/request/form", &q.flow), false, &[]));
     };
     let page = RequestDonePage { flow: q.flow, number: note.number, email: note.email, duplicate: note.duplicate };
     Ok(pages::html(&page))

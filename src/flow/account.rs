@@ -2,30 +2,23 @@
 //! relying-party consents they gave (revocable), and sign-out. Without a session
 //! it sends the person to the login page and back.
 
-use super::login::current_session;
 use crate::account::link_mail;
 use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::oidc::params::Params;
+use crate::session::{checked_browser, current_session};
 use crate::store::Session;
 use crate::store::links::Unlink;
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::esia_pages::EsiaNoticePage;
-use crate::web::pages::{self, AccountPage, ConsentLine, PdConsentLine};
+use crate::web::pages::{self, AccountPage, ConsentLine, PdConsentLine, russian_date};
+use crate::web::redirect::redirect;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use std::sync::Arc;
-
-/// `YYYY-MM-DD` → `ДД.ММ.ГГГГ`.
-pub fn russian_date(iso: &str) -> String {
-    match iso.split('-').collect::<Vec<_>>()[..] {
-        [y, m, d] => format!("{d}.{m}.{y}"),
-        _ => iso.to_owned(),
-    }
-}
 
 fn date_of(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
@@ -79,7 +72,7 @@ async fn render_page(
     password_error: Option<String>,
 ) -> Result<Response, PageError> {
     let Some(session) = current_session(app, headers).await? else {
-        return Ok(super::finish::redirect("/login?next=/account", false, &[]));
+        return Ok(redirect("/login?next=/account", false, &[]));
     };
     let account = app.store.account(&session.account_id).await?.ok_or_else(PageError::not_found)?;
     let org = app.store.organisation(&account.organisation_id).await?;
@@ -150,7 +143,7 @@ pub async fn revoke_consent(
 
 /// The signed-in session of a form POST (CSRF checked), or a redirect to the login page.
 pub(super) async fn signed_in(app: &App, headers: &HeaderMap, p: &Params) -> Result<Session, AccountError> {
-    crate::flow::checked_browser(app, headers, p)?;
+    checked_browser(&app.cookies, headers, p)?;
     current_session(app, headers).await?.ok_or(AccountError::SignIn)
 }
 
@@ -178,7 +171,7 @@ impl axum::response::IntoResponse for AccountError {
     fn into_response(self) -> Response {
         match self {
             Self::Page(e) => e.into_response(),
-            Self::SignIn => super::finish::redirect("/login?next=/account", true, &[]),
+            Self::SignIn => redirect("/login?next=/account", true, &[]),
         }
     }
 }
@@ -265,7 +258,6 @@ pub async fn revoke_pd_consent(
 mod tests {
     #[test]
     fn dates_in_russian_order() {
-        assert_eq!(super::russian_date("1985-08-11"), "11.08.1985");
         assert_eq!(super::date_of(0), "01.01.1970");
     }
 }

@@ -9,11 +9,13 @@ use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::connector::{AccountLevel, Callback, ContactKind, Pending, StartRequest, UpstreamIdentity};
 use crate::oidc::params::Params;
+use crate::session::checked_browser;
 use crate::store::Role;
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::esia_pages::{EsiaErrorPage, RolePage};
 use crate::web::pages;
+use crate::web::redirect::redirect;
 use axum::body::Bytes;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::HeaderMap;
@@ -159,7 +161,7 @@ pub async fn start(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
     let (mut flow, signed, browser_id) = match p.get("flow") {
         Some(_) => super::posted_flow(&app, &headers, &p, Action::StartEsia).await?,
         None => {
-            let browser_id = super::checked_browser(&app, &headers, &p)?;
+            let browser_id = checked_browser(&app.cookies, &headers, &p)?;
             let mut flow = super::Flow::new(&browser_id, None, Stage::Login, app.clock.now());
             flow.return_to = Some(super::login::local_path(p.get("next")).to_owned());
             (flow, String::new(), browser_id)
@@ -193,7 +195,7 @@ pub async fn redirect_to_esia(app: &App, mut flow: super::Flow) -> Result<Respon
     flow.stage = Stage::RoleChosen;
     super::save(app, &flow).await?;
     let bind = app.cookies.set_esia(&app.cookies.sign("flow", &flow.id), app.config.session.flow_ttl_secs);
-    Ok(super::finish::redirect(url.as_str(), true, &[bind]))
+    Ok(redirect(url.as_str(), true, &[bind]))
 }
 
 /// GET /login/esia/callback — ESIA's redirect back (`code`/`error` + `state`).

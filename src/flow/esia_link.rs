@@ -13,6 +13,7 @@ use super::{Flow, linking};
 use crate::account::link_policy;
 use crate::account::login::{LoginError, verify_legacy};
 use crate::app::App;
+use crate::clock::today_utc;
 use crate::crypto::SecretString;
 use crate::oidc::error::ErrorCode;
 use crate::oidc::params::Params;
@@ -22,6 +23,7 @@ use crate::web::error_page::PageError;
 use crate::web::esia_pages::{LinkPage, NotFoundPage};
 use crate::web::org_cascade::{self, Tabs};
 use crate::web::pages;
+use crate::web::redirect::redirect;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -134,7 +136,7 @@ pub async fn link_submit(
         Err(LoginError::Password(e)) => return Err(PageError::internal(e)),
     };
     let policy_person = linking::policy_person(&app.directory_keys, &person);
-    let today = linking::today(&*app.clock);
+    let today = today_utc(&*app.clock);
     let differences = match link_policy::by_credentials(role, &policy_person, &account, today) {
         Ok(d) => d,
         Err(refusal) => {
@@ -168,7 +170,7 @@ pub async fn leave_journey(app: &App, flow: &Flow, description: &str) -> Result<
     app.store.delete_flow(&flow.id).await?;
     let linking_from_account = flow.esia.as_ref().is_some_and(|s| s.link_to.is_some());
     let back = if linking_from_account { "/account".to_owned() } else { login_url(flow.return_to.as_deref()) };
-    Ok(super::finish::redirect(&back, true, &[]))
+    Ok(redirect(&back, true, &[]))
 }
 
 fn login_url(next: Option<&str>) -> String {
@@ -189,5 +191,5 @@ pub async fn leave(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
     flow.access = None;
     flow.stage = Stage::Login;
     super::save(&app, &flow).await?;
-    Ok(super::finish::redirect(&format!("/login?flow={signed}"), true, &[]))
+    Ok(redirect(&format!("/login?flow={signed}"), true, &[]))
 }

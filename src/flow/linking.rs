@@ -3,7 +3,7 @@
 //! owner's tombstones, the pupils related to a parent's record — and is the one
 //! writer of links: each link with its audit event (method, evidence, differences)
 //! and the owner's notice (BR-06), in one transaction. It takes its dependencies
-//! (store, clock, keys) explicitly, not the whole `App`.
+//! (store, keys, the time) explicitly, not the whole `App`.
 
 use super::esia::EsiaPerson;
 use crate::account::DirectoryKeys;
@@ -11,7 +11,7 @@ use crate::account::link_mail;
 use crate::account::link_policy::{self, Automatic, Candidate, Difference, EsiaKind, Person, Refusal};
 use crate::account::names;
 use crate::audit::AuditEvent;
-use crate::clock::{Clock, UnixTime};
+use crate::clock::UnixTime;
 use crate::connector::AccountLevel;
 use crate::store::links::{LinkMethod, UpstreamLink};
 use crate::store::{Account, Role, Store, StoreResult};
@@ -75,11 +75,6 @@ pub fn policy_person(keys: &DirectoryKeys, p: &EsiaPerson) -> Person {
         snils_hash: p.snils_hash.clone(),
         children_keys,
     }
-}
-
-/// Today's date (UTC) by the clock.
-pub fn today(clock: &dyn Clock) -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp(clock.now()).map(|t| t.date()).unwrap_or(time::Date::MIN)
 }
 
 /// The automatic decision for `person` signing in with `role`, with the accounts it names.

@@ -3,20 +3,21 @@
 //! район» → «Населенный пункт» → «Тип ОО» → «Организация» (`web::org_cascade`; live with
 //! JavaScript, by «Показать» without it), and «Остаться в системе». A successful login
 //! opens a new server-side session (a new id: the session is rotated at every login)
-//! and the flow goes on.
+//! (`session::open_session`) and the flow goes on.
 
-use super::Authenticated;
 use super::journey::{Action, Stage};
 use crate::account::login::{LoginError, verify_legacy};
 use crate::app::App;
-use crate::audit::{AuditEvent, LoginMethod};
-use crate::crypto::{self, SecretString};
+use crate::audit::LoginMethod;
+use crate::crypto::SecretString;
 use crate::oidc::params::Params;
-use crate::store::{OrgKind, Organisation, Session};
+use crate::session::{Sessions, checked_browser, open_session};
+use crate::store::{OrgKind, Organisation};
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::org_cascade::{self, Chosen, Tabs};
 use crate::web::pages::{self, LoginPage, OrgChoice};
+use crate::web::redirect::redirect;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -138,7 +139,7 @@ pub async fn submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let p = Params::parse(&body);
-    let browser_id = crate::flow::checked_browser(&app, &headers, &p)?;
+    let browser_id = checked_browser(&app.cookies, &headers, &p)?;
     let flow = match p.get("flow") {
         Some(f) => Some(super::enter(&app, f, &browser_id, Action::PasswordLogin).await?),
         None => None,
@@ -186,7 +187,8 @@ pub async fn submit(
     };
     metrics::counter!("propusk_logins_total", "method" => "password", "outcome" => "success").increment(1);
     let remember = p.get("remember") == Some("1");
-    let (auth, set_session) = open_session(&app, &account.id, None, remember, LoginMethod::Password).await?;
+    let (auth, set_session) =
+        open_session(Sessions::of(&app), &account.id, None, remember, LoginMethod::Password).await?;
     match flow {
         Some(mut flow) => {
             flow.login = Some(auth);
@@ -194,45 +196,7 @@ pub async fn submit(
             flow.esia = None;
             super::finish::advance(&app, flow, &[set_session]).await
         }
-        None => Ok(super::finish::redirect(local_path(p.get("next")), true, &[set_session])),
-    }
-}
-
-/// Opens a new session (always a new id) and returns its cookie. `upstream`: the
-/// ESIA identity an ESIA login came from (the session lives only while it is linked).
-pub async fn open_session(
-    app: &App,
-    account_id: &str,
-    upstream: Option<(String, String)>,
-    remember: bool,
-    method: LoginMethod,
-) -> Result<(Authenticated, HeaderValue), PageError> {
-    let amr = if method == LoginMethod::Esia { "esia" } else { "pwd" };
-    let now = app.clock.now();
-    let id = crypto::random_token();
-    let ttl = if remember { app.config.session.persistent_ttl_secs } else { app.config.session.ttl_secs };
-    let session = Session {
-        id_hash: crypto::token_hash(&id),
-        account_id: account_id.to_owned(),
-        auth_time: now,
-        amr: amr.to_owned(),
-        persistent: remember,
-        created_at: now,
-        expires_at: now + ttl,
-        upstream,
-    };
-    let event =
-        AuditEvent::LoginSucceeded { method, account_id: account_id.to_owned(), session_id: session.id_hash.clone() };
-    app.store.create_session(&session, &event).await?;
-    let cookie = app.cookies.set_session(&id, remember.then_some(ttl));
-    Ok((Authenticated::from_session(&session), cookie))
-}
-
-/// The session of this request, if its cookie names a live one.
-pub async fn current_session(app: &App, headers: &HeaderMap) -> Result<Option<Session>, PageError> {
-    match cookie::read(headers, app.cookies.session_name()) {
-        Some(id) => Ok(app.store.session(&crypto::token_hash(&id)).await?),
-        None => Ok(None),
+        None => Ok(redirect(local_path(p.get("next")), true, &[set_session])),
     }
 }
 

@@ -2,13 +2,14 @@
 //! server-side; the browser carries only its signed id, and the flow is bound to
 //! the browser that started it. Its [`journey::Stage`] says which pages and forms
 //! may act ([`journey::next`]); every handler loads its flow through [`enter`],
-//! the one dispatcher. [`next_step`] decides, from facts alone, whether a signed-in
-//! flow needs a login, the relying-party consent, or gets its code.
+//! the one dispatcher. `/authorize` starts a flow ([`begin`]) when the protocol's
+//! prompt decision (`oidc::prompt`) asks for a page.
 
 pub mod access_code;
 pub mod access_form;
 pub mod access_request;
 pub mod account;
+pub mod begin;
 pub mod consent;
 pub mod esia;
 pub mod esia_link;
@@ -24,7 +25,8 @@ pub mod resolve;
 use crate::app::App;
 use crate::clock::UnixTime;
 use crate::oidc::request::AuthRequest;
-use crate::store::{ConsentMode, FlowRecord, Session};
+use crate::session::Authenticated;
+use crate::store::FlowRecord;
 use crate::web::error_page::PageError;
 use journey::{Action, Gate, Stage};
 use serde::{Deserialize, Serialize};
@@ -33,6 +35,7 @@ use std::sync::Arc;
 pub fn routes() -> axum::Router<Arc<App>> {
     use axum::routing::{get, post};
     axum::Router::new()
+        .route("/authorize", get(begin::get).post(begin::post))
         .route("/login", get(login::show).post(login::submit))
         .route("/forgot-password", get(password_reset::forgot_page).post(password_reset::forgot_submit))
         .route("/forgot-password/sent", get(password_reset::forgot_sent))
@@ -58,27 +61,6 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/login/esia/request/done", get(access_request::done))
         .route("/login/esia/exit", get(esia_link::exit))
         .route("/login/esia/leave", post(esia_link::leave))
-}
-
-/// Who authenticated, and how (copied into the code and the grant).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Authenticated {
-    pub account_id: String,
-    pub auth_time: UnixTime,
-    /// `pwd` or `esia`.
-    pub amr: String,
-    pub session_hash: Option<String>,
-}
-
-impl Authenticated {
-    pub fn from_session(s: &Session) -> Self {
-        Self {
-            account_id: s.account_id.clone(),
-            auth_time: s.auth_time,
-            amr: s.amr.clone(),
-            session_hash: Some(s.id_hash.clone()),
-        }
-    }
 }
 
 /// An authorization in progress.
@@ -133,85 +115,12 @@ impl Flow {
     }
 }
 
-/// The one next thing the browser should see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    Login,
-    Consent,
-    Issue,
-}
-
-/// What [`next_step`] decides from.
-#[derive(Debug, Clone)]
-pub struct Facts<'a> {
-    pub request: &'a AuthRequest,
-    pub consent_mode: ConsentMode,
-    /// The current authentication, and whether it happened in this flow.
-    pub auth: Option<(&'a Authenticated, bool)>,
-    /// The scope of a remembered consent for this client, if any.
-    pub remembered_consent: Option<&'a str>,
-    /// Consent was given within this flow.
-    pub consented_now: bool,
-    /// NA-04: the client can be impersonated (public, with a loopback or private-use
-    /// redirect): an earlier session is not used without a confirmation.
-    pub confirm_sso: bool,
-    pub now: UnixTime,
-}
-
-/// Pure: login if there is no usable authentication (none, `prompt=login`,
-/// `prompt=select_account` or `max_age` exceeded — unless it happened in this
-/// flow); then the relying-party consent for explicit-consent clients when none
-/// covering the scope is remembered (or `prompt=consent`), and for clients that can
-/// be impersonated when the session is an earlier one (NA-04); then issue.
-pub fn next_step(f: &Facts) -> Step {
-    let p = &f.request.prompt;
-    let needs_login = match f.auth {
-        None => true,
-        Some((_, true)) => false,
-        Some((auth, false)) => {
-            p.login || p.select_account || f.request.max_age.is_some_and(|m| f.now - auth.auth_time > m)
-        }
-    };
-    if needs_login {
-        return Step::Login;
-    }
-    let earlier_session = matches!(f.auth, Some((_, false)));
-    if f.confirm_sso && earlier_session && !f.consented_now {
-        return Step::Consent;
-    }
-    if f.consent_mode == ConsentMode::Explicit && !f.consented_now {
-        let covered = f.remembered_consent.is_some_and(|given| scope_covers(given, &f.request.scope));
-        if p.consent || !covered {
-            return Step::Consent;
-        }
-    }
-    Step::Issue
-}
-
-fn scope_covers(given: &str, wanted: &str) -> bool {
-    let given: Vec<&str> = given.split(' ').collect();
-    wanted.split(' ').all(|s| given.contains(&s))
-}
-
 /// Stores a flow (insert or replace) until `session.flow_ttl_secs` after it began.
 pub async fn save(app: &App, flow: &Flow) -> Result<(), PageError> {
     let data = serde_json::to_string(flow).map_err(PageError::internal)?;
     let expires_at = flow.created_at + app.config.session.flow_ttl_secs;
     app.store.put_flow(&FlowRecord { id: flow.id.clone(), data, expires_at }).await?;
     Ok(())
-}
-
-/// The browser-binding id of a form POST whose CSRF token is right (AZ-12).
-pub fn checked_browser(
-    app: &App,
-    headers: &axum::http::HeaderMap,
-    form: &crate::oidc::params::Params,
-) -> Result<String, PageError> {
-    let browser_id = crate::web::cookie::read(headers, app.cookies.browser_name()).unwrap_or_default();
-    if browser_id.is_empty() || !app.cookies.csrf_ok(&browser_id, form.get("csrf").unwrap_or_default()) {
-        return Err(PageError::forbidden("Страница устарела. Обновите её и попробуйте ещё раз."));
-    }
-    Ok(browser_id)
 }
 
 /// The flow of a journey form POST for `action`: CSRF checked, loaded, bound to
@@ -223,7 +132,7 @@ pub async fn posted_flow(
     form: &crate::oidc::params::Params,
     action: Action,
 ) -> Result<(Flow, String, String), PageError> {
-    let browser_id = checked_browser(app, headers, form)?;
+    let browser_id = crate::session::checked_browser(&app.cookies, headers, form)?;
     let signed = form.get("flow").unwrap_or_default().to_owned();
     let flow = enter(app, &signed, &browser_id, action).await?;
     Ok((flow, signed, browser_id))
@@ -296,7 +205,3 @@ pub async fn load(app: &App, signed_id: &str, browser_id: &str) -> Result<Flow, 
     }
     Ok(flow)
 }
-
-#[cfg(test)]
-#[path = "next_step_tests.rs"]
-mod tests;

@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::crypto::{self, SecretString};
 use crate::oidc::params::Params;
 use crate::web::error_page::PageError;
+use crate::web::redirect::redirect;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -54,7 +55,7 @@ pub async fn change(
             tracing::info!(account_id = %account.id, sessions_ended = ended, "password changed");
             let max_age = session.persistent.then(|| session.expires_at - now);
             let cookie = app.cookies.set_session(&new_id, max_age);
-            Ok(super::finish::redirect("/account?password=changed", true, &[cookie]))
+            Ok(redirect("/account?password=changed", true, &[cookie]))
         }
         Err(ChangeError::Missing) => {
             Ok(refuse("Введите текущий пароль и новый пароль дважды.".into(), StatusCode::BAD_REQUEST).await?)

@@ -8,11 +8,13 @@ use crate::account::password_reset::{self, RESET_TTL_SECS, RequestError, ResetEr
 use crate::app::App;
 use crate::crypto::SecretString;
 use crate::oidc::params::Params;
+use crate::session::checked_browser;
 use crate::store::OrgKind;
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::pages::{self, html_with_status};
 use crate::web::password_pages::{ForgotPage, ForgotSentPage, ResetDonePage, ResetInvalidPage, ResetPage};
+use crate::web::redirect::redirect;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -66,7 +68,7 @@ pub async fn forgot_submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let p = Params::parse(&body);
-    let browser_id = super::checked_browser(&app, &headers, &p)?;
+    let browser_id = checked_browser(&app.cookies, &headers, &p)?;
     let org_id = super::chosen_org(&p).to_owned();
     let login = p.get("login").unwrap_or_default().trim().to_owned();
     let selected = Some(org_id.clone()).filter(|o| !o.is_empty());
@@ -80,7 +82,7 @@ pub async fn forgot_submit(
     match password_reset::request_reset(store, &app.reset_throttle, &org_id, &login, peer.ip(), &reset_url, now) {
         Ok(_) => {
             metrics::counter!("propusk_password_resets_total", "outcome" => "requested").increment(1);
-            Ok(super::finish::redirect("/forgot-password/sent", true, &[]))
+            Ok(redirect("/forgot-password/sent", true, &[]))
         }
         Err(RequestError::Locked { retry_after }) => {
             metrics::counter!("propusk_password_resets_total", "outcome" => "locked").increment(1);
@@ -147,7 +149,7 @@ pub async fn reset_page(
 /// POST /reset-password
 pub async fn reset_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     let p = Params::parse(&body);
-    let browser_id = super::checked_browser(&app, &headers, &p)?;
+    let browser_id = checked_browser(&app.cookies, &headers, &p)?;
     let token = p.get("token").unwrap_or_default().to_owned();
     let new = SecretString::new(p.get("new_password").unwrap_or_default());
     let repeat = SecretString::new(p.get("new_password_repeat").unwrap_or_default());

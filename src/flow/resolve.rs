@@ -10,13 +10,16 @@ use crate::account::link_policy::{self, Automatic};
 use crate::account::names::normalise_name;
 use crate::app::App;
 use crate::audit::{AuditEvent, LoginMethod};
+use crate::clock::today_utc;
 use crate::connector::AccountLevel;
 use crate::oidc::params::Params;
+use crate::session::{Sessions, open_session};
 use crate::store::links::LinkMethod;
 use crate::store::{Account, Role};
 use crate::web::error_page::PageError;
 use crate::web::esia_pages::{ChooserEntry, ChooserPage, RefusalPage};
 use crate::web::pages;
+use crate::web::redirect::redirect;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -49,11 +52,11 @@ pub async fn after_esia(app: &App, mut flow: Flow, signed: &str) -> Result<Respo
             p.forget_personal_data();
         }
         super::save(app, &flow).await?;
-        return Ok(finish::redirect(&flow_url("/login/esia/refused", signed), false, &[]));
+        return Ok(redirect(&flow_url("/login/esia/refused", signed), false, &[]));
     }
     if app.store.pd_consent(&person.issuer, &person.subject).await?.is_none() {
         super::save(app, &flow).await?;
-        return Ok(finish::redirect(&flow_url("/login/esia/consent", signed), false, &[]));
+        return Ok(redirect(&flow_url("/login/esia/consent", signed), false, &[]));
     }
     resolve(app, flow, signed).await
 }
@@ -79,7 +82,7 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response
     if let Some(account_id) = flow.esia.as_ref().and_then(|s| s.link_to.clone()) {
         let account = app.store.account(&account_id).await?.ok_or_else(PageError::not_found)?;
         app.store.delete_flow(&flow.id).await?;
-        let today = linking::today(&*app.clock);
+        let today = today_utc(&*app.clock);
         return match link_policy::by_credentials(role, &policy_person, &account, today) {
             Ok(differences) => {
                 let accounts = [(&account, differences)];
@@ -91,7 +94,7 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response
                     &["signed_in_session"],
                 )
                 .await?;
-                Ok(finish::redirect("/account?esia=linked", false, &[]))
+                Ok(redirect("/account?esia=linked", false, &[]))
             }
             Err(refusal) => {
                 linking::refused(&*app.store, &account, &person.subject, "account", refusal).await?;
@@ -111,7 +114,7 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response
         Automatic::NotFound => {
             flow.stage = Stage::NotFound;
             super::save(app, &flow).await?;
-            return Ok(finish::redirect(&flow_url("/login/esia/not-found", signed), false, &[]));
+            return Ok(redirect(&flow_url("/login/esia/not-found", signed), false, &[]));
         }
     };
     if let [only] = ids.as_slice() {
@@ -129,7 +132,7 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response
     }
     flow.stage = Stage::Choosing;
     super::save(app, &flow).await?;
-    Ok(finish::redirect(&flow_url("/login/esia/choose", signed), false, &[]))
+    Ok(redirect(&flow_url("/login/esia/choose", signed), false, &[]))
 }
 
 /// Signs the person in as `account_id` (a new session, amr `esia`) and goes on.
@@ -144,7 +147,7 @@ pub async fn login_as(app: &App, mut flow: Flow, account_id: &str) -> Result<Res
     }
     record_profile(app, person).await?;
     let upstream = Some((person.issuer.clone(), person.subject.clone()));
-    let (auth, session) = super::login::open_session(app, &account.id, upstream, false, LoginMethod::Esia).await?;
+    let (auth, session) = open_session(Sessions::of(app), &account.id, upstream, false, LoginMethod::Esia).await?;
     metrics::counter!("propusk_logins_total", "method" => "esia", "outcome" => "success").increment(1);
     flow.login = Some(auth);
     flow.stage = Stage::SignedIn;

@@ -1,37 +1,41 @@
-//! `/authorize` (GET and POST, AZ-08): validates the client and redirect URI
-//! first, then the rest; answers at once when a session makes interaction
-//! unnecessary (SSO, `prompt=none`), otherwise stores a [`Flow`] and sends the
-//! browser to the login or consent page.
+//! `/authorize` (GET and POST, AZ-08), the protocol part: validates the client and
+//! redirect URI first, then the rest; answers at once when a session makes
+//! interaction unnecessary (SSO: the code; `prompt=none`: an error), otherwise says
+//! which page is needed ([`Decision::Interact`]) — the journey (`flow::begin`) stores
+//! the flow and sends the browser there.
 
+use super::code::issue_code;
 use super::error::ErrorCode;
 use super::params::Params;
-use super::request::{self, Rejection};
+use super::prompt::{Facts, Step, next_step};
+use super::request::{self, AuthRequest, Rejection};
 use crate::app::App;
-use crate::flow::finish::{error_url, issue_code, redirect};
-use crate::flow::journey::Stage;
-use crate::flow::login::current_session;
-use crate::flow::{Authenticated, Facts, Flow, Step, next_step};
-use crate::web::cookie;
+use crate::clock::UnixTime;
+use crate::session::{Authenticated, current_session};
 use crate::web::error_page::PageError;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use crate::web::redirect::{error_url, redirect};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use std::sync::Arc;
 
-pub async fn get(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Result<Response, PageError> {
-    authorize(&app, &headers, Params::parse(q.unwrap_or_default().as_bytes()), false).await
+/// What `/authorize` decided.
+#[derive(Debug)]
+pub enum Decision {
+    /// Answered without a page: the code, or an error sent back to the relying party.
+    Answer(Response),
+    /// A login or consent page is needed for this validated request.
+    Interact {
+        request: AuthRequest,
+        step: Step,
+        /// The session's authentication, if there is one.
+        auth: Option<Authenticated>,
+        /// The time the decision was made at.
+        now: UnixTime,
+    },
 }
 
-pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
-    authorize(&app, &headers, Params::parse(&body), true).await
-}
-
-async fn authorize(app: &App, headers: &HeaderMap, params: Params, after_post: bool) -> Result<Response, PageError> {
+/// Validates the request (client and `redirect_uri` first, invariant 4) and decides
+/// from the session whether the browser needs a page.
+pub async fn decide(app: &App, headers: &HeaderMap, params: Params, after_post: bool) -> Result<Decision, PageError> {
     let client_id = request::client_id(&params).map_err(reject_page)?;
     let client = app.clients.get(client_id).await?;
     let req = match request::validate(&params, client.as_deref()) {
@@ -39,7 +43,7 @@ async fn authorize(app: &App, headers: &HeaderMap, params: Params, after_post: b
         Err(Rejection::Page(msg)) => return Err(PageError::bad_request(msg)),
         Err(Rejection::Redirect { redirect_uri, state, code, description }) => {
             let url = error_url(&app.config.issuer, &redirect_uri, state.as_deref(), code, description);
-            return Ok(redirect(&url, after_post, &[]));
+            return Ok(Decision::Answer(redirect(&url, after_post, &[])));
         }
     };
     let Some(client) = client else { return Err(PageError::not_found()) };
@@ -65,27 +69,18 @@ async fn authorize(app: &App, headers: &HeaderMap, params: Params, after_post: b
     });
     let fail = |code: ErrorCode, d: &str| {
         let url = error_url(&app.config.issuer, &req.redirect_uri, req.state.as_deref(), code, d);
-        Ok(redirect(&url, after_post, &[]))
+        Ok(Decision::Answer(redirect(&url, after_post, &[])))
     };
     match (step, auth) {
         (Step::Issue, Some(auth)) => {
-            let url = issue_code(app, &req, &auth).await?;
-            Ok(redirect(&url, after_post, &[]))
+            let (store, ttl) = (&*app.store, app.config.tokens.code_ttl_secs);
+            let url = issue_code(store, &*app.clock, &app.config.issuer, ttl, &req, &auth).await?;
+            Ok(Decision::Answer(redirect(&url, after_post, &[])))
         }
         // AZ-11: prompt=none never shows a page.
         (Step::Login, _) if req.prompt.none => fail(ErrorCode::LoginRequired, "the user is not signed in"),
         (Step::Consent, _) if req.prompt.none => fail(ErrorCode::ConsentRequired, "consent is required"),
-        (step, auth) => {
-            let (browser_id, set_browser) = cookie::browser_id(&app.cookies, headers);
-            // A session that needs no new login (consent only) carries over.
-            let stage = if step == Step::Consent { Stage::SignedIn } else { Stage::Login };
-            let mut flow = Flow::new(&browser_id, Some(req), stage, now);
-            flow.login = auth.filter(|_| step == Step::Consent);
-            crate::flow::save(app, &flow).await?;
-            let page = if step == Step::Consent { "consent" } else { "login" };
-            let url = format!("/{page}?flow={}", app.cookies.sign("flow", &flow.id));
-            Ok(redirect(&url, after_post, &set_browser.into_iter().collect::<Vec<_>>()))
-        }
+        (step, auth) => Ok(Decision::Interact { request: req, step, auth, now }),
     }
 }
 

@@ -7,12 +7,12 @@ use super::params::Params;
 use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::crypto;
-use crate::flow::finish::{client_url, redirect};
-use crate::flow::login::current_session;
+use crate::session::{checked_browser, current_session};
 use crate::token::claims::subject;
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::pages::{self, LoggedOutPage, LogoutPage};
+use crate::web::redirect::{client_url, redirect};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -93,7 +93,7 @@ pub async fn get(
 /// POST /logout (the confirmation form, or an RP posting the same parameters).
 pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     let p = Params::parse(&body);
-    crate::flow::checked_browser(&app, &headers, &p)?;
+    checked_browser(&app.cookies, &headers, &p)?;
     let target = return_target(&app, &p, None).await?;
     let clear = end_session(&app, &headers).await?;
     match target {

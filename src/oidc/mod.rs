@@ -1,10 +1,13 @@
-//! The relying-party-facing protocol: discovery, JWKS, authorize, token, userinfo,
-//! introspection, revocation and RP-initiated logout.
+//! The relying-party-facing protocol: discovery, JWKS, authorize (validation, the
+//! prompt decision, the code), token, userinfo, introspection, revocation and
+//! RP-initiated logout. It never imports `flow`: the journey depends on the
+//! protocol, not back (the `/authorize` handlers that start a journey are `flow::begin`).
 
 pub mod authorize;
 pub mod claims;
 pub mod client;
 pub mod client_auth;
+pub mod code;
 pub mod discovery;
 pub mod error;
 pub mod grant;
@@ -12,6 +15,7 @@ pub mod inspect;
 pub mod introspect;
 pub mod logout;
 pub mod params;
+pub mod prompt;
 pub mod redirect;
 pub mod request;
 pub mod token;
@@ -33,9 +37,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/revoke", post(introspect::revoke))
 }
 
-/// The endpoints the person's browser is sent to (they answer with pages or redirects).
+/// The endpoint of the protocol the person's browser is sent to (it answers with
+/// pages or redirects); `/authorize` is served by `flow::begin`.
 pub fn browser_routes() -> Router<Arc<App>> {
-    Router::new()
-        .route("/authorize", get(authorize::get).post(authorize::post))
-        .route("/logout", get(logout::get).post(logout::post))
+    Router::new().route("/logout", get(logout::get).post(logout::post))
 }

@@ -1,6 +1,6 @@
-//! Browser plumbing shared by the pages: cookies, CSRF, security headers, the HTML
-//! error page and the page templates (with the organisation cascade and the signed-in
-//! header's viewer); and the middleware stack of every route.
+//! Browser plumbing shared by the pages: cookies, CSRF, security headers, redirects
+//! (`redirect`), the HTML error page and the page templates (with the organisation
+//! cascade and the signed-in header's viewer); and the middleware stack of every route.
 
 pub mod admin_pages;
 pub mod cookie;
@@ -12,6 +12,7 @@ pub mod layers;
 pub mod org_cascade;
 pub mod pages;
 pub mod password_pages;
+pub mod redirect;
 pub mod request_pages;
 pub mod viewer;
 

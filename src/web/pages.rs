@@ -1,5 +1,5 @@
 //! Page view structs (askama templates in `templates/`) and the [`html`] helper that
-//! turns a rendered page into an axum response.
+//! turns a rendered page into an axum response; [`russian_date`] for the dates they show.
 //!
 //! The structs hold display-ready strings only; handlers fill them. Askama escapes every
 //! value, so a client name or an error text can never inject markup.
@@ -35,6 +35,14 @@ pub fn html_with_status<T: Template>(status: StatusCode, t: &T) -> Response {
             )
                 .into_response()
         }
+    }
+}
+
+/// `YYYY-MM-DD` → `ДД.ММ.ГГГГ` (dates as the pages show them).
+pub fn russian_date(iso: &str) -> String {
+    match iso.split('-').collect::<Vec<_>>()[..] {
+        [y, m, d] => format!("{d}.{m}.{y}"),
+        _ => iso.to_owned(),
     }
 }
 
@@ -223,4 +231,12 @@ pub struct ErrorPage {
     pub title: String,
     pub message: String,
     pub request_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_in_russian_order() {
+        assert_eq!(super::russian_date("1985-08-11"), "11.08.1985");
+    }
 }

@@ -1,7 +1,8 @@
 //! Smaller rules of security-checklist §1 next to the main matrix: request objects
 //! (AZ-14), body size limit (AB-02), secrets stored hashed (AC-04/AC-06), audit
 //! records free of tokens and personal data (AB-06), session cookie (LO-04),
-//! discovery and token headers (DS-01, IT-02, AT-01).
+//! discovery and token headers (DS-01, IT-02, AT-01); and the one-way layering
+//! `flow` → `oidc` (no `oidc` source names `flow`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common::*;
@@ -178,4 +179,25 @@ async fn ds_01_discovery_issuer_endpoints_and_signed_token_headers() {
         assert!(at.get(claim).is_some(), "AT-01: access token claim {claim}");
     }
     assert!(at.get("family_name").is_none() && at.get("name").is_none(), "AT-03: no personal data in the access token");
+}
+
+/// The layering is one-way: `flow` depends on `oidc`, never back (ARCHITECTURE.md).
+#[test]
+fn oidc_never_imports_flow() {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/oidc"), &mut files);
+    assert!(files.len() > 10, "the oidc sources are found: {files:?}");
+    let offenders: Vec<_> =
+        files.iter().filter(|f| std::fs::read_to_string(f).unwrap().contains("crate::flow")).collect();
+    assert!(offenders.is_empty(), "oidc must not import flow: {offenders:?}");
 }
