@@ -40,7 +40,16 @@ pub async fn advance(app: &App, flow: Flow, set_cookies: &[HeaderValue]) -> Resu
     match next_step(&facts) {
         Step::Issue => {
             let (store, ttl) = (&*app.store, app.config.tokens.code_ttl_secs);
-            let url = issue_code(store, &*app.clock, &app.config.issuer, ttl, request, &auth).await?;
+            let url = match issue_code(store, &*app.clock, &app.config.issuer, ttl, request, &auth).await {
+                Ok(url) => url,
+                // The session ended meanwhile (a logout or an unlink): no session, no code.
+                Err(crate::store::StoreError::NotFound) => {
+                    return Err(PageError::bad_request(
+                        "Сеанс входа завершён. Вернитесь в приложение и войдите снова.",
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
             app.store.delete_flow(&flow.id).await?;
             Ok(redirect(&url, true, set_cookies))
         }

@@ -12,6 +12,7 @@ use super::request::{self, AuthRequest, Rejection};
 use crate::app::App;
 use crate::clock::UnixTime;
 use crate::session::{Authenticated, current_session};
+use crate::store::StoreError;
 use crate::web::error_page::PageError;
 use crate::web::redirect::{error_url, redirect};
 use axum::http::HeaderMap;
@@ -74,8 +75,15 @@ pub async fn decide(app: &App, headers: &HeaderMap, params: Params, after_post: 
     match (step, auth) {
         (Step::Issue, Some(auth)) => {
             let (store, ttl) = (&*app.store, app.config.tokens.code_ttl_secs);
-            let url = issue_code(store, &*app.clock, &app.config.issuer, ttl, &req, &auth).await?;
-            Ok(Decision::Answer(redirect(&url, after_post, &[])))
+            match issue_code(store, &*app.clock, &app.config.issuer, ttl, &req, &auth).await {
+                Ok(url) => Ok(Decision::Answer(redirect(&url, after_post, &[]))),
+                // The session ended meanwhile (a logout or an unlink): no session, no code.
+                Err(StoreError::NotFound) if req.prompt.none => fail(ErrorCode::LoginRequired, "the session ended"),
+                Err(StoreError::NotFound) => {
+                    Ok(Decision::Interact { request: req, step: Step::Login, auth: None, now })
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         // AZ-11: prompt=none never shows a page.
         (Step::Login, _) if req.prompt.none => fail(ErrorCode::LoginRequired, "the user is not signed in"),
