@@ -52,11 +52,12 @@ pub async fn after_esia(app: &App, mut flow: Flow, signed: &str) -> Result<Respo
             p.forget_personal_data();
         }
         super::save(app, &flow).await?;
-        return Ok(redirect(&flow_url("/login/esia/refused", signed), false, &[]));
+        // A page, not a redirect (CONTRACT.md §5); `/login/esia/refused` shows it again.
+        return Ok(refusal_page(signed, child));
     }
     if app.store.pd_consent(&person.issuer, &person.subject).await?.is_none() {
         super::save(app, &flow).await?;
-        return Ok(redirect(&flow_url("/login/esia/consent", signed), false, &[]));
+        return Ok(redirect(&flow_url("/login/esia/consent", signed), true, &[]));
     }
     resolve(app, flow, signed).await
 }
@@ -69,8 +70,12 @@ pub async fn refused(
 ) -> Result<Response, PageError> {
     let (flow, _) = super::queried_flow(&app, &headers, &q.flow, Action::RefusedPage).await?;
     let child = flow.esia.as_ref().and_then(|s| s.person.as_ref()).is_some_and(|p| p.level == AccountLevel::Child);
-    let page = RefusalPage { exit_url: flow_url("/login/esia/exit", &q.flow), child };
-    Ok(pages::html_with_status(axum::http::StatusCode::FORBIDDEN, &page))
+    Ok(refusal_page(&q.flow, child))
+}
+
+fn refusal_page(signed: &str, child: bool) -> Response {
+    let page = RefusalPage { exit_url: flow_url("/login/esia/exit", signed), child };
+    pages::html_with_status(axum::http::StatusCode::FORBIDDEN, &page)
 }
 
 /// With the consent on file: the link policy decides (a link from `/account`, or
@@ -94,7 +99,7 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response
                     &["signed_in_session"],
                 )
                 .await?;
-                Ok(redirect("/account?esia=linked", false, &[]))
+                Ok(redirect("/account?esia=linked", true, &[]))
             }
             Err(refusal) => {
                 linking::refused(&*app.store, &account, &person.subject, "account", refusal).await?;
@@ -114,7 +119,7 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response
         Automatic::NotFound => {
             flow.stage = Stage::NotFound;
             super::save(app, &flow).await?;
-            return Ok(redirect(&flow_url("/login/esia/not-found", signed), false, &[]));
+            return Ok(redirect(&flow_url("/login/esia/not-found", signed), true, &[]));
         }
     };
     if let [only] = ids.as_slice() {
@@ -132,7 +137,7 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response
     }
     flow.stage = Stage::Choosing;
     super::save(app, &flow).await?;
-    Ok(redirect(&flow_url("/login/esia/choose", signed), false, &[]))
+    Ok(redirect(&flow_url("/login/esia/choose", signed), true, &[]))
 }
 
 /// Signs the person in as `account_id` (a new session, amr `esia`) and goes on.

@@ -131,7 +131,11 @@ async fn br_05_an_unconfirmed_account_or_one_without_consent_cannot_link() {
     let csrf = hidden(&page(&app, &http, "/login").await.1, "csrf").unwrap();
     let form = link_form(&flow, &csrf, "smirnova.ov");
     let res = post(&app, &http, "/login/esia/link", &form).await;
-    assert!(location(&res).starts_with("/login/esia/refused?flow="), "back to the refusal: {}", location(&res));
+    let back = location(&res);
+    assert!(back.starts_with("/login/esia/refused?flow="), "back to the refusal: {back}");
+    let (status, html) = page(&app, &http, &back).await;
+    assert_eq!(status, 403);
+    assert!(html.contains("подтвержденн") && html.contains("Вернуться в приложение"), "the refusal page again");
     for path in ["/login/esia/not-found", "/login/esia/link", "/login/esia/choose", "/login/esia/request"] {
         let res = get(&app, &http, &format!("{path}?flow={flow}")).await;
         assert!(location(&res).starts_with("/login/esia/refused?"), "{path} out of order");
