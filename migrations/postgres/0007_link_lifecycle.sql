@@ -34,3 +34,7 @@ CREATE INDEX codes_account ON codes (account_id);
 -- A parent's child in an access request: chosen among the ESIA children, or typed
 -- by the requester (then shown to staff as the requester's words, never ranked).
 ALTER TABLE access_requests ADD COLUMN child_from_esia BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- A flow's version: each journey form claims the flow by moving it on by one, so of
+-- two submissions of the same flow at once only one acts.
+ALTER TABLE flows ADD COLUMN version BIGINT NOT NULL DEFAULT 0;

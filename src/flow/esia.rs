@@ -210,7 +210,7 @@ pub async fn callback(
         || PageError::bad_request("Вход через Госуслуги начат в другом браузере или устарел. Начните вход заново.");
     let signed = cookie::read(&headers, app.cookies.esia_name()).ok_or_else(stale)?;
     let browser_id = cookie::read(&headers, app.cookies.browser_name()).unwrap_or_default();
-    let mut flow = super::enter(&app, &signed, &browser_id, Action::Callback).await?;
+    let mut flow = super::claim(&app, &signed, &browser_id, Action::Callback).await?;
     // The pending state is spent by this callback, whatever its outcome (one use).
     let pending = flow.esia.as_mut().and_then(|s| s.pending.take()).ok_or_else(stale)?;
     super::save(&app, &flow).await?;

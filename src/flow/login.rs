@@ -141,7 +141,7 @@ pub async fn submit(
     let p = Params::parse(&body);
     let browser_id = checked_browser(&app.cookies, &headers, &p)?;
     let flow = match p.get("flow") {
-        Some(f) => Some(super::enter(&app, f, &browser_id, Action::PasswordLogin).await?),
+        Some(f) => Some(super::claim(&app, f, &browser_id, Action::PasswordLogin).await?),
         None => None,
     };
     let org_id = super::chosen_org(&p).to_owned();

@@ -72,6 +72,9 @@ pub struct Flow {
     /// Where the journey is; only the actions of this stage may act.
     #[serde(default)]
     pub stage: Stage,
+    /// The stored row's version (not part of the JSON): a form claims the flow by it.
+    #[serde(skip)]
+    pub version: i64,
     /// The relying party's request; `None` when the flow links ESIA from `/account`
     /// or signs in «Через Госуслуги» from the login page itself.
     pub request: Option<AuthRequest>,
@@ -99,6 +102,7 @@ impl Flow {
             id: crate::crypto::random_token(),
             browser: crate::crypto::token_hash(browser_id),
             stage,
+            version: 0,
             request,
             return_to: None,
             login: None,
@@ -119,7 +123,7 @@ impl Flow {
 pub async fn save(app: &App, flow: &Flow) -> Result<(), PageError> {
     let data = serde_json::to_string(flow).map_err(PageError::internal)?;
     let expires_at = flow.created_at + app.config.session.flow_ttl_secs;
-    app.store.put_flow(&FlowRecord { id: flow.id.clone(), data, expires_at }).await?;
+    app.store.put_flow(&FlowRecord { id: flow.id.clone(), data, expires_at, version: flow.version }).await?;
     Ok(())
 }
 
@@ -134,7 +138,7 @@ pub async fn posted_flow(
 ) -> Result<(Flow, String, String), PageError> {
     let browser_id = crate::session::checked_browser(&app.cookies, headers, form)?;
     let signed = form.get("flow").unwrap_or_default().to_owned();
-    let flow = enter(app, &signed, &browser_id, action).await?;
+    let flow = claim(app, &signed, &browser_id, action).await?;
     Ok((flow, signed, browser_id))
 }
 
@@ -197,11 +201,26 @@ pub async fn load(app: &App, signed_id: &str, browser_id: &str) -> Result<Flow, 
     };
     let id = app.cookies.unsign("flow", signed_id).ok_or_else(expired)?;
     let record = app.store.flow(&id).await?.ok_or_else(expired)?;
-    let flow: Flow = serde_json::from_str(&record.data).map_err(PageError::internal)?;
+    let mut flow: Flow = serde_json::from_str(&record.data).map_err(PageError::internal)?;
     if !crate::crypto::ct_eq(flow.browser.as_bytes(), crate::crypto::token_hash(browser_id).as_bytes()) {
         return Err(PageError::forbidden(
             "Вход был начат в другом браузере. Вернитесь в приложение и начните вход заново.",
         ));
     }
+    flow.version = record.version;
+    Ok(flow)
+}
+
+/// [`enter`] for an action that changes the flow (a form, ESIA's callback): it also
+/// claims the flow — one conditional update of its version — so of two submissions
+/// of the same flow at once only one acts; the other is sent to the page of the
+/// stage the winner leaves the flow at.
+pub async fn claim(app: &App, signed: &str, browser_id: &str, action: Action) -> Result<Flow, PageError> {
+    let mut flow = enter(app, signed, browser_id, action).await?;
+    if !app.store.claim_flow(&flow.id, flow.version).await? {
+        let stage = load(app, signed, browser_id).await.map(|f| f.stage).unwrap_or_default();
+        return Err(PageError::elsewhere(&format!("{}?flow={signed}", journey::page_of(stage))));
+    }
+    flow.version += 1;
     Ok(flow)
 }

@@ -93,7 +93,12 @@ pub trait SessionStore: Send + Sync {
     /// Ends a session (logout) and revokes the grants issued from it.
     async fn end_session(&self, id_hash: &str, audit: &AuditEvent) -> StoreResult<()>;
     /// Insert or replace.
+    /// Insert, or replace its data and expiry (the version stays).
     async fn put_flow(&self, flow: &FlowRecord) -> StoreResult<()>;
+    /// Claims a live flow for one action: moves its version from `version` on by one
+    /// in one conditional update. `false` when it moved on already (another
+    /// submission of the same flow acts) or the flow is gone.
+    async fn claim_flow(&self, id: &str, version: i64) -> StoreResult<bool>;
     /// A flow that exists and has not expired.
     async fn flow(&self, id: &str) -> StoreResult<Option<FlowRecord>>;
     async fn delete_flow(&self, id: &str) -> StoreResult<()>;

@@ -244,6 +244,10 @@ pub struct FlowRecord {
     pub id: String,
     pub data: String,
     pub expires_at: UnixTime,
+    /// Moved on by one at each claim ([`super::SessionStore::claim_flow`]); a
+    /// `put_flow` keeps it.
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// An issued authorization code (stored by hash). `grant_id` is chosen when the

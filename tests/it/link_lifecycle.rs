@@ -204,3 +204,19 @@ async fn the_linking_forms_show_refreshes_the_cascade_and_links_nothing() {
     assert!(school1.starts_with(" hidden disabled>"), "СОШ №1 is not in Алтайский край");
     assert!(links_of(&app, SCHOOL1, "smirnova.ov").await.is_empty(), "nothing linked");
 }
+
+#[tokio::test]
+async fn br_05_the_link_form_posted_twice_at_once_acts_once() {
+    let app = TestApp::spawn().await;
+    let (http, next) = to_not_found(&app, "parent", "smirnova@example.ru").await;
+    let flow = flow_of(&app, &next);
+    let csrf = hidden(&page(&app, &http, &format!("/login/esia/link?flow={flow}")).await.1, "csrf").unwrap();
+    let form = link_form(&flow, &csrf, "smirnova.ov");
+    let send = || http.post(app.url("/login/esia/link")).form(&form).send();
+    let (a, b) = tokio::join!(send(), send());
+    let to = [location(&a.unwrap()), location(&b.unwrap())];
+    let to_app = to.iter().filter(|l| l.starts_with(&app.url("/demo/callback"))).count();
+    assert_eq!(to_app, 1, "one submission signs in, the other is shown the flow's page: {to:?}");
+    assert_eq!(audit_of(&app, "login_succeeded").await.len(), 1, "one session");
+    assert_eq!(audit_of(&app, "account_linked").await.len(), 1, "one link");
+}

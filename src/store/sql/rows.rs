@@ -207,11 +207,12 @@ pub(crate) struct FlowRow {
     id: String,
     data: String,
     expires_at: i64,
+    version: i64,
 }
 
 impl From<FlowRow> for FlowRecord {
     fn from(r: FlowRow) -> Self {
-        Self { id: r.id, data: r.data, expires_at: r.expires_at }
+        Self { id: r.id, data: r.data, expires_at: r.expires_at, version: r.version }
     }
 }
 

@@ -138,6 +138,20 @@ macro_rules! session_store {
                     Ok(())
                 }
 
+                async fn claim_flow(&self, id: &str, version: i64) -> StoreResult<bool> {
+                    let claimed = sqlx::query(
+                        "UPDATE flows SET version = version + 1 WHERE id = $1 AND version = $2 AND expires_at > $3",
+                    )
+                    .bind(id)
+                    .bind(version)
+                    .bind(self.now())
+                    .execute(self.pool())
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    Ok(claimed == 1)
+                }
+
                 async fn flow(&self, id: &str) -> StoreResult<Option<FlowRecord>> {
                     let row: Option<sql::FlowRow> =
                         sqlx::query_as("SELECT * FROM flows WHERE id = $1 AND expires_at > $2")
