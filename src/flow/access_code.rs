@@ -73,7 +73,7 @@ pub(super) async fn send_code(
         expires_at: now + CODE_TTL_SECS,
         attempts: 0,
     });
-    super::save(app, &flow).await?;
+    super::save(app, &mut flow).await?;
     let msg = request_mail::email_code(&code).message(now, &draft.email);
     let audit = AuditEvent::RequestEmailCodeSent { upstream_subject: person.subject.clone() };
     app.store.enqueue_mail(&msg, Some(&audit)).await?;
@@ -144,7 +144,7 @@ pub async fn code_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: 
     };
     if app.clock.now() > pending.expires_at {
         drop_draft(&mut flow);
-        super::save(&app, &flow).await?;
+        super::save(&app, &mut flow).await?;
         let errors = FieldErrors {
             form: Some("Срок действия кода истёк. Отправьте обращение ещё раз, чтобы получить новый код.".into()),
             ..FieldErrors::default()
@@ -160,7 +160,7 @@ pub async fn code_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: 
     let attempts = pending.attempts + 1;
     if attempts >= CODE_MAX_ATTEMPTS {
         drop_draft(&mut flow);
-        super::save(&app, &flow).await?;
+        super::save(&app, &mut flow).await?;
         let errors = FieldErrors {
             form: Some("Код введён неверно слишком много раз. Проверьте данные и отправьте обращение ещё раз.".into()),
             ..FieldErrors::default()
@@ -170,7 +170,7 @@ pub async fn code_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: 
     if let Some(p) = flow.access.as_mut().and_then(|a| a.pending.as_mut()) {
         p.attempts = attempts;
     }
-    super::save(&app, &flow).await?;
+    super::save(&app, &mut flow).await?;
     let page = RequestCodePage {
         flow: signed,
         csrf: app.cookies.csrf_token(&browser_id),

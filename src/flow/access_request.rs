@@ -247,7 +247,7 @@ pub(super) async fn file(
     let state = flow.access.get_or_insert_with(AccessState::default);
     state.pending = None;
     state.filed = Some(note);
-    super::save(app, &flow).await?;
+    super::save(app, &mut flow).await?;
     Ok(redirect(&flow_url("/login/esia/request/done", signed), true, &[]))
 }
 

@@ -42,7 +42,7 @@ async fn authorize(app: &App, headers: &HeaderMap, params: Params, after_post: b
     let stage = if step == Step::Consent { Stage::SignedIn } else { Stage::Login };
     let mut flow = Flow::new(&browser_id, Some(req), stage, now);
     flow.login = auth.filter(|_| step == Step::Consent);
-    super::save(app, &flow).await?;
+    super::save(app, &mut flow).await?;
     let page = if step == Step::Consent { "consent" } else { "login" };
     let url = format!("/{page}?flow={}", app.cookies.sign("flow", &flow.id));
     Ok(redirect(&url, after_post, &set_browser.into_iter().collect::<Vec<_>>()))

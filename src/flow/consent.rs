@@ -67,6 +67,9 @@ pub async fn submit(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
     };
     match p.get("decision") {
         Some("allow") => {
+            // The commitment: of two «Разрешить» of one flow at once, one issues.
+            flow.consented = true;
+            super::save(&app, &mut flow).await?;
             let request = flow.rp()?;
             let consent = Consent {
                 account_id: auth.account_id.clone(),
@@ -80,7 +83,6 @@ pub async fn submit(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
                 scope: consent.scope.clone(),
             };
             app.store.put_consent(&consent, &event).await?;
-            flow.consented = true;
             super::finish::advance(&app, flow, &[]).await
         }
         _ => super::finish::abort(&app, &flow, ErrorCode::AccessDenied, "the user denied the request").await,

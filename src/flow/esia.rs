@@ -193,7 +193,7 @@ pub async fn redirect_to_esia(app: &App, mut flow: super::Flow) -> Result<Respon
     })?;
     step.pending = Some(pending);
     flow.stage = Stage::RoleChosen;
-    super::save(app, &flow).await?;
+    super::save(app, &mut flow).await?;
     let bind = app.cookies.set_esia(&app.cookies.sign("flow", &flow.id), app.config.session.flow_ttl_secs);
     Ok(redirect(url.as_str(), true, &[bind]))
 }
@@ -210,10 +210,10 @@ pub async fn callback(
         || PageError::bad_request("Вход через Госуслуги начат в другом браузере или устарел. Начните вход заново.");
     let signed = cookie::read(&headers, app.cookies.esia_name()).ok_or_else(stale)?;
     let browser_id = cookie::read(&headers, app.cookies.browser_name()).unwrap_or_default();
-    let mut flow = super::claim(&app, &signed, &browser_id, Action::Callback).await?;
+    let mut flow = super::enter(&app, &signed, &browser_id, Action::Callback).await?;
     // The pending state is spent by this callback, whatever its outcome (one use).
     let pending = flow.esia.as_mut().and_then(|s| s.pending.take()).ok_or_else(stale)?;
-    super::save(&app, &flow).await?;
+    super::save(&app, &mut flow).await?;
     let cb = Callback {
         state: p.get("state").map(str::to_owned),
         code: p.get("code").map(str::to_owned),

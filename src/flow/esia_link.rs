@@ -144,6 +144,8 @@ pub async fn link_submit(
             return retry(&refusal.message(), StatusCode::FORBIDDEN).await;
         }
     };
+    let mut flow = flow;
+    super::commit_sign_in(&app, &mut flow).await?;
     let who = linking::Links { issuer: &person.issuer, subject: &person.subject, method: LinkMethod::Credentials };
     let accounts = [(&account, differences)];
     linking::link(&*app.store, app.clock.now(), &who, &accounts, &["legacy_credentials"]).await?;
@@ -158,6 +160,7 @@ pub async fn exit(
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
     let (flow, _) = super::queried_flow(&app, &headers, &q.flow, Action::Exit).await?;
+    forget_unused_consent(&app, &flow).await?;
     leave_journey(&app, &flow, "the user did not sign in through ESIA").await
 }
 
@@ -173,6 +176,18 @@ pub async fn leave_journey(app: &App, flow: &Flow, description: &str) -> Result<
     Ok(redirect(&back, true, &[]))
 }
 
+/// Leaving «Запись не найдена» without any account or request: the consent just
+/// given serves nothing and no `/account` shows it, so it is not kept.
+async fn forget_unused_consent(app: &App, flow: &Flow) -> Result<(), PageError> {
+    let person = flow.esia.as_ref().and_then(|s| s.person.as_ref());
+    if flow.stage == Stage::NotFound
+        && let Some(p) = person
+    {
+        app.store.forget_unused_pd_consent(&p.issuer, &p.subject).await?;
+    }
+    Ok(())
+}
+
 fn login_url(next: Option<&str>) -> String {
     let next = super::login::local_path(next);
     format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
@@ -184,12 +199,13 @@ fn login_url(next: Option<&str>) -> String {
 pub async fn leave(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     let p = Params::parse(&body);
     let (mut flow, signed, _) = super::posted_flow(&app, &headers, &p, Action::Leave).await?;
+    forget_unused_consent(&app, &flow).await?;
     if flow.request.is_none() {
         return leave_journey(&app, &flow, "").await;
     }
     flow.esia = None;
     flow.access = None;
     flow.stage = Stage::Login;
-    super::save(&app, &flow).await?;
+    super::save(&app, &mut flow).await?;
     Ok(redirect(&format!("/login?flow={signed}"), true, &[]))
 }

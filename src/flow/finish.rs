@@ -14,7 +14,7 @@ use axum::response::Response;
 
 /// After a page made progress (login, consent): decides the next step of a flow
 /// whose person authenticated in it, and answers with the matching redirect.
-pub async fn advance(app: &App, flow: Flow, set_cookies: &[HeaderValue]) -> Result<Response, PageError> {
+pub async fn advance(app: &App, mut flow: Flow, set_cookies: &[HeaderValue]) -> Result<Response, PageError> {
     let Some(auth) = flow.login.clone() else {
         let url = format!("/login?flow={}", app.cookies.sign("flow", &flow.id));
         return Ok(redirect(&url, true, set_cookies));
@@ -54,7 +54,7 @@ pub async fn advance(app: &App, flow: Flow, set_cookies: &[HeaderValue]) -> Resu
             Ok(redirect(&url, true, set_cookies))
         }
         Step::Consent | Step::Login => {
-            super::save(app, &flow).await?;
+            super::save(app, &mut flow).await?;
             let url = format!("/consent?flow={}", app.cookies.sign("flow", &flow.id));
             Ok(redirect(&url, true, set_cookies))
         }

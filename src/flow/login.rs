@@ -5,7 +5,7 @@
 //! opens a new server-side session (a new id: the session is rotated at every login)
 //! (`session::open_session`) and the flow goes on.
 
-use super::journey::{Action, Stage};
+use super::journey::Action;
 use crate::account::login::{LoginError, verify_legacy};
 use crate::app::App;
 use crate::audit::LoginMethod;
@@ -141,7 +141,7 @@ pub async fn submit(
     let p = Params::parse(&body);
     let browser_id = checked_browser(&app.cookies, &headers, &p)?;
     let flow = match p.get("flow") {
-        Some(f) => Some(super::claim(&app, f, &browser_id, Action::PasswordLogin).await?),
+        Some(f) => Some(super::enter(&app, f, &browser_id, Action::PasswordLogin).await?),
         None => None,
     };
     let org_id = super::chosen_org(&p).to_owned();
@@ -187,12 +187,15 @@ pub async fn submit(
     };
     metrics::counter!("propusk_logins_total", "method" => "password", "outcome" => "success").increment(1);
     let remember = p.get("remember") == Some("1");
+    let mut flow = flow;
+    if let Some(f) = flow.as_mut() {
+        super::commit_sign_in(&app, f).await?;
+    }
     let (auth, set_session) =
         open_session(Sessions::of(&app), &account.id, None, remember, LoginMethod::Password).await?;
     match flow {
         Some(mut flow) => {
             flow.login = Some(auth);
-            flow.stage = Stage::SignedIn;
             flow.esia = None;
             super::finish::advance(&app, flow, &[set_session]).await
         }

@@ -72,9 +72,10 @@ pub struct Flow {
     /// Where the journey is; only the actions of this stage may act.
     #[serde(default)]
     pub stage: Stage,
-    /// The stored row's version (not part of the JSON): a form claims the flow by it.
+    /// The stored row's version when loaded (not part of the JSON); `None` until
+    /// first stored. [`save`] replaces the row only if it is still this version.
     #[serde(skip)]
-    pub version: i64,
+    pub version: Option<i64>,
     /// The relying party's request; `None` when the flow links ESIA from `/account`
     /// or signs in «Через Госуслуги» from the login page itself.
     pub request: Option<AuthRequest>,
@@ -102,7 +103,7 @@ impl Flow {
             id: crate::crypto::random_token(),
             browser: crate::crypto::token_hash(browser_id),
             stage,
-            version: 0,
+            version: None,
             request,
             return_to: None,
             login: None,
@@ -119,11 +120,38 @@ impl Flow {
     }
 }
 
-/// Stores a flow (insert or replace) until `session.flow_ttl_secs` after it began.
-pub async fn save(app: &App, flow: &Flow) -> Result<(), PageError> {
-    let data = serde_json::to_string(flow).map_err(PageError::internal)?;
+/// Stores a flow until `session.flow_ttl_secs` after it began: a new flow is
+/// inserted; a loaded one is replaced only if no other request moved it on since it
+/// was loaded (one conditional update). Every step that signs in, links or issues
+/// saves the flow's new stage first, so of two submissions of one flow at once only
+/// one gets past it; the other is sent to the page of the stage the flow is at.
+pub async fn save(app: &App, flow: &mut Flow) -> Result<(), PageError> {
+    let data = serde_json::to_string(&*flow).map_err(PageError::internal)?;
     let expires_at = flow.created_at + app.config.session.flow_ttl_secs;
-    app.store.put_flow(&FlowRecord { id: flow.id.clone(), data, expires_at, version: flow.version }).await?;
+    let record = FlowRecord { id: flow.id.clone(), data, expires_at, version: 0 };
+    let Some(version) = flow.version else {
+        app.store.put_flow(&record).await?;
+        flow.version = Some(0);
+        return Ok(());
+    };
+    if !app.store.replace_flow(&record, version).await? {
+        let stored = app.store.flow(&flow.id).await?.and_then(|r| serde_json::from_str::<Flow>(&r.data).ok());
+        let signed = app.cookies.sign("flow", &flow.id);
+        let stage = stored.map(|f| f.stage).unwrap_or_default();
+        return Err(PageError::elsewhere(&format!("{}?flow={signed}", journey::page_of(stage))));
+    }
+    flow.version = Some(version + 1);
+    Ok(())
+}
+
+/// The commitment of a sign-in: the flow's stage becomes `SignedIn` in one
+/// conditional update ([`save`]) before any link, session or code exists, so of two
+/// requests of the same flow at once only one signs in.
+pub async fn commit_sign_in(app: &App, flow: &mut Flow) -> Result<(), PageError> {
+    if flow.stage != Stage::SignedIn {
+        flow.stage = Stage::SignedIn;
+        save(app, flow).await?;
+    }
     Ok(())
 }
 
@@ -138,7 +166,7 @@ pub async fn posted_flow(
 ) -> Result<(Flow, String, String), PageError> {
     let browser_id = crate::session::checked_browser(&app.cookies, headers, form)?;
     let signed = form.get("flow").unwrap_or_default().to_owned();
-    let flow = claim(app, &signed, &browser_id, action).await?;
+    let flow = enter(app, &signed, &browser_id, action).await?;
     Ok((flow, signed, browser_id))
 }
 
@@ -177,7 +205,7 @@ pub async fn enter(app: &App, signed: &str, browser_id: &str, action: Action) ->
     {
         // Revoked meanwhile (another tab): ask again before anything links.
         flow.stage = Stage::EsiaReturned;
-        save(app, &flow).await?;
+        save(app, &mut flow).await?;
         return Err(PageError::elsewhere(&format!("{}?flow={signed}", journey::page_of(flow.stage))));
     }
     Ok(flow)
@@ -207,20 +235,6 @@ pub async fn load(app: &App, signed_id: &str, browser_id: &str) -> Result<Flow, 
             "Вход был начат в другом браузере. Вернитесь в приложение и начните вход заново.",
         ));
     }
-    flow.version = record.version;
-    Ok(flow)
-}
-
-/// [`enter`] for an action that changes the flow (a form, ESIA's callback): it also
-/// claims the flow — one conditional update of its version — so of two submissions
-/// of the same flow at once only one acts; the other is sent to the page of the
-/// stage the winner leaves the flow at.
-pub async fn claim(app: &App, signed: &str, browser_id: &str, action: Action) -> Result<Flow, PageError> {
-    let mut flow = enter(app, signed, browser_id, action).await?;
-    if !app.store.claim_flow(&flow.id, flow.version).await? {
-        let stage = load(app, signed, browser_id).await.map(|f| f.stage).unwrap_or_default();
-        return Err(PageError::elsewhere(&format!("{}?flow={signed}", journey::page_of(stage))));
-    }
-    flow.version += 1;
+    flow.version = Some(record.version);
     Ok(flow)
 }

@@ -51,12 +51,12 @@ pub async fn after_esia(app: &App, mut flow: Flow, signed: &str) -> Result<Respo
         if let Some(p) = flow.esia.as_mut().and_then(|s| s.person.as_mut()) {
             p.forget_personal_data();
         }
-        super::save(app, &flow).await?;
+        super::save(app, &mut flow).await?;
         // A page, not a redirect (CONTRACT.md §5); `/login/esia/refused` shows it again.
         return Ok(refusal_page(signed, child));
     }
     if app.store.pd_consent(&person.issuer, &person.subject).await?.is_none() {
-        super::save(app, &flow).await?;
+        super::save(app, &mut flow).await?;
         return Ok(redirect(&flow_url("/login/esia/consent", signed), true, &[]));
     }
     resolve(app, flow, signed).await
@@ -82,10 +82,12 @@ fn refusal_page(signed: &str, child: bool) -> Response {
 /// the automatic decision) and the flow moves on.
 pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response, PageError> {
     let (person, role) = person_of(&flow)?;
+    let person = &person.clone();
     let policy_person = linking::policy_person(&app.directory_keys, person);
     let who = |method| linking::Links { issuer: &person.issuer, subject: &person.subject, method };
     if let Some(account_id) = flow.esia.as_ref().and_then(|s| s.link_to.clone()) {
         let account = app.store.account(&account_id).await?.ok_or_else(PageError::not_found)?;
+        super::commit_sign_in(app, &mut flow).await?;
         app.store.delete_flow(&flow.id).await?;
         let today = today_utc(&*app.clock);
         return match link_policy::by_credentials(role, &policy_person, &account, today) {
@@ -111,6 +113,7 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response
     let ids = match decision {
         Automatic::Linked(ids) => ids,
         Automatic::Link { accounts, evidence } => {
+            super::commit_sign_in(app, &mut flow).await?;
             let pairs: Vec<(&Account, Vec<_>)> =
                 known.iter().filter(|a| accounts.contains(&a.id)).map(|a| (a, Vec::new())).collect();
             linking::link(&*app.store, app.clock.now(), &who(LinkMethod::Auto), &pairs, &evidence).await?;
@@ -118,7 +121,7 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response
         }
         Automatic::NotFound => {
             flow.stage = Stage::NotFound;
-            super::save(app, &flow).await?;
+            super::save(app, &mut flow).await?;
             return Ok(redirect(&flow_url("/login/esia/not-found", signed), true, &[]));
         }
     };
@@ -136,26 +139,27 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response
         step.choices = ids;
     }
     flow.stage = Stage::Choosing;
-    super::save(app, &flow).await?;
+    super::save(app, &mut flow).await?;
     Ok(redirect(&flow_url("/login/esia/choose", signed), true, &[]))
 }
 
 /// Signs the person in as `account_id` (a new session, amr `esia`) and goes on.
 pub async fn login_as(app: &App, mut flow: Flow, account_id: &str) -> Result<Response, PageError> {
     let (person, role) = person_of(&flow)?;
+    let person = person.clone();
     let account = app.store.account(account_id).await?.filter(|a| !a.disabled && a.role == role);
     let Some(account) = account else {
         return Err(PageError::bad_request("Эта учетная запись недоступна. Начните вход заново."));
     };
+    super::commit_sign_in(app, &mut flow).await?;
     if role == Role::Parent {
-        confirm_children(app, &account, person).await?;
+        confirm_children(app, &account, &person).await?;
     }
-    record_profile(app, person).await?;
+    record_profile(app, &person).await?;
     let upstream = Some((person.issuer.clone(), person.subject.clone()));
     let (auth, session) = open_session(Sessions::of(app), &account.id, upstream, false, LoginMethod::Esia).await?;
     metrics::counter!("propusk_logins_total", "method" => "esia", "outcome" => "success").increment(1);
     flow.login = Some(auth);
-    flow.stage = Stage::SignedIn;
     flow.esia = None; // the ESIA data is not needed any more
     finish::advance(app, flow, &[session]).await
 }

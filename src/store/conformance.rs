@@ -81,6 +81,7 @@ conformance! {
     unlink::rt_07_unlink_ends_sessions_codes_and_grants,
     unlink::unlink_deletes_the_data_of_a_person_left_without_links,
     unlink::pd_consent_revocation_leaves_a_deletion_record,
+    unlink::a_consent_nothing_rests_on_is_forgotten,
     outbox::outbox_round_trip_with_audit,
     outbox::outbox_due_oldest_first_limited,
     outbox::outbox_parallel_claims_never_overlap,

@@ -117,6 +117,11 @@ pub trait LinkStore: Send + Sync {
     /// `pd_data_deleted` event. Writes `audit` even when there was nothing to
     /// remove, enqueues `mail` (BR-06). Returns the number of links removed.
     async fn unlink_account(&self, unlink: &Unlink<'_>) -> StoreResult<u64>;
+    /// A person who leaves «Запись не найдена» with no link and no access request:
+    /// deletes their PD consent and stored data (a [`PdDeletion`] record, reason
+    /// `left_without_account`, and a `pd_data_deleted` event) — unless a link or a
+    /// request of theirs exists, checked in the same statement. `true` when deleted.
+    async fn forget_unused_pd_consent(&self, issuer: &str, subject: &str) -> StoreResult<bool>;
     /// Accounts the owner unlinked from this ESIA person (tombstones), which never
     /// link to it automatically again.
     async fn tombstones(&self, issuer: &str, subject: &str) -> StoreResult<Vec<String>>;

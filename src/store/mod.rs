@@ -95,10 +95,10 @@ pub trait SessionStore: Send + Sync {
     /// Insert or replace.
     /// Insert, or replace its data and expiry (the version stays).
     async fn put_flow(&self, flow: &FlowRecord) -> StoreResult<()>;
-    /// Claims a live flow for one action: moves its version from `version` on by one
-    /// in one conditional update. `false` when it moved on already (another
-    /// submission of the same flow acts) or the flow is gone.
-    async fn claim_flow(&self, id: &str, version: i64) -> StoreResult<bool>;
+    /// Replaces a live flow's data and expiry only if its version is still
+    /// `version`, moving the version on by one — one conditional update. `false`
+    /// (nothing written) when another request moved the flow on first, or it is gone.
+    async fn replace_flow(&self, flow: &FlowRecord, version: i64) -> StoreResult<bool>;
     /// A flow that exists and has not expired.
     async fn flow(&self, id: &str) -> StoreResult<Option<FlowRecord>>;
     async fn delete_flow(&self, id: &str) -> StoreResult<()>;

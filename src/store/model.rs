@@ -244,8 +244,8 @@ pub struct FlowRecord {
     pub id: String,
     pub data: String,
     pub expires_at: UnixTime,
-    /// Moved on by one at each claim ([`super::SessionStore::claim_flow`]); a
-    /// `put_flow` keeps it.
+    /// Moved on by one at each [`super::SessionStore::replace_flow`]; a `put_flow`
+    /// keeps it.
     #[serde(default)]
     pub version: i64,
 }

@@ -76,6 +76,9 @@ async fn exit_on_not_found_returns_to_the_login_page_then_to_the_app() {
     assert!(html.contains("Вход в систему") && html.contains("Через Госуслуги"));
     assert!(html.contains("Вернуться в приложение"), "a way back to the app");
     assert!(audit_of(&app, "login_succeeded").await.is_empty());
+    // The consent given on the way serves nothing now and no /account shows it: not kept.
+    let deleted = audit_of(&app, "pd_data_deleted").await;
+    assert!(deleted.len() == 1 && deleted[0].contains("left_without_account"), "{deleted:?}");
     // Leaving from there: access_denied to the relying party.
     let res = get(&app, &http, &format!("/login/esia/exit?flow={flow}")).await;
     assert_denied(&app, &location(&res), &app.url("/demo/callback"));

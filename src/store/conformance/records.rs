@@ -142,13 +142,16 @@ pub async fn sessions_and_flows_expire(db: &mut TestDb) {
     assert_eq!(s.session("sid-1").await.unwrap(), Some(sess));
     let flow = FlowRecord { id: "flow-1".into(), data: r#"{"step":"login"}"#.into(), expires_at: T0 + 50, version: 0 };
     s.put_flow(&flow).await.unwrap();
-    // Of two claims of one version, one wins; a replace keeps the version.
-    let (a, b) = tokio::join!(s.claim_flow("flow-1", 0), s.claim_flow("flow-1", 0));
-    assert!(a.unwrap() ^ b.unwrap(), "exactly one claim of version 0");
+    // Of two replaces of one version, one wins.
+    let (one, two) = (FlowRecord { data: "1".into(), ..flow.clone() }, FlowRecord { data: "2".into(), ..flow.clone() });
+    let (a, b) = tokio::join!(s.replace_flow(&one, 0), s.replace_flow(&two, 0));
+    assert!(a.unwrap() ^ b.unwrap(), "exactly one replace of version 0");
     let replaced = FlowRecord { data: r#"{"step":"consent"}"#.into(), ..flow };
+    assert!(s.replace_flow(&replaced, 1).await.unwrap());
+    assert_eq!(s.flow("flow-1").await.unwrap(), Some(FlowRecord { version: 2, ..replaced.clone() }));
     s.put_flow(&replaced).await.unwrap();
-    assert_eq!(s.flow("flow-1").await.unwrap(), Some(FlowRecord { version: 1, ..replaced }));
-    assert!(!s.claim_flow("nope", 0).await.unwrap());
+    assert_eq!(s.flow("flow-1").await.unwrap().unwrap().version, 2, "a put keeps the version");
+    assert!(!s.replace_flow(&FlowRecord { id: "nope".into(), ..replaced }, 0).await.unwrap());
     s.put_flow(&FlowRecord { id: "flow-2".into(), data: "{}".into(), expires_at: T0 + 500, version: 0 }).await.unwrap();
     s.delete_flow("flow-2").await.unwrap();
     assert_eq!(s.flow("flow-2").await.unwrap(), None);

@@ -11,7 +11,7 @@ use crate::store::*;
 
 const ISS: &str = "https://esia.example";
 
-async fn two_schools(s: &dyn Store) {
+pub(super) async fn two_schools(s: &dyn Store) {
     let batch = DirectoryBatch {
         organisations: vec![organisation("org-1"), organisation("org-2")],
         classes: vec![class("cl-1", "org-1"), class("cl-2", "org-2")],
@@ -24,7 +24,7 @@ async fn two_schools(s: &dyn Store) {
     s.import_directory(&batch, &event()).await.unwrap();
 }
 
-fn request(id: &str, subject: &str, org: &str) -> AccessRequest {
+pub(super) fn request(id: &str, subject: &str, org: &str) -> AccessRequest {
     AccessRequest {
         id: id.into(),
         number: new_request_number(),
@@ -56,11 +56,11 @@ fn request(id: &str, subject: &str, org: &str) -> AccessRequest {
     }
 }
 
-fn mail(to: &str) -> OutboxMessage {
+pub(super) fn mail(to: &str) -> OutboxMessage {
     OutboxMessage::new(T0, to, "Обращение", "Текст", "<p>Текст</p>")
 }
 
-fn filed(r: &AccessRequest) -> AuditEvent {
+pub(super) fn filed(r: &AccessRequest) -> AuditEvent {
     AuditEvent::RequestFiled {
         number: r.number.clone(),
         organisation_id: r.organisation_id.clone(),

@@ -107,3 +107,30 @@ pub async fn pd_consent_revocation_leaves_a_deletion_record(db: &mut TestDb) {
     assert_eq!(deleted.iter().map(|d| d.reason.as_str()).collect::<Vec<_>>(), ["consent_revoked"]);
     chain_verifies(s).await;
 }
+
+/// Leaving «Запись не найдена»: a consent with no link and no request behind it is
+/// deleted (recorded); one that a link or an access request rests on stays.
+pub async fn a_consent_nothing_rests_on_is_forgotten(db: &mut TestDb) {
+    let s = db.store();
+    directory(s).await;
+    for subject in ["1000001", "1000002", "1000003"] {
+        consent_and_profile(s, subject).await;
+    }
+    s.add_links(&[link("1000002", "acc-1", LinkMethod::Auto, T0)], &[], &[]).await.unwrap();
+    super::requests::two_schools(s).await;
+    let mut req = super::requests::request("r-1", "1000003", "org-1");
+    req.issuer = ISS.into();
+    s.file_request(&req, &super::requests::mail("a@b.ru"), &super::requests::filed(&req)).await.unwrap();
+
+    assert!(s.forget_unused_pd_consent(ISS, "1000001").await.unwrap(), "nothing rests on it");
+    assert_eq!(s.pd_consent(ISS, "1000001").await.unwrap(), None);
+    assert_eq!(s.upstream_profile(ISS, "1000001").await.unwrap(), None);
+    assert_eq!(s.pd_deletions(ISS, "1000001").await.unwrap()[0].reason, "left_without_account");
+    assert!(!s.forget_unused_pd_consent(ISS, "1000002").await.unwrap(), "a link rests on it");
+    assert!(!s.forget_unused_pd_consent(ISS, "1000003").await.unwrap(), "a request rests on it");
+    assert!(
+        s.pd_consent(ISS, "1000002").await.unwrap().is_some() && s.pd_consent(ISS, "1000003").await.unwrap().is_some()
+    );
+    assert!(!s.forget_unused_pd_consent(ISS, "1000001").await.unwrap(), "already gone");
+    chain_verifies(s).await;
+}

@@ -259,6 +259,27 @@ macro_rules! link_store {
                     self.commit_with_audit(tx, audit).await
                 }
 
+                async fn forget_unused_pd_consent(&self, issuer: &str, subject: &str) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await.map_err(db_err)?;
+                    let unused = sqlx::query(
+                        "SELECT 1 FROM pd_consents c WHERE c.issuer = $1 AND c.subject = $2 \
+                         AND NOT EXISTS (SELECT 1 FROM upstream_links l WHERE l.issuer = $1 AND l.subject = $2) \
+                         AND NOT EXISTS (SELECT 1 FROM access_requests r WHERE r.issuer = $1 AND r.subject = $2)",
+                    )
+                    .bind(issuer)
+                    .bind(subject)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .is_some();
+                    if !unused {
+                        return Ok(false);
+                    }
+                    self.delete_person_data_in(&mut tx, issuer, subject, "left_without_account").await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(true)
+                }
+
                 async fn upstream_profile(&self, issuer: &str, subject: &str) -> StoreResult<Option<String>> {
                     sqlx::query_scalar("SELECT profile FROM upstream_profiles WHERE issuer = $1 AND subject = $2")
                         .bind(issuer)

@@ -138,18 +138,21 @@ macro_rules! session_store {
                     Ok(())
                 }
 
-                async fn claim_flow(&self, id: &str, version: i64) -> StoreResult<bool> {
-                    let claimed = sqlx::query(
-                        "UPDATE flows SET version = version + 1 WHERE id = $1 AND version = $2 AND expires_at > $3",
+                async fn replace_flow(&self, flow: &FlowRecord, version: i64) -> StoreResult<bool> {
+                    let replaced = sqlx::query(
+                        "UPDATE flows SET data = $1, expires_at = $2, version = version + 1 \
+                         WHERE id = $3 AND version = $4 AND expires_at > $5",
                     )
-                    .bind(id)
+                    .bind(&flow.data)
+                    .bind(flow.expires_at)
+                    .bind(&flow.id)
                     .bind(version)
                     .bind(self.now())
                     .execute(self.pool())
                     .await
                     .map_err(db_err)?
                     .rows_affected();
-                    Ok(claimed == 1)
+                    Ok(replaced == 1)
                 }
 
                 async fn flow(&self, id: &str) -> StoreResult<Option<FlowRecord>> {
