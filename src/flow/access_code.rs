@@ -114,7 +114,7 @@ pub async fn code_page(
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
     let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow, super::journey::Action::Request).await?;
-    requester(&app, &flow).await?;
+    requester(&flow)?;
     let Some(pending) = pending_of(&flow) else {
         return Ok(redirect(&flow_url("/login/esia/request/form", &q.flow), false, &[]));
     };
@@ -133,7 +133,7 @@ pub async fn code_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: 
     let p = Params::parse(&body);
     let (mut flow, signed, browser_id) =
         super::posted_flow(&app, &headers, &p, super::journey::Action::Request).await?;
-    let (person, role) = requester(&app, &flow).await?;
+    let (person, role) = requester(&flow)?;
     let Some(pending) = pending_of(&flow).cloned() else {
         return Ok(redirect(&flow_url("/login/esia/request/form", &signed), true, &[]));
     };

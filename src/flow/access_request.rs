@@ -52,17 +52,12 @@ pub(super) fn flow_url(path: &str, signed: &str) -> String {
     format!("{path}?flow={signed}")
 }
 
-/// The ESIA person and role of a flow that may file a request: ESIA vouched for a
-/// confirmed person (or a child signing in as a pupil) who gave the personal-data consent.
-pub(super) async fn requester(app: &App, flow: &Flow) -> Result<(EsiaPerson, Role), PageError> {
+/// The ESIA person and role of a flow that may file a request. That ESIA vouched for
+/// the person and that the consent is on file, the dispatcher (`flow::enter`, stage
+/// `NotFound`, action `Request`) has already checked.
+pub(super) fn requester(flow: &Flow) -> Result<(EsiaPerson, Role), PageError> {
     let step = flow.esia.as_ref().ok_or_else(|| PageError::bad_request("Вход через Госуслуги не начат."))?;
     let person = step.person.as_ref().ok_or_else(|| PageError::bad_request("Вход через Госуслуги не завершён."))?;
-    if !crate::account::link_policy::vouched(person.kind(), step.role) {
-        return Err(PageError::forbidden("Обращение можно подать только с подтвержденной учетной записью Госуслуг."));
-    }
-    if app.store.pd_consent(&person.issuer, &person.subject).await?.is_none() {
-        return Err(PageError::bad_request("Сначала дайте согласие на передачу персональных данных."));
-    }
     Ok((person.clone(), step.role))
 }
 
@@ -73,7 +68,7 @@ pub async fn check(
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
     let (flow, _) = super::queried_flow(&app, &headers, &q.flow, super::journey::Action::Request).await?;
-    let (person, _) = requester(&app, &flow).await?;
+    let (person, _) = requester(&flow)?;
     let mut seen = Vec::new();
     let mut accounts = Vec::new();
     let linked = app.store.links_by_subject(&person.issuer, &person.subject).await?;
@@ -123,7 +118,7 @@ pub(super) async fn render_form(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (person, role) = requester(app, flow).await?;
+    let (person, role) = requester(flow)?;
     let catalogue = Catalogue::load(app).await?;
     let ctx = FormContext {
         flow: signed.to_owned(),
@@ -143,7 +138,7 @@ pub async fn form_page(
     Query(q): Query<FlowQuery>,
 ) -> Result<Response, PageError> {
     let (flow, browser_id) = super::queried_flow(&app, &headers, &q.flow, super::journey::Action::Request).await?;
-    let (person, _) = requester(&app, &flow).await?;
+    let (person, _) = requester(&flow)?;
     let values = match flow.access.as_ref().and_then(|a| a.pending.as_ref()) {
         Some(p) => p.values.clone(),
         None => FormValues::initial(&person),
@@ -156,7 +151,7 @@ pub async fn form_page(
 pub async fn form_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     let p = Params::parse(&body);
     let (flow, signed, browser_id) = super::posted_flow(&app, &headers, &p, super::journey::Action::Request).await?;
-    let (person, role) = requester(&app, &flow).await?;
+    let (person, role) = requester(&flow)?;
     let values = FormValues::from_params(&p);
     if p.get("action") == Some("refresh") {
         return render_form(&app, &signed, &browser_id, &flow, &values, FieldErrors::default(), StatusCode::OK).await;

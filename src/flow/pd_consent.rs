@@ -25,15 +25,20 @@ use std::sync::Arc;
 /// The version of the consent text below; stored with every consent.
 pub const TEXT_VERSION: &str = "2026-12-02";
 
-/// What is transferred, in the words of seed 004, for the role: only what matching
-/// and the diary need (docs/link-policy.md says why passport data, birth
-/// certificates, gender and children's contacts are not taken).
+/// What is transferred, in the words of seed 004, for the ESIA scopes the role asks
+/// for (`esia::scopes_for`): only what matching and the diary need
+/// (docs/link-policy.md says why passport data, birth certificates, gender and
+/// children's contacts are not taken).
 pub fn data_items(role: Role) -> Vec<&'static str> {
-    let mut items = vec!["ФИО", "Дата рождения", "Контактные данные (телефон, адрес электронной почты)", "СНИЛС"];
-    if role == Role::Parent {
-        items.push("Список детей: ФИО, дата рождения, СНИЛС");
-    }
-    items
+    const ITEMS: [(&str, &str); 5] = [
+        ("fullname", "ФИО"),
+        ("birthdate", "Дата рождения"),
+        ("email", "Контактные данные (телефон, адрес электронной почты)"),
+        ("snils", "СНИЛС"),
+        ("kid_fullname", "Список детей: ФИО, дата рождения, СНИЛС"),
+    ];
+    let scopes = super::esia::scopes_for(role);
+    ITEMS.iter().filter(|(scope, _)| scopes.iter().any(|s| s == scope)).map(|(_, item)| *item).collect()
 }
 
 /// GET /login/esia/consent
