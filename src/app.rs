@@ -29,6 +29,8 @@ pub struct App {
     /// Counters of «Забыли пароль?» requests per login and per address.
     pub reset_throttle: LoginThrottle,
     pub pairwise_key: [u8; 32],
+    /// The proxies whose forwarding header names the client (`web::client_addr`).
+    pub proxies: crate::web::client_addr::Proxies,
     pub directory_keys: DirectoryKeys,
     /// The discovery document, serialised once.
     pub discovery: Arc<str>,
@@ -67,8 +69,13 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         issuer: Issuer::new(config.issuer.clone(), keys.clone(), clock.clone()),
         clients: ClientRegistry::new(store.clone(), Duration::from_secs(config.clients.cache_ttl_secs)),
         cookies: CookieKit::new(config.is_https(), master.derive("cookie")),
-        throttle: LoginThrottle::new(&config.login, clock.clone()),
-        reset_throttle: crate::account::password_reset::reset_throttle(clock.clone()),
+        throttle: LoginThrottle::new(&config.login, clock.clone(), master.derive("limits"), "login"),
+        reset_throttle: crate::account::password_reset::reset_throttle(clock.clone(), master.derive("limits")),
+        proxies: crate::web::client_addr::Proxies::parse(
+            &config.server.trusted_proxies,
+            &config.server.client_address_header,
+        )
+        .map_err(|(key, reason)| crate::config::ConfigError::new(key, reason))?,
         pairwise_key: master.derive("pairwise"),
         directory_keys,
         discovery: crate::oidc::discovery::document(&config.issuer).to_string().into(),

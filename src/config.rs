@@ -51,6 +51,12 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Tokio worker threads (0 = one per core).
     pub worker_threads: usize,
+    /// Peers (CIDRs or addresses) whose forwarding header names the client (AB-04);
+    /// a list, or one string of comma-separated entries (for the environment).
+    #[serde(deserialize_with = "list_or_csv")]
+    pub trusted_proxies: Vec<String>,
+    /// The header those proxies write: `x-forwarded-for` or `forwarded` (RFC 7239).
+    pub client_address_header: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -106,6 +112,12 @@ pub struct LoginConfig {
     pub lock_secs: u64,
     /// Delay added per earlier failure, growing linearly up to the lock.
     pub delay_step_ms: u64,
+    /// Delay of every attempt from an address past `max_failures_per_ip` (an address
+    /// limit slows; it refuses only logins that have failures of their own).
+    pub ip_delay_ms: u64,
+    /// Login flows one client address may start per `flows_window_secs` (0 = no limit).
+    pub max_flows_per_address: u32,
+    pub flows_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -145,7 +157,14 @@ impl Default for Config {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:8080".into(), request_timeout_secs: 30, max_body_bytes: 16 * 1024, worker_threads: 0 }
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            request_timeout_secs: 30,
+            max_body_bytes: 16 * 1024,
+            worker_threads: 0,
+            trusted_proxies: Vec::new(),
+            client_address_header: "x-forwarded-for".into(),
+        }
     }
 }
 
@@ -185,7 +204,15 @@ impl Default for SessionConfig {
 
 impl Default for LoginConfig {
     fn default() -> Self {
-        Self { max_failures_per_login: 5, max_failures_per_ip: 50, lock_secs: 900, delay_step_ms: 250 }
+        Self {
+            max_failures_per_login: 5,
+            max_failures_per_ip: 50,
+            lock_secs: 900,
+            delay_step_ms: 250,
+            ip_delay_ms: 2000,
+            max_flows_per_address: 600,
+            flows_window_secs: 600,
+        }
     }
 }
 
@@ -261,6 +288,12 @@ impl Config {
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::new("server.max_body_bytes", "must be at least 1024"));
         }
+        crate::web::client_addr::Proxies::parse(&self.server.trusted_proxies, &self.server.client_address_header)
+            .map_err(|(key, reason)| ConfigError::new(key, reason))?;
+        if self.login.lock_secs == 0 || self.login.flows_window_secs == 0 {
+            let key = if self.login.lock_secs == 0 { "login.lock_secs" } else { "login.flows_window_secs" };
+            return Err(ConfigError::new(key, "must be at least 1"));
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(ConfigError::new("log.format", "must be text or json"));
         }
@@ -298,6 +331,20 @@ fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
         "http" if is_loopback_host(url.host_str().unwrap_or_default()) => Ok(()),
         _ => Err(err("must use https (plain http only on a loopback address)")),
     }
+}
+
+/// A list given as a TOML array or as one comma-separated string (an environment variable).
+fn list_or_csv<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::List(list) => list,
+        Either::Csv(csv) => csv.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+    })
 }
 
 pub fn is_loopback_host(host: &str) -> bool {

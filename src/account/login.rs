@@ -3,7 +3,7 @@
 //! exists (AB-03). Sessions and the `login_succeeded` event are the caller's job.
 
 use super::password::{self, PasswordError};
-use super::throttle::{LoginThrottle, Throttle, login_key};
+use super::throttle::{Locked, LoginThrottle, login_key};
 use crate::audit::{AuditEvent, LoginMethod};
 use crate::crypto::SecretString;
 use crate::store::{Account, Store, StoreError};
@@ -40,34 +40,33 @@ pub async fn verify_legacy(
         reason: reason.to_owned(),
         organisation_id: Some(org_id.to_owned()),
     };
-    match throttle.check(&key, ip) {
-        Throttle::Locked { retry_after } => {
+    let attempt = match throttle.reserve(store, &key, ip).await? {
+        Ok(attempt) => attempt,
+        Err(Locked { retry_after }) => {
             store.append_audit(&failed("locked")).await?;
             return Err(LoginError::Locked { retry_after });
         }
-        Throttle::Allow { delay } => {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-        }
+    };
+    if !attempt.delay.is_zero() {
+        tokio::time::sleep(attempt.delay).await;
     }
 
     let Some(account) = store.account_by_login(org_id, login.trim()).await? else {
         password::burn(password).await;
-        throttle.record_failure(&key, ip);
+        throttle.failed(store, &attempt).await?;
         store.append_audit(&failed("bad_credentials")).await?;
         return Err(LoginError::BadCredentials);
     };
 
     let verified = password::verify(&account.password_hash, password).await?;
     if !verified.ok || account.disabled {
-        throttle.record_failure(&key, ip);
+        throttle.failed(store, &attempt).await?;
         let reason = if verified.ok { "disabled" } else { "bad_credentials" };
         store.append_audit(&failed(reason)).await?;
         return Err(LoginError::BadCredentials);
     }
 
-    throttle.record_success(&key);
+    throttle.succeeded(store, &attempt).await?;
     if verified.needs_rehash {
         rehash(store, &account, password).await;
     }

@@ -46,8 +46,14 @@ async fn fixture() -> Fixture {
         .with("birth_date", "01.01.1970")
         .with("disabled", "true");
     import_records(store.as_ref(), &[legacy, disabled], &keys, clock.as_ref()).await.unwrap();
-    let config = LoginConfig { max_failures_per_login: 3, max_failures_per_ip: 10, lock_secs: 600, delay_step_ms: 1 };
-    let throttle = LoginThrottle::new(&config, clock.clone());
+    let config = LoginConfig {
+        max_failures_per_login: 3,
+        max_failures_per_ip: 10,
+        lock_secs: 600,
+        delay_step_ms: 1,
+        ..LoginConfig::default()
+    };
+    let throttle = LoginThrottle::new(&config, clock.clone(), [3; 32], "login");
     Fixture { _dir: dir, store, clock, throttle }
 }
 

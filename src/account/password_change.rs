@@ -8,7 +8,7 @@
 use super::password::{self, PasswordError};
 use super::password_mail;
 use super::password_policy::{self, PolicyError};
-use super::throttle::{LoginThrottle, Throttle, login_key};
+use super::throttle::{Locked, LoginThrottle, login_key};
 use crate::audit::AuditEvent;
 use crate::clock::UnixTime;
 use crate::crypto::SecretString;
@@ -76,18 +76,20 @@ pub async fn change_password(
     let key = login_key(&account.organisation_id, &account.login);
     let refused =
         |reason: &str| AuditEvent::PasswordChangeRefused { account_id: account.id.clone(), reason: reason.to_owned() };
-    match throttle.check(&key, ip) {
-        Throttle::Locked { retry_after } => {
+    password_policy::check(form.new.expose(), form.repeat.expose(), &account.login, Some(form.current.expose()))
+        .map_err(ChangeError::Policy)?;
+    let attempt = match throttle.reserve(store, &key, ip).await? {
+        Ok(attempt) => attempt,
+        Err(Locked { retry_after }) => {
             store.append_audit(&refused("locked")).await?;
             return Err(ChangeError::Locked { retry_after });
         }
-        Throttle::Allow { delay } if !delay.is_zero() => tokio::time::sleep(delay).await,
-        Throttle::Allow { .. } => {}
+    };
+    if !attempt.delay.is_zero() {
+        tokio::time::sleep(attempt.delay).await;
     }
-    password_policy::check(form.new.expose(), form.repeat.expose(), &account.login, Some(form.current.expose()))
-        .map_err(ChangeError::Policy)?;
     if !password::verify(&account.password_hash, &form.current).await?.ok {
-        throttle.record_failure(&key, ip);
+        throttle.failed(store, &attempt).await?;
         store.append_audit(&refused("bad_current")).await?;
         return Err(ChangeError::BadCurrent);
     }
@@ -97,6 +99,6 @@ pub async fn change_password(
     let audit = AuditEvent::PasswordChanged { account_id: account.id.clone(), by: "owner".into() };
     let notice = account.email.as_deref().map(|to| password_mail::changed(account).message(now, to));
     let ended = store.change_password(&change, &audit, notice.as_ref()).await?;
-    throttle.record_success(&key);
+    throttle.succeeded(store, &attempt).await?;
     Ok(ended)
 }

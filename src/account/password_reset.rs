@@ -10,7 +10,7 @@
 use super::password::{self, PasswordError};
 use super::password_mail;
 use super::password_policy::{self, PolicyError};
-use super::throttle::{LoginThrottle, Throttle, login_key};
+use super::throttle::{Locked, LoginThrottle, login_key};
 use crate::audit::AuditEvent;
 use crate::clock::{Clock, UnixTime};
 use crate::config::LoginConfig;
@@ -30,15 +30,17 @@ pub const RESET_MAX_PER_IP: u32 = 20;
 /// The throttle window, and how long a limit holds once reached: one hour.
 pub const RESET_WINDOW_SECS: u64 = 3600;
 
-/// The counters of reset requests (per node, in memory, like the login's).
-pub fn reset_throttle(clock: Arc<dyn Clock>) -> LoginThrottle {
+/// The counters of reset requests (in the store, like the login's; a busy address
+/// is refused: a reset signs no one in).
+pub fn reset_throttle(clock: Arc<dyn Clock>, key: [u8; 32]) -> LoginThrottle {
     let config = LoginConfig {
         max_failures_per_login: RESET_MAX_PER_LOGIN,
         max_failures_per_ip: RESET_MAX_PER_IP,
         lock_secs: RESET_WINDOW_SECS,
         delay_step_ms: 0,
+        ..LoginConfig::default()
     };
-    LoginThrottle::new(&config, clock)
+    LoginThrottle::new(&config, clock, key, "reset").refusing_busy_addresses()
 }
 
 /// Why a reset request was not taken.
@@ -46,6 +48,8 @@ pub fn reset_throttle(clock: Arc<dyn Clock>) -> LoginThrottle {
 pub enum RequestError {
     #[error("too many reset requests, retry after {retry_after:?}")]
     Locked { retry_after: Duration },
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// «Забыли пароль?» for `login` in `org_id`: counts the request, then looks the
@@ -53,7 +57,7 @@ pub enum RequestError {
 /// link and mails it ([`send_link`]) — in a task of its own, so that the answer
 /// takes the same time whatever the login (AB-03). `reset_url` is the page's
 /// address; the token is appended. The task's handle is returned for tests.
-pub fn request_reset(
+pub async fn request_reset(
     store: Arc<dyn Store>,
     throttle: &LoginThrottle,
     org_id: &str,
@@ -63,11 +67,15 @@ pub fn request_reset(
     now: UnixTime,
 ) -> Result<tokio::task::JoinHandle<()>, RequestError> {
     let key = login_key(org_id, login);
-    if let Throttle::Locked { retry_after } = throttle.check(&key, ip) {
-        return Err(RequestError::Locked { retry_after });
-    }
     // Every request counts, known login or not: the limit reveals nothing.
-    throttle.record_failure(&key, ip);
+    let attempt = match throttle.reserve(&*store, &key, ip).await? {
+        Ok(attempt) => attempt,
+        Err(Locked { retry_after }) => return Err(RequestError::Locked { retry_after }),
+    };
+    throttle.failed(&*store, &attempt).await?;
+    if !attempt.delay.is_zero() {
+        tokio::time::sleep(attempt.delay).await;
+    }
     let (org_id, login, reset_url) = (org_id.to_owned(), login.trim().to_owned(), reset_url.to_owned());
     Ok(tokio::spawn(async move {
         if let Err(error) = send_link(&*store, &org_id, &login, &reset_url, now).await {

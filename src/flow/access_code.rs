@@ -151,13 +151,20 @@ pub async fn code_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: 
         };
         return render_form(&app, &signed, &browser_id, &flow, &pending.values, errors, StatusCode::BAD_REQUEST).await;
     }
+    // The attempt is counted before the code is compared (AB-01): the conditional
+    // save lets one of parallel submissions through, the others are sent back to
+    // the page, so at most `CODE_MAX_ATTEMPTS` codes are ever compared.
+    let attempts = pending.attempts + 1;
+    if let Some(p) = flow.access.as_mut().and_then(|a| a.pending.as_mut()) {
+        p.attempts = attempts;
+    }
+    super::save(&app, &mut flow).await?;
     let typed = p.get("code").unwrap_or_default().trim();
     let right = code_hash(&app, &flow.id, &pending.draft.email, typed);
     if crate::crypto::ct_eq(right.as_bytes(), pending.code_hash.as_bytes()) {
         drop_draft(&mut flow);
         return file(&app, flow, &signed, &person, role, &pending.draft, false).await;
     }
-    let attempts = pending.attempts + 1;
     if attempts >= CODE_MAX_ATTEMPTS {
         drop_draft(&mut flow);
         super::save(&app, &mut flow).await?;
@@ -167,10 +174,6 @@ pub async fn code_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: 
         };
         return render_form(&app, &signed, &browser_id, &flow, &pending.values, errors, StatusCode::BAD_REQUEST).await;
     }
-    if let Some(p) = flow.access.as_mut().and_then(|a| a.pending.as_mut()) {
-        p.attempts = attempts;
-    }
-    super::save(&app, &mut flow).await?;
     let page = RequestCodePage {
         flow: signed,
         csrf: app.cookies.csrf_token(&browser_id),

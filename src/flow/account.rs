@@ -9,6 +9,7 @@ use crate::oidc::params::Params;
 use crate::session::{checked_browser, current_session};
 use crate::store::Session;
 use crate::store::links::Unlink;
+use crate::web::client_addr::ClientAddr;
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::esia_pages::EsiaNoticePage;
@@ -190,6 +191,7 @@ pub async fn esia_notice(
 /// POST /account/esia/start — a linking flow for the signed-in account, then ESIA.
 pub async fn esia_start(
     State(app): State<Arc<App>>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AccountError> {
@@ -197,7 +199,7 @@ pub async fn esia_start(
     let session = signed_in(&app, &headers, &p).await?;
     let account = app.store.account(&session.account_id).await?.ok_or_else(PageError::not_found)?;
     let browser_id = cookie::read(&headers, app.cookies.browser_name()).unwrap_or_default();
-    let mut flow = super::Flow::new(&browser_id, None, super::journey::Stage::Login, app.clock.now());
+    let mut flow = super::Flow::new(&browser_id, client, None, super::journey::Stage::Login, app.clock.now());
     flow.esia = Some(super::esia::EsiaStep {
         role: account.role,
         pending: None,

@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::oidc::authorize::{Decision, decide};
 use crate::oidc::params::Params;
 use crate::oidc::prompt::Step;
+use crate::web::client_addr::ClientAddr;
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::redirect::redirect;
@@ -21,18 +22,30 @@ use std::sync::Arc;
 /// GET /authorize
 pub async fn get(
     State(app): State<Arc<App>>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    authorize(&app, &headers, Params::parse(q.unwrap_or_default().as_bytes()), false).await
+    authorize(&app, client, &headers, Params::parse(q.unwrap_or_default().as_bytes()), false).await
 }
 
 /// POST /authorize
-pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
-    authorize(&app, &headers, Params::parse(&body), true).await
+pub async fn post(
+    State(app): State<Arc<App>>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    authorize(&app, client, &headers, Params::parse(&body), true).await
 }
 
-async fn authorize(app: &App, headers: &HeaderMap, params: Params, after_post: bool) -> Result<Response, PageError> {
+async fn authorize(
+    app: &App,
+    client: std::net::IpAddr,
+    headers: &HeaderMap,
+    params: Params,
+    after_post: bool,
+) -> Result<Response, PageError> {
     let (req, step, auth, now) = match decide(app, headers, params, after_post).await? {
         Decision::Answer(res) => return Ok(res),
         Decision::Interact { request, step, auth, now } => (request, step, auth, now),
@@ -40,7 +53,7 @@ async fn authorize(app: &App, headers: &HeaderMap, params: Params, after_post: b
     let (browser_id, set_browser) = cookie::browser_id(&app.cookies, headers);
     // A session that needs no new login (consent only) carries over.
     let stage = if step == Step::Consent { Stage::SignedIn } else { Stage::Login };
-    let mut flow = Flow::new(&browser_id, Some(req), stage, now);
+    let mut flow = Flow::new(&browser_id, client, Some(req), stage, now);
     flow.login = auth.filter(|_| step == Step::Consent);
     super::save(app, &mut flow).await?;
     let page = if step == Step::Consent { "consent" } else { "login" };

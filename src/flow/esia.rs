@@ -11,6 +11,7 @@ use crate::connector::{AccountLevel, Callback, ContactKind, Pending, StartReques
 use crate::oidc::params::Params;
 use crate::session::checked_browser;
 use crate::store::Role;
+use crate::web::client_addr::ClientAddr;
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::esia_pages::{EsiaErrorPage, RolePage};
@@ -156,13 +157,18 @@ pub async fn role_page(
 
 /// POST /login/esia — remembers the role and sends the browser to ESIA. Without a
 /// flow (the login page opened directly) it starts one that lands on `next`.
-pub async fn start(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+pub async fn start(
+    State(app): State<Arc<App>>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
     let p = Params::parse(&body);
     let (mut flow, signed, browser_id) = match p.get("flow") {
         Some(_) => super::posted_flow(&app, &headers, &p, Action::StartEsia).await?,
         None => {
             let browser_id = checked_browser(&app.cookies, &headers, &p)?;
-            let mut flow = super::Flow::new(&browser_id, None, Stage::Login, app.clock.now());
+            let mut flow = super::Flow::new(&browser_id, client, None, Stage::Login, app.clock.now());
             flow.return_to = Some(super::login::local_path(p.get("next")).to_owned());
             (flow, String::new(), browser_id)
         }

@@ -19,16 +19,16 @@ use crate::oidc::error::ErrorCode;
 use crate::oidc::params::Params;
 use crate::store::OrgKind;
 use crate::store::links::LinkMethod;
+use crate::web::client_addr::ClientAddr;
 use crate::web::error_page::PageError;
 use crate::web::esia_pages::{LinkPage, NotFoundPage};
 use crate::web::org_cascade::{self, Tabs};
 use crate::web::pages;
 use crate::web::redirect::redirect;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// GET /login/esia/not-found
@@ -102,7 +102,7 @@ pub async fn link_page(
 /// the link and the login.
 pub async fn link_submit(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -124,7 +124,7 @@ pub async fn link_submit(
     if org.is_empty() || login.is_empty() || password.is_empty() {
         return retry("Выберите организацию и введите логин и пароль.", StatusCode::BAD_REQUEST).await;
     }
-    let account = match verify_legacy(&*app.store, &app.throttle, org, login, &password, peer.ip()).await {
+    let account = match verify_legacy(&*app.store, &app.throttle, org, login, &password, client).await {
         Ok(a) => a,
         Err(LoginError::BadCredentials) => return retry("Неверный логин или пароль.", StatusCode::UNAUTHORIZED).await,
         Err(LoginError::Locked { retry_after }) => {

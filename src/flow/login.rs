@@ -13,16 +13,16 @@ use crate::crypto::SecretString;
 use crate::oidc::params::Params;
 use crate::session::{Sessions, checked_browser, open_session};
 use crate::store::{OrgKind, Organisation};
+use crate::web::client_addr::ClientAddr;
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::org_cascade::{self, Chosen, Tabs};
 use crate::web::pages::{self, LoginPage, OrgChoice};
 use crate::web::redirect::redirect;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 #[derive(Debug, serde::Deserialize)]
@@ -134,7 +134,7 @@ pub async fn show(
 /// POST /login
 pub async fn submit(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -165,7 +165,7 @@ pub async fn submit(
         let form = retry("Выберите организацию и введите логин и пароль.");
         return render(&app, &browser_id, form, client_name, StatusCode::BAD_REQUEST).await;
     }
-    let account = match verify_legacy(&*app.store, &app.throttle, &org_id, &login, &password, peer.ip()).await {
+    let account = match verify_legacy(&*app.store, &app.throttle, &org_id, &login, &password, client).await {
         Ok(account) => account,
         Err(LoginError::BadCredentials) => {
             metrics::counter!("propusk_logins_total", "method" => "password", "outcome" => "failure").increment(1);

@@ -76,6 +76,10 @@ pub struct Flow {
     /// first stored. [`save`] replaces the row only if it is still this version.
     #[serde(skip)]
     pub version: Option<i64>,
+    /// The client address that started the flow (not part of the JSON): the first
+    /// [`save`] counts it against `login.max_flows_per_address`.
+    #[serde(skip)]
+    pub origin: Option<std::net::IpAddr>,
     /// The relying party's request; `None` when the flow links ESIA from `/account`
     /// or signs in «Через Госуслуги» from the login page itself.
     pub request: Option<AuthRequest>,
@@ -97,13 +101,20 @@ pub struct Flow {
 }
 
 impl Flow {
-    /// A new flow of this browser (hashed browser id) at `stage`.
-    pub fn new(browser_id: &str, request: Option<AuthRequest>, stage: Stage, now: UnixTime) -> Self {
+    /// A new flow of this browser (hashed browser id), started from `client`, at `stage`.
+    pub fn new(
+        browser_id: &str,
+        client: std::net::IpAddr,
+        request: Option<AuthRequest>,
+        stage: Stage,
+        now: UnixTime,
+    ) -> Self {
         Self {
             id: crate::crypto::random_token(),
             browser: crate::crypto::token_hash(browser_id),
             stage,
             version: None,
+            origin: Some(client),
             request,
             return_to: None,
             login: None,
@@ -120,8 +131,32 @@ impl Flow {
     }
 }
 
+/// Inserts a new flow unless its client address has started too many in the window.
+async fn create(app: &App, flow: &mut Flow, record: &FlowRecord) -> Result<(), PageError> {
+    let limits = &app.config.login;
+    let stored = match (flow.origin, limits.max_flows_per_address) {
+        (Some(client), max) if max > 0 => {
+            let key = app.throttle.address_counter("flows", client);
+            let window = i64::try_from(limits.flows_window_secs).unwrap_or(i64::MAX);
+            app.store.put_flow_counted(record, &key, max, window).await?
+        }
+        _ => {
+            app.store.put_flow(record).await?;
+            true
+        }
+    };
+    if !stored {
+        metrics::counter!("propusk_flows_refused_total").increment(1);
+        return Err(PageError::too_many(limits.flows_window_secs));
+    }
+    flow.version = Some(0);
+    Ok(())
+}
+
 /// Stores a flow until `session.flow_ttl_secs` after it began: a new flow is
-/// inserted; a loaded one is replaced only if no other request moved it on since it
+/// inserted, counted against its client address (AB-02: a flood of `/authorize`
+/// from one address stores at most `login.max_flows_per_address` flows per window,
+/// and expired flows are purged); a loaded one is replaced only if no other request moved it on since it
 /// was loaded (one conditional update). Every step that signs in, links or issues
 /// saves the flow's new stage first, so of two submissions of one flow at once only
 /// one gets past it; the other is sent to the page of the stage the flow is at.
@@ -130,9 +165,7 @@ pub async fn save(app: &App, flow: &mut Flow) -> Result<(), PageError> {
     let expires_at = flow.created_at + app.config.session.flow_ttl_secs;
     let record = FlowRecord { id: flow.id.clone(), data, expires_at, version: 0 };
     let Some(version) = flow.version else {
-        app.store.put_flow(&record).await?;
-        flow.version = Some(0);
-        return Ok(());
+        return create(app, flow, &record).await;
     };
     if !app.store.replace_flow(&record, version).await? {
         let stored = app.store.flow(&flow.id).await?.and_then(|r| serde_json::from_str::<Flow>(&r.data).ok());

@@ -8,13 +8,13 @@ use crate::account::password_change::{self, ChangeError, ChangeRequest};
 use crate::app::App;
 use crate::crypto::{self, SecretString};
 use crate::oidc::params::Params;
+use crate::web::client_addr::ClientAddr;
 use crate::web::error_page::PageError;
 use crate::web::redirect::redirect;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The notice on `/account` after a change.
@@ -23,7 +23,7 @@ pub const CHANGED: &str = "Пароль изменён. Другие входы 
 /// POST /account/password
 pub async fn change(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AccountError> {
@@ -35,7 +35,7 @@ pub async fn change(
         current: SecretString::new(p.get("current_password").unwrap_or_default()),
         new: SecretString::new(p.get("new_password").unwrap_or_default()),
         repeat: SecretString::new(p.get("new_password_repeat").unwrap_or_default()),
-        ip: peer.ip(),
+        ip: client,
         now,
     };
     let new_id = crypto::random_token();

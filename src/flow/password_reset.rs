@@ -10,16 +10,16 @@ use crate::crypto::SecretString;
 use crate::oidc::params::Params;
 use crate::session::checked_browser;
 use crate::store::OrgKind;
+use crate::web::client_addr::ClientAddr;
 use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::pages::{self, html_with_status};
 use crate::web::password_pages::{ForgotPage, ForgotSentPage, ResetDonePage, ResetInvalidPage, ResetPage};
 use crate::web::redirect::redirect;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 const MINUTES: i64 = RESET_TTL_SECS / 60;
@@ -63,7 +63,7 @@ pub async fn forgot_page(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
 /// form is incomplete or the limit of requests is reached (both regardless of the login).
 pub async fn forgot_submit(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -79,7 +79,7 @@ pub async fn forgot_submit(
     let reset_url = format!("{}/reset-password", app.config.issuer);
     let now = app.clock.now();
     let store = app.store.clone();
-    match password_reset::request_reset(store, &app.reset_throttle, &org_id, &login, peer.ip(), &reset_url, now) {
+    match password_reset::request_reset(store, &app.reset_throttle, &org_id, &login, client, &reset_url, now).await {
         Ok(_) => {
             metrics::counter!("propusk_password_resets_total", "outcome" => "requested").increment(1);
             Ok(redirect("/forgot-password/sent", true, &[]))
@@ -95,6 +95,7 @@ pub async fn forgot_submit(
             }
             Ok(res)
         }
+        Err(RequestError::Store(e)) => Err(e.into()),
     }
 }
 

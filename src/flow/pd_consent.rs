@@ -12,14 +12,14 @@ use crate::audit::AuditEvent;
 use crate::oidc::params::Params;
 use crate::store::Role;
 use crate::store::links::PdConsent;
+use crate::web::client_addr::ClientAddr;
 use crate::web::error_page::PageError;
 use crate::web::esia_pages::PdConsentPage;
 use crate::web::pages;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The version of the consent text below; stored with every consent.
@@ -57,7 +57,7 @@ pub async fn show(
 /// POST /login/esia/consent
 pub async fn submit(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -77,7 +77,7 @@ pub async fn submit(
         subject: person.subject.clone(),
         text_version: TEXT_VERSION.into(),
         given_at: app.clock.now(),
-        ip: peer.ip().to_string(),
+        ip: client.to_string(),
     };
     let event =
         AuditEvent::PdConsentGiven { upstream_subject: person.subject.clone(), text_version: TEXT_VERSION.into() };

@@ -7,6 +7,7 @@
 //! in the same transaction. Two implementations, [`sqlite`] and [`postgres`], own
 //! their SQL and migrations; one conformance suite runs against both.
 
+pub mod limits;
 pub mod links;
 pub mod model;
 pub mod outbox;
@@ -177,6 +178,7 @@ pub trait Store:
     + GrantStore
     + AuditStore
     + links::LinkStore
+    + limits::LimitStore
     + outbox::MailOutbox
     + passwords::PasswordStore
     + requests::RequestStore
@@ -191,6 +193,7 @@ impl<T> Store for T where
         + GrantStore
         + AuditStore
         + links::LinkStore
+        + limits::LimitStore
         + outbox::MailOutbox
         + passwords::PasswordStore
         + requests::RequestStore

@@ -18,11 +18,13 @@ pub struct PageError {
     pub cause: Option<anyhow::Error>,
     /// Not an error page but `303 See Other` to this local URL ([`Self::elsewhere`]).
     pub location: Option<String>,
+    /// Sent as `Retry-After` (seconds) with a 429 or a 503.
+    pub retry_after: Option<u64>,
 }
 
 impl PageError {
     pub fn new(status: StatusCode, title: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { status, title: title.into(), message: message.into(), cause: None, location: None }
+        Self { status, title: title.into(), message: message.into(), cause: None, location: None, retry_after: None }
     }
 
     /// A journey step reached out of order: the person is sent (303) to the page
@@ -60,16 +62,33 @@ impl PageError {
             message: "Внутренняя ошибка сервера. Попробуйте повторить попытку позже.".into(),
             cause: Some(cause.into()),
             location: None,
+            retry_after: None,
         }
     }
 
     /// 503 with `Retry-After: 5` (the database or an upstream is unavailable).
     pub fn unavailable() -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Сервис временно недоступен",
-            "Сервис временно недоступен. Повторите попытку через несколько секунд.",
-        )
+        Self {
+            retry_after: Some(5),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Сервис временно недоступен",
+                "Сервис временно недоступен. Повторите попытку через несколько секунд.",
+            )
+        }
+    }
+
+    /// 429: this address started too many logins; try again after `retry_after_secs`.
+    pub fn too_many(retry_after_secs: u64) -> Self {
+        let minutes = retry_after_secs.div_ceil(60).max(1);
+        Self {
+            retry_after: Some(retry_after_secs),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Слишком много попыток входа",
+                format!("С этого адреса начато слишком много входов. Попробуйте снова через {minutes} мин."),
+            )
+        }
     }
 
     /// The page a person sees for this error.
@@ -123,8 +142,8 @@ impl IntoResponse for PageError {
         let mut res = html_with_status(self.status, &page);
         // `headers::security_headers` re-renders the page with the request id.
         res.extensions_mut().insert(page);
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         res

@@ -328,6 +328,37 @@ async fn ab_01_five_wrong_email_codes_drop_the_draft() {
 }
 
 #[tokio::test]
+async fn ab_01_parallel_email_codes_are_compared_at_most_five_times() {
+    let app = TestApp::spawn().await;
+    let (http, flow, html) = sokolov_form(&app).await;
+    assert_eq!(submit(&app, &http, &flow, &html, &[("email", OTHER_EMAIL)]).await.status(), 303);
+    let code = code_sent_to(&app, OTHER_EMAIL).await;
+    let (_, page_html) = page(&app, &http, &format!("/login/esia/request/code?flow={flow}")).await;
+    let csrf = hidden(&page_html, "csrf").unwrap();
+    // 24 wrong codes and the right one, all at once, from the flow's own browser.
+    let tasks: Vec<_> = (0..25)
+        .map(|i| {
+            let (http, url, flow, csrf) =
+                (http.clone(), app.url("/login/esia/request/code"), flow.clone(), csrf.clone());
+            let typed = if i == 20 { code.clone() } else { wrong(&code) };
+            tokio::spawn(async move {
+                let form = [("flow", flow.as_str()), ("csrf", csrf.as_str()), ("code", typed.as_str())];
+                let res = http.post(url).form(&form).send().await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            })
+        })
+        .collect();
+    let mut compared_wrong = 0;
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        compared_wrong +=
+            usize::from(status == 400 && (body.contains("Неверный код") || body.contains("слишком много")));
+    }
+    let filed = requests_of_sokolov(&app).await.len();
+    assert!(compared_wrong + filed <= 5, "at most five codes compared: {compared_wrong} wrong, {filed} filed");
+}
+
+#[tokio::test]
 async fn az_12_request_form_needs_the_csrf_token_and_the_flows_browser() {
     let app = TestApp::spawn().await;
     let (http, flow, html) = sokolov_form(&app).await;

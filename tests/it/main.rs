@@ -20,6 +20,7 @@ mod headers;
 mod hygiene;
 mod introspect_revoke;
 mod journey_order;
+mod limits;
 mod link_lifecycle;
 mod link_notice;
 mod logout;

@@ -19,6 +19,7 @@
 pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod group;
+pub(crate) mod limits;
 mod link_rows;
 pub(crate) mod links;
 pub(crate) mod outbox;
@@ -178,6 +179,7 @@ macro_rules! sql_store {
         $crate::store::sql::outbox::outbox_store!($store, $db);
         $crate::store::sql::requests::request_store!($store, $db);
         $crate::store::sql::passwords::password_store!($store, $db);
+        $crate::store::sql::limits::limit_store!($store, $db);
     };
 }
 pub(crate) use sql_store;

@@ -176,13 +176,14 @@ macro_rules! session_store {
                 }
 
                 async fn purge_expired(&self) -> StoreResult<u64> {
-                    const PURGES: [&str; 6] = [
+                    const PURGES: [&str; 7] = [
                         "DELETE FROM sessions WHERE expires_at <= $1",
                         "DELETE FROM flows WHERE expires_at <= $1",
                         "DELETE FROM codes WHERE expires_at <= $1",
                         "DELETE FROM refresh_tokens WHERE expires_at <= $1",
                         "DELETE FROM revoked_tokens WHERE expires_at <= $1",
                         "DELETE FROM pd_deletions WHERE keep_until <= $1",
+                        "DELETE FROM limit_counters WHERE window_end <= $1 AND locked_until <= $1",
                     ];
                     let now = self.now();
                     let mut tx = self.begin_write().await.map_err(db_err)?;
