@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `links.rs`, `outbox.rs`, `passwords.rs` or `requests.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs` or `requests.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -13,6 +13,7 @@
 mod atomic;
 mod fixtures;
 mod harness;
+mod limits;
 mod links;
 mod outbox;
 mod passwords;
@@ -98,4 +99,7 @@ conformance! {
     passwords::password_reset_link_is_single_use,
     passwords::password_reset_parallel_use_one_winner,
     passwords::password_reset_expired_foreign_or_unknown_refused,
+    limits::ab_01_parallel_hits_count_one_by_one,
+    limits::ab_01_windows_and_locks_end,
+    limits::ab_02_flows_are_stored_within_their_limit,
 }
