@@ -5,6 +5,8 @@
 pub mod api;
 mod person;
 pub mod protocol;
+#[cfg(test)]
+mod proptests;
 mod token;
 
 use super::config::EsiaConfig;
