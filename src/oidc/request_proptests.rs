@@ -110,11 +110,12 @@ fn resend(req: &AuthRequest) -> String {
         ("code_challenge_method", "S256".to_owned()),
     ];
     let p = req.prompt;
-    let prompt: Vec<&str> = [(p.none, "none"), (p.login, "login"), (p.consent, "consent"), (p.select_account, "select_account")]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, v)| *v)
-        .collect();
+    let prompt: Vec<&str> =
+        [(p.none, "none"), (p.login, "login"), (p.consent, "consent"), (p.select_account, "select_account")]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, v)| *v)
+            .collect();
     pairs.push(("prompt", prompt.join(" ")));
     for (k, v) in [("state", &req.state), ("nonce", &req.nonce), ("login_hint", &req.login_hint)] {
         if let Some(v) = v {

@@ -39,12 +39,17 @@ fn authorize_query(redirect: String) -> impl Strategy<Value = String> {
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let names: Vec<String> =
-        base.iter().map(|(k, _)| k.clone()).chain(["prompt", "max_age", "request", "nonce"].map(String::from)).collect();
+    let names: Vec<String> = base
+        .iter()
+        .map(|(k, _)| k.clone())
+        .chain(["prompt", "max_age", "request", "nonce"].map(String::from))
+        .collect();
     let known: Vec<String> = base
         .iter()
         .map(|(_, v)| v.clone())
-        .chain(["none", "login", "-1", "token", "plain", "http://evil.example/cb", "/%09/evil.example"].map(String::from))
+        .chain(
+            ["none", "login", "-1", "token", "plain", "http://evil.example/cb", "/%09/evil.example"].map(String::from),
+        )
         .collect();
     let edits = prop::collection::vec((0..3u8, prop::sample::select(names), value(known)), 0..5);
     let edited = edits.prop_map(move |edits| {
@@ -64,11 +69,11 @@ fn authorize_query(redirect: String) -> impl Strategy<Value = String> {
 /// A token request: the grant's parameter names with arbitrary values, and maybe a Basic header.
 fn token_request() -> impl Strategy<Value = (String, Option<String>)> {
     let names = ["grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "client_id", "client_secret"];
-    let known: Vec<String> =
-        ["authorization_code", "refresh_token", "client_credentials", "demo-diary", VERIFIER].map(String::from).to_vec();
-    let body = prop::collection::vec((prop::sample::select(names.to_vec()), value(known)), 0..8).prop_map(|pairs| {
-        encode(&pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Vec<_>>())
-    });
+    let known: Vec<String> = ["authorization_code", "refresh_token", "client_credentials", "demo-diary", VERIFIER]
+        .map(String::from)
+        .to_vec();
+    let body = prop::collection::vec((prop::sample::select(names.to_vec()), value(known)), 0..8)
+        .prop_map(|pairs| encode(&pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Vec<_>>()));
     let body = prop_oneof![4 => body, 1 => any::<String>()];
     let auth = prop::option::of((any::<String>(), any::<String>()).prop_map(|(id, secret)| {
         use base64::Engine as _;
@@ -81,7 +86,7 @@ fn run<S: Strategy>(strategy: S, check: impl Fn(S::Value) -> Result<(), TestCase
 where
     S::Value: std::fmt::Debug,
 {
-    if let Err(e) = TestRunner::new(config()).run(&strategy, |v| check(v)) {
+    if let Err(e) = TestRunner::new(config()).run(&strategy, check) {
         panic!("{e}");
     }
 }

@@ -4,9 +4,9 @@
 
 pub mod api;
 mod person;
-pub mod protocol;
 #[cfg(test)]
 mod proptests;
+pub mod protocol;
 mod token;
 
 use super::config::EsiaConfig;

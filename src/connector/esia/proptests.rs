@@ -17,9 +17,36 @@ const NOW: i64 = 1_790_000_000;
 
 /// Field names of ESIA's answers, so that arbitrary JSON reaches the typed fields.
 const KEYS: &[&str] = &[
-    "firstName", "lastName", "middleName", "birthDate", "gender", "trusted", "snils", "kidAccCreatedByParent",
-    "elements", "type", "vrfStu", "value", "series", "number", "issueDate", "issuedBy", "issueId", "actNo", "id",
-    "documents", "iss", "exp", "nbf", "sub", "aud", "client_id", "sbt", "alg", "urn:esia:sbj_id", "scope",
+    "firstName",
+    "lastName",
+    "middleName",
+    "birthDate",
+    "gender",
+    "trusted",
+    "snils",
+    "kidAccCreatedByParent",
+    "elements",
+    "type",
+    "vrfStu",
+    "value",
+    "series",
+    "number",
+    "issueDate",
+    "issuedBy",
+    "issueId",
+    "actNo",
+    "id",
+    "documents",
+    "iss",
+    "exp",
+    "nbf",
+    "sub",
+    "aud",
+    "client_id",
+    "sbt",
+    "alg",
+    "urn:esia:sbj_id",
+    "scope",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -48,11 +75,8 @@ fn reparsed(v: &Value) -> Value {
 }
 
 fn signer() -> OpensslSigner {
-    OpensslSigner::from_files(
-        Path::new("keys/test-esia-sandbox-rsa.key"),
-        Path::new("keys/test-esia-sandbox-rsa.crt"),
-    )
-    .unwrap()
+    OpensslSigner::from_files(Path::new("keys/test-esia-sandbox-rsa.key"), Path::new("keys/test-esia-sandbox-rsa.crt"))
+        .unwrap()
 }
 
 fn expect(sbt: &str) -> Expect<'_> {
