@@ -35,6 +35,9 @@ pub mod logging;
 pub mod mail;
 pub mod oidc;
 pub mod ops;
+pub mod private_fs;
+#[cfg(test)]
+mod proptest_config;
 pub mod secrets;
 pub mod serve;
 pub mod session;

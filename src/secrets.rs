@@ -1,5 +1,6 @@
 //! The installation's master key: `keys.master_key` from configuration, or the
-//! file `keys.master_key_file` (created with mode 0600 on first start). Every
+//! file `keys.master_key_file` (created with mode 0600, its directory 0700, on first
+//! start; a key file readable by others is tightened with a warning). Every
 //! local secret (cookie MACs, key encryption, SNILS and matching hashes, pairwise
 //! subjects) is derived from it.
 
@@ -7,12 +8,12 @@ use crate::config::KeysConfig;
 use crate::crypto::{self, MasterKey};
 use anyhow::{Context as _, bail};
 use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 
 pub fn load_master_key(cfg: &KeysConfig) -> anyhow::Result<MasterKey> {
     let encoded = if !cfg.master_key.is_empty() {
         cfg.master_key.expose().trim().to_owned()
     } else if cfg.master_key_file.exists() {
+        crate::private_fs::tighten(&cfg.master_key_file);
         std::fs::read_to_string(&cfg.master_key_file)
             .with_context(|| format!("cannot read {}", cfg.master_key_file.display()))?
             .trim()
@@ -20,13 +21,9 @@ pub fn load_master_key(cfg: &KeysConfig) -> anyhow::Result<MasterKey> {
     } else {
         let encoded = crypto::random_token();
         if let Some(dir) = cfg.master_key_file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            crate::private_fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&cfg.master_key_file)
+        let mut f = crate::private_fs::create_new(&cfg.master_key_file)
             .with_context(|| format!("cannot create {}", cfg.master_key_file.display()))?;
         f.write_all(format!("{encoded}\n").as_bytes())?;
         tracing::info!(file = %cfg.master_key_file.display(), "generated a new master key");

@@ -222,3 +222,7 @@ pub fn class_id(organisation_id: &str, name: &str) -> String {
 #[cfg(test)]
 #[path = "directory_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "directory_proptests.rs"]
+mod proptests;

@@ -102,12 +102,13 @@ pub fn verify(token: &str, certs: &[X509], expect: &Expect<'_>) -> Result<Claims
     if c.get("iss").and_then(Value::as_str) != Some(expect.issuer) {
         return Err("unexpected iss".into());
     }
+    // Saturating: a signed `exp`/`nbf` near the ends of i64 must not overflow.
     let exp = num(&c, "exp").ok_or("no exp")?;
-    if exp + expect.leeway <= expect.now {
+    if exp.saturating_add(expect.leeway) <= expect.now {
         return Err("expired".into());
     }
     if let Some(nbf) = num(&c, "nbf")
-        && nbf - expect.leeway > expect.now
+        && nbf.saturating_sub(expect.leeway) > expect.now
     {
         return Err("not yet valid".into());
     }

@@ -165,3 +165,6 @@ fn the_page_filters_by_what_was_chosen() {
     assert_eq!(shown(&page.organisations), ["k1"]);
     assert!(page.organisations.iter().all(|o| !o.selected) && shown(&page.classes).is_empty());
 }
+
+#[path = "access_form_proptests.rs"]
+mod proptests;

@@ -234,7 +234,8 @@ pub async fn callback(
             metrics::counter!("propusk_logins_total", "method" => "esia", "outcome" => "upstream_error").increment(1);
             let event = AuditEvent::UpstreamRejected { connector: "esia".into(), code: e.code() };
             app.store.append_audit(&event).await?;
-            let page = EsiaErrorPage { flow: signed, message: e.user_message().to_owned() };
+            let request_id = crate::web::headers::request_id(&headers);
+            let page = EsiaErrorPage { flow: signed, message: e.user_message().to_owned(), request_id };
             let mut res = pages::html_with_status(axum::http::StatusCode::BAD_GATEWAY, &page);
             res.headers_mut().append(axum::http::header::SET_COOKIE, clear);
             return Ok(res);

@@ -1,14 +1,16 @@
 //! Mail transports behind one trait: [`FilesTransport`] writes one `.eml` file
-//! per message (atomically: temp file + rename); [`SmtpTransport`] talks to an
+//! per message (atomically: temp file + rename; mode 0600, directory 0700); [`SmtpTransport`] talks to an
 //! SMTP relay through lettre (pooled connections, STARTTLS/TLS with rustls).
 
 use super::{MailConfig, MailError, SmtpTls, TransportKind, build_message};
+use crate::private_fs;
 use crate::store::outbox::OutboxMessage;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::AsyncWriteExt as _;
 
 /// Delivers one message. Success means the message left our hands.
 #[async_trait::async_trait]
@@ -46,10 +48,22 @@ impl Transport for FilesTransport {
             return Err(MailError::Invalid("message id".into()));
         }
         let io = |e: std::io::Error| MailError::Transport(format!("mail.dir: {e}"));
-        tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
+        // Messages carry personal data: directory 0700 where we create it, files 0600.
+        tokio::fs::DirBuilder::new().recursive(true).mode(private_fs::DIR_MODE).create(&self.dir).await.map_err(io)?;
         let tmp = self.dir.join(format!(".{}.eml.tmp", msg.id));
         let path = self.dir.join(format!("{}.eml", msg.id));
-        tokio::fs::write(&tmp, &bytes).await.map_err(io)?;
+        // A temp file left by a crash may predate these modes: start afresh.
+        let _ = tokio::fs::remove_file(&tmp).await;
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(private_fs::FILE_MODE)
+            .open(&tmp)
+            .await
+            .map_err(io)?;
+        file.write_all(&bytes).await.map_err(io)?;
+        file.flush().await.map_err(io)?;
+        drop(file);
         tokio::fs::rename(&tmp, &path).await.map_err(io)
     }
 }

@@ -119,3 +119,7 @@ mod tests {
         assert!(presented(&HeaderMap::new(), &Params::default()).is_err());
     }
 }
+
+#[cfg(test)]
+#[path = "client_auth_proptests.rs"]
+mod proptests;

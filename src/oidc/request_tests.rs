@@ -119,3 +119,6 @@ fn scope_is_narrowed_to_allowed() {
     let r = check(&base().replace("scope=openid+profile", "scope=openid+phone+email+unknown")).unwrap();
     assert_eq!(r.scope, "openid email");
 }
+
+#[path = "request_proptests.rs"]
+mod proptests;

@@ -153,3 +153,7 @@ mod tests {
         assert!(!kit.csrf_ok("browser-b", &t));
     }
 }
+
+#[cfg(test)]
+#[path = "cookie_proptests.rs"]
+mod proptests;

@@ -88,6 +88,8 @@ pub struct EsiaNoticePage {
 pub struct EsiaErrorPage {
     pub flow: String,
     pub message: String,
+    /// «Номер запроса», as on every error page ([`super::headers::request_id`]).
+    pub request_id: Option<String>,
 }
 
 impl LinkPage {

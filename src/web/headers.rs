@@ -55,6 +55,12 @@ fn is_plain_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// The request id (set by the request-id layer outside) as an error page may show it,
+/// for pages that a handler renders itself with a «Номер запроса».
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|id| is_plain_id(id)).map(str::to_owned)
+}
+
 /// The middleware body, public for routers built differently (e.g. `map_response`).
 pub async fn add_security_headers(mut res: Response) -> Response {
     apply(res.headers_mut());

@@ -14,8 +14,10 @@ mod cli;
 mod client_auth;
 mod common;
 mod esia_direct;
+mod esia_error_page;
 mod esia_journey;
 mod esia_support;
+mod files;
 mod headers;
 mod hygiene;
 mod introspect_revoke;
@@ -29,6 +31,7 @@ mod pages_viewer;
 mod password;
 mod password_reset;
 mod pkce_code;
+mod proptest_http;
 mod refresh;
 #[path = "../smtp_sink/mod.rs"]
 mod smtp_sink;

@@ -4,6 +4,8 @@
 
 pub mod api;
 mod person;
+#[cfg(test)]
+mod proptests;
 pub mod protocol;
 mod token;
 

@@ -4,9 +4,11 @@
 //! shared SQL of [`crate::store::sql`].
 
 use crate::clock::{Clock, UnixTime};
+use crate::private_fs;
 use crate::store::sql::{self, Backend};
 use crate::store::{StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +25,8 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if missing, with its parent directory) the database file
-    /// `url` names, e.g. `sqlite://data/propusk.db`. Does not migrate.
+    /// `url` names, e.g. `sqlite://data/propusk.db`; the file and its WAL are readable
+    /// by their owner only ([`prepare_files`]). Does not migrate.
     pub async fn open(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(sql::db_err)?
@@ -34,11 +37,12 @@ impl SqliteStore {
             .foreign_keys(true);
         // Each connection to `:memory:` is its own empty database.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let parent = options.get_filename().parent().filter(|dir| !dir.as_os_str().is_empty());
-        if let Some(dir) = parent.filter(|_| !in_memory) {
-            tokio::fs::create_dir_all(dir).await.map_err(|e| {
-                StoreError::Unavailable(anyhow::Error::new(e).context("creating the database directory"))
-            })?;
+        if !in_memory {
+            let file = options.get_filename().to_path_buf();
+            tokio::task::spawn_blocking(move || prepare_files(&file))
+                .await
+                .map_err(|e| StoreError::Unavailable(anyhow::Error::new(e).context("preparing the database file")))?
+                .map_err(StoreError::Unavailable)?;
         }
         let mut pool = SqlitePoolOptions::new().max_connections(max_connections.max(1));
         if in_memory {
@@ -53,6 +57,24 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Before SQLite opens `file`: its directory (0700 where created) and the file itself
+/// (created empty with mode 0600, or tightened if it exists). SQLite's unix VFS gives
+/// the `-wal`, `-shm` and `-journal` files it creates the database file's permissions;
+/// ones left by an earlier release are tightened here.
+fn prepare_files(file: &Path) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        private_fs::create_dir_all(dir).context("creating the database directory")?;
+    }
+    private_fs::ensure_file(file).context("creating the database file")?;
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut side = file.as_os_str().to_owned();
+        side.push(suffix);
+        private_fs::tighten(Path::new(&side));
+    }
+    Ok(())
 }
 
 impl Backend for SqliteStore {
