@@ -9,6 +9,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::fmt;
 
+/// `Retry-After` (seconds) of every 503 while the database or an upstream is
+/// unavailable: the HTML pages, the OAuth/bearer JSON errors and `/readyz`.
+pub const RETRY_AFTER_SECS: &str = "5";
+
 /// An error shown to a person as an HTML page.
 pub struct PageError {
     pub status: StatusCode,
@@ -124,7 +128,7 @@ impl IntoResponse for PageError {
         // `headers::security_headers` re-renders the page with the request id.
         res.extensions_mut().insert(page);
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
         }
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         res
