@@ -100,17 +100,16 @@ fn start_load(base: String, id: String, secret: String, access: String) -> Load 
     let t0 = Instant::now();
     let samples = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
-    let kinds = [Kind::Token, Kind::Ready, Kind::Token, Kind::UserInfo, Kind::Token, Kind::Page];
-    let tasks = (0..4)
-        .map(|w| {
+    // One worker per kind (two for tokens), like clients and a readiness probe at once.
+    let kinds = [Kind::Token, Kind::Token, Kind::Ready, Kind::UserInfo, Kind::Page];
+    let tasks = kinds
+        .into_iter()
+        .map(|kind| {
             let (base, id, secret, access) = (base.clone(), id.clone(), secret.clone(), access.clone());
             let (samples, stop) = (samples.clone(), stop.clone());
             tokio::spawn(async move {
                 let http = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap();
-                let mut i = w;
                 while !stop.load(Ordering::Relaxed) {
-                    let kind = kinds[i % kinds.len()];
-                    i += 1;
                     let sent = t0.elapsed();
                     let (status, retry_after, body) = one(&http, &base, kind, &id, &secret, &access).await;
                     let answered = t0.elapsed();
@@ -152,13 +151,19 @@ async fn pg_outage_answers_503_with_retry_after_and_recovers_without_restart() {
 
     let load = start_load(base.clone(), "outage-rp".into(), secret, access);
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    let stopping = load.t0.elapsed();
     tokio::task::block_in_place(|| pg.stop_immediate());
     let down = load.t0.elapsed();
     tokio::time::sleep(Duration::from_secs(5)).await;
     let restart = load.t0.elapsed();
     tokio::task::block_in_place(|| pg.start());
     let up = load.t0.elapsed();
-    tokio::time::sleep(Duration::from_secs(7)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    // A restart of PostgreSQL's side of every connection (admin shutdown, 57P01).
+    let terminate = load.t0.elapsed();
+    let terminated = tokio::task::block_in_place(|| pg.terminate_backends("propusk"));
+    assert!(terminated > 0, "propusk had connections to end");
+    tokio::time::sleep(Duration::from_secs(3)).await;
     load.stop.store(true, Ordering::Relaxed);
     for t in load.tasks {
         t.await.unwrap();
@@ -170,7 +175,7 @@ async fn pg_outage_answers_503_with_retry_after_and_recovers_without_restart() {
     let report = |s: &Sample| format!("{s:?}\n--- server log ---\n{log}");
     let acquire = Duration::from_millis(ACQUIRE_TIMEOUT_MS);
     // Before the outage: full service.
-    let before: Vec<_> = samples.iter().filter(|s| s.answered < down).collect();
+    let before: Vec<_> = samples.iter().filter(|s| s.answered < stopping).collect();
     assert!(before.len() > 20, "load before the outage: {}", before.len());
     for s in &before {
         assert!(s.healthy(), "before the outage: {}", report(s));
@@ -201,19 +206,29 @@ async fn pg_outage_answers_503_with_retry_after_and_recovers_without_restart() {
         assert_eq!(s.status, 503, "during the outage: {}", report(s));
     }
     // Back: from some moment on, every answer is healthy again, within 5 s of the return.
-    let last_bad = samples.iter().filter(|s| !s.healthy()).map(|s| s.sent).max().unwrap_or(up);
-    let recovered = samples.iter().filter(|s| s.sent > last_bad).map(|s| s.sent).min().unwrap();
+    let back: Vec<_> = samples.iter().filter(|s| s.answered < terminate).collect();
+    let last_bad = back.iter().filter(|s| !s.healthy()).map(|s| s.sent).max().unwrap_or(up);
+    let recovered = back.iter().filter(|s| s.sent > last_bad).map(|s| s.sent).min().unwrap();
     let recovery = recovered.saturating_sub(up);
+    let last_503 = back.iter().filter(|s| !s.healthy()).map(|s| s.answered).max().unwrap_or(up);
     assert!(recovery <= Duration::from_secs(5), "full service {recovery:?} after PostgreSQL returned");
-    let after = samples.iter().filter(|s| s.sent > recovered).count();
+    let after = back.iter().filter(|s| s.sent > recovered).count();
     assert!(after > 20, "served after the return: {after}");
+    // Connections the server ended (57P01) are replaced: healthy again at once.
+    let terminated_503 = samples.iter().filter(|s| s.sent > terminate && s.status == 503).count();
+    for s in samples.iter().filter(|s| s.sent > terminate + Duration::from_millis(500)) {
+        assert!(s.healthy(), "after the connections were terminated: {}", report(s));
+    }
 
     let slowest_503 = samples.iter().filter(|s| s.status == 503).map(Sample::took).max().unwrap_or_default();
     let slowest_ready = samples.iter().filter(|s| s.kind == Kind::Ready).map(Sample::took).max().unwrap_or_default();
     eprintln!(
         "outage: {} requests, {} during the outage (all 503), slowest 503 {slowest_503:?}, slowest /readyz \
-         {slowest_ready:?}, full service {recovery:?} after PostgreSQL returned",
+         {slowest_ready:?}, full service {recovery:?} after PostgreSQL returned (pg_ctl start took {:?}; \
+         the last 503 answered {:?} after it returned); {terminated_503} 503s after {terminated} connections were terminated",
         samples.len(),
-        during.len()
+        during.len(),
+        up - restart,
+        last_503.saturating_sub(up)
     );
 }

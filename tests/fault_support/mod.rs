@@ -271,6 +271,19 @@ impl OwnPg {
     }
 }
 
+impl OwnPg {
+    /// Ends every session of `application_name` from the server's side
+    /// (`pg_terminate_backend`: the client sees 57P01 admin_shutdown).
+    pub fn terminate_backends(&self, application_name: &str) -> usize {
+        let sql = format!(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '{application_name}'"
+        );
+        let out = Command::new("psql").arg(self.url()).arg("-Atc").arg(sql).output().unwrap();
+        assert!(out.status.success(), "terminate: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0)
+    }
+}
+
 impl Drop for OwnPg {
     fn drop(&mut self) {
         self.stop_immediate();
