@@ -198,14 +198,14 @@ struct Tally {
 /// One run: start, open the families, storm, kill -9, restart, check.
 async fn run(db_url: &str, dir: &std::path::Path, kill_after: Duration) -> Tally {
     let install = Install::new(dir, db_url);
-    let mut server = tokio::task::block_in_place(|| install.serve(true));
+    let mut server = install.serve(true).await;
     let client = install.add_client(&["--id", "storm", "--redirect-uri", CB]);
     let secret = client["client_secret"].as_str().unwrap().to_owned();
     let base = install.base();
     let firsts = open_families(&base, &secret).await;
     let families = storm(&base, &secret, firsts, &mut server, kill_after).await;
 
-    let mut server = tokio::task::block_in_place(|| install.serve(true));
+    let mut server = install.serve(true).await;
     let mut tally = Tally::default();
     let http = reqwest::Client::new();
     for (i, f) in families.iter().enumerate() {
@@ -234,7 +234,7 @@ async fn run(db_url: &str, dir: &std::path::Path, kill_after: Duration) -> Tally
             assert_eq!(answer.1["error"], "invalid_grant");
         }
     }
-    tokio::task::block_in_place(|| server.stop());
+    server.stop().await;
     let verify = install.cli(&["audit", "verify"]);
     assert!(
         verify.status.success(),
@@ -250,10 +250,10 @@ async fn run(db_url: &str, dir: &std::path::Path, kill_after: Duration) -> Tally
     tally
 }
 
-/// A kill moment spread over the storm: 250..1250 ms, different in every run.
-fn kill_moment(run: usize) -> Duration {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    Duration::from_millis(250 + ((u64::from(nanos) / 1000 + run as u64 * 331) % 1000))
+/// A random kill moment in the storm: 250..1250 ms.
+fn kill_moment() -> Duration {
+    let [a, b, ..] = propusk::crypto::random_bytes();
+    Duration::from_millis(250 + u64::from(u16::from_le_bytes([a, b])) % 1000)
 }
 
 async fn runs(backend: &str, url: impl Fn(&std::path::Path) -> (String, Option<SharedPgDb>)) {
@@ -262,7 +262,7 @@ async fn runs(backend: &str, url: impl Fn(&std::path::Path) -> (String, Option<S
         let started = Instant::now();
         let dir = tempfile::tempdir().unwrap();
         let (db_url, _pg) = url(dir.path());
-        let kill_after = kill_moment(n);
+        let kill_after = kill_moment();
         let tally = run(&db_url, dir.path(), kill_after).await;
         let took = started.elapsed();
         eprintln!("{backend} run {n}: killed after {kill_after:?}; {tally:?}; {took:?}");

@@ -133,7 +133,7 @@ async fn pg_outage_answers_503_with_retry_after_and_recovers_without_restart() {
     let dir = tempfile::tempdir().unwrap();
     let mut install = Install::new(dir.path(), &pg.url());
     install.extra.push(("PROPUSK_DATABASE__ACQUIRE_TIMEOUT_MS".into(), ACQUIRE_TIMEOUT_MS.to_string()));
-    let server = tokio::task::block_in_place(|| install.serve(false));
+    let server = install.serve(false).await;
     let client = install.add_client(&["--id", "outage-rp", "--grant-type", "client_credentials"]);
     let secret = client["client_secret"].as_str().unwrap().to_owned();
     let base = install.base();

@@ -81,7 +81,7 @@ impl Install {
     }
 
     /// Starts `propusk serve` (with `--demo` when asked) and waits until `/readyz` says ready.
-    pub fn serve(&self, demo: bool) -> Server {
+    pub async fn serve(&self, demo: bool) -> Server {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("server.log")).unwrap();
         let mut cmd = self.command();
         cmd.arg("serve");
@@ -90,7 +90,7 @@ impl Install {
         }
         let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::from(log)).spawn().unwrap();
         let mut server = Server { child: Some(child), log: self.dir.join("server.log") };
-        server.wait_ready(&self.base(), Duration::from_secs(40));
+        server.wait_ready(&self.base(), Duration::from_secs(40)).await;
         server
     }
 }
@@ -106,20 +106,19 @@ impl Server {
         self.child.as_ref().unwrap().id()
     }
 
-    fn wait_ready(&mut self, base: &str, within: Duration) {
+    async fn wait_ready(&mut self, base: &str, within: Duration) {
         let deadline = Instant::now() + within;
         let url = format!("{base}/readyz");
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().unwrap();
         loop {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
                 panic!("propusk exited at start ({status}): {}", self.log_tail());
             }
-            if let Ok(res) = ureq_get(&url) {
-                if res == 200 {
-                    return;
-                }
+            if http.get(&url).send().await.is_ok_and(|r| r.status() == 200) {
+                return;
             }
             assert!(Instant::now() < deadline, "propusk not ready within {within:?}: {}", self.log_tail());
-            std::thread::sleep(Duration::from_millis(50));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -132,12 +131,12 @@ impl Server {
     }
 
     /// SIGTERM (graceful shutdown), then waits for the exit.
-    pub fn stop(&mut self) {
+    pub async fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
             let deadline = Instant::now() + Duration::from_secs(15);
             while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(50));
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
             let _ = child.kill();
             let _ = child.wait();
@@ -155,22 +154,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill9();
     }
-}
-
-/// A blocking GET on loopback that returns the status (no client library needed
-/// before the runtime exists).
-fn ureq_get(url: &str) -> std::io::Result<u16> {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").unwrap_or(url);
-    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".to_owned()));
-    let mut s = std::net::TcpStream::connect(host)?;
-    s.set_read_timeout(Some(Duration::from_secs(2)))?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf)?;
-    let head = String::from_utf8_lossy(&buf);
-    let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    Ok(status)
 }
 
 /// A fresh database on the shared server named by `TEST_POSTGRES_URL`, dropped when
