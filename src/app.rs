@@ -44,7 +44,7 @@ pub struct App {
 
 /// Opens and migrates the store named by the configuration.
 pub async fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Store>> {
-    let store = crate::store::open(&config.database.url, config.database.max_connections, clock)
+    let store = crate::store::open_with(&config.database.url, config.database.pool(), clock)
         .await
         .context("cannot open the database")?;
     store.migrate().await.context("cannot migrate the database")?;

@@ -65,6 +65,19 @@ pub struct DatabaseConfig {
     /// `sqlite://path` or `postgres://…`; decides the backend.
     pub url: String,
     pub max_connections: u32,
+    /// The longest a request waits for a database connection (reconnecting
+    /// included) before it answers 503 with `Retry-After`; 50..=60000.
+    pub acquire_timeout_ms: u64,
+}
+
+impl DatabaseConfig {
+    /// The store's pool settings.
+    pub fn pool(&self) -> crate::store::PoolSettings {
+        crate::store::PoolSettings {
+            max_connections: self.max_connections,
+            acquire_timeout: std::time::Duration::from_millis(self.acquire_timeout_ms),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -170,7 +183,8 @@ impl Default for ServerConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: "sqlite://data/propusk.db".into(), max_connections: 16 }
+        let acquire_timeout_ms = u64::try_from(crate::store::DEFAULT_ACQUIRE_TIMEOUT.as_millis()).unwrap_or(2000);
+        Self { url: "sqlite://data/propusk.db".into(), max_connections: 16, acquire_timeout_ms }
     }
 }
 
@@ -257,6 +271,9 @@ impl Config {
         }
         if self.database.max_connections == 0 {
             return Err(ConfigError::new("database.max_connections", "must be at least 1"));
+        }
+        if !(50..=60_000).contains(&self.database.acquire_timeout_ms) {
+            return Err(ConfigError::new("database.acquire_timeout_ms", "must be between 50 and 60000"));
         }
         if !matches!(self.keys.default_alg.as_str(), "RS256" | "ES256" | "EdDSA") {
             return Err(ConfigError::new("keys.default_alg", "must be RS256, ES256 or EdDSA"));
@@ -375,5 +392,23 @@ mod tests {
         let mut c = Config::default();
         c.database.url = "mysql://x".into();
         assert_eq!(c.validate().unwrap_err().key, "database.url");
+    }
+
+    #[test]
+    fn acquire_timeout_is_bounded_and_short_by_default() {
+        let d = DatabaseConfig::default();
+        assert!(d.acquire_timeout_ms <= 2000, "a readiness probe must see an outage quickly");
+        assert_eq!(d.pool().acquire_timeout, std::time::Duration::from_millis(d.acquire_timeout_ms));
+        for (ms, ok) in [(0, false), (49, false), (50, true), (2000, true), (60_000, true), (60_001, false)] {
+            let mut c = Config::default();
+            c.database.acquire_timeout_ms = ms;
+            match c.validate() {
+                Ok(()) => assert!(ok, "{ms} ms accepted"),
+                Err(e) => {
+                    assert!(!ok, "{ms} ms refused");
+                    assert_eq!(e.key, "database.acquire_timeout_ms");
+                }
+            }
+        }
     }
 }

@@ -34,13 +34,19 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(app): State<Arc<App>>) -> Response {
-    match app.store.ping().await {
-        Ok(()) => "ready".into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "5")], "database unavailable").into_response()
-        }
-    }
+    // A readiness probe with a 1 s timeout must see the answer: never wait for the
+    // pool's full acquire timeout here.
+    const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(800);
+    let wait = READY_WITHIN.min(app.config.database.pool().acquire_timeout);
+    let failure = match tokio::time::timeout(wait, app.store.ping()).await {
+        Ok(Ok(())) => return "ready".into_response(),
+        Ok(Err(e)) => format!("{e:#}"),
+        Err(_) => format!("no database answer within {} ms", wait.as_millis()),
+    };
+    tracing::warn!(error = %failure, "readiness check failed");
+    let retry_after = crate::web::error_page::RETRY_AFTER_SECS;
+    let headers = [("retry-after", retry_after), ("cache-control", "no-store")];
+    (StatusCode::SERVICE_UNAVAILABLE, headers, "database unavailable").into_response()
 }
 
 async fn metrics_text() -> Response {

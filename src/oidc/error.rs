@@ -8,6 +8,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::borrow::Cow;
 
+/// `Retry-After` of every 503 while the database is unavailable (seconds): long
+/// enough for a restart or a fail-over, short enough that clients come back soon.
+use crate::web::error_page::RETRY_AFTER_SECS;
+
 /// RFC 6749 / OIDC Core error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -104,16 +108,26 @@ impl From<StoreError> for OAuthError {
     }
 }
 
+/// A token could not be minted: a store failure keeps its kind (an unreachable
+/// database is 503, not 500); anything else is a server error.
 impl From<crate::token::TokenError> for OAuthError {
     fn from(e: crate::token::TokenError) -> Self {
-        Self::server(e)
+        match e {
+            crate::token::TokenError::Store(store) => store.into(),
+            other => Self::server(other),
+        }
     }
 }
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        if let Some(cause) = &self.cause {
-            tracing::error!(code = self.code.as_str(), error = format!("{cause:#}"), "request failed");
+        match &self.cause {
+            // An outage is logged once per request, as a warning: it is not a bug.
+            Some(cause) if self.code == ErrorCode::TemporarilyUnavailable => {
+                tracing::warn!(code = self.code.as_str(), error = format!("{cause:#}"), "request failed");
+            }
+            Some(cause) => tracing::error!(code = self.code.as_str(), error = format!("{cause:#}"), "request failed"),
+            None => {}
         }
         let body = Json(serde_json::json!({
             "error": self.code.as_str(),
@@ -127,7 +141,7 @@ impl IntoResponse for OAuthError {
             h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"propusk\""));
         }
         if self.code == ErrorCode::TemporarilyUnavailable {
-            h.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            h.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
         }
         res
     }

@@ -24,6 +24,7 @@ use crate::audit::{AuditEvent, AuditRecord};
 use crate::clock::Clock;
 pub use model::*;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -201,12 +202,37 @@ impl<T> Store for T where
 {
 }
 
-/// Opens the backend the URL names (`sqlite://…` or `postgres://…`). Does not migrate.
+/// How long a request waits for a database connection before it fails with
+/// [`StoreError::Unavailable`], unless configured (`database.acquire_timeout_ms`).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(2000);
+
+/// The connection pool of a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    /// The longest wait for a connection, including (re)connecting to a database
+    /// that went away; past it the call fails with [`StoreError::Unavailable`].
+    pub acquire_timeout: Duration,
+}
+
+impl PoolSettings {
+    pub fn new(max_connections: u32) -> Self {
+        Self { max_connections, acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT }
+    }
+}
+
+/// Opens the backend the URL names (`sqlite://…` or `postgres://…`) with the
+/// default acquire timeout. Does not migrate.
 pub async fn open(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> StoreResult<Arc<dyn Store>> {
+    open_with(url, PoolSettings::new(max_connections), clock).await
+}
+
+/// Opens the backend the URL names with these pool settings. Does not migrate.
+pub async fn open_with(url: &str, pool: PoolSettings, clock: Arc<dyn Clock>) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open(url, max_connections, clock).await?))
+        Ok(Arc::new(sqlite::SqliteStore::open_with(url, pool, clock).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::open(url, max_connections, clock).await?))
+        Ok(Arc::new(postgres::PgStore::open_with(url, pool, clock).await?))
     } else {
         Err(StoreError::Backend(anyhow::anyhow!("unsupported database URL scheme")))
     }

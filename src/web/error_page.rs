@@ -9,6 +9,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::fmt;
 
+/// `Retry-After` (seconds) of every 503 while the database or an upstream is
+/// unavailable: the HTML pages, the OAuth/bearer JSON errors and `/readyz`.
+pub const RETRY_AFTER_SECS: &str = "5";
+
 /// An error shown to a person as an HTML page.
 pub struct PageError {
     pub status: StatusCode,
@@ -69,7 +73,7 @@ impl PageError {
     /// 503 with `Retry-After: 5` (the database or an upstream is unavailable).
     pub fn unavailable() -> Self {
         Self {
-            retry_after: Some(5),
+            retry_after: RETRY_AFTER_SECS.parse().ok(),
             ..Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Сервис временно недоступен",

@@ -6,12 +6,11 @@
 //! waiting for a concurrent writer of the same row.
 
 use crate::clock::{Clock, UnixTime};
-use crate::store::StoreResult;
 use crate::store::sql::{self, Backend};
+use crate::store::{PoolSettings, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -24,12 +23,24 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://…`). Does not migrate.
+    /// Connects to `url` (`postgres://…`) with the default acquire timeout. Does not migrate.
     pub async fn open(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> StoreResult<Self> {
+        Self::open_with(url, PoolSettings::new(max_connections), clock).await
+    }
+
+    /// Connects to `url` (`postgres://…`). Does not migrate.
+    ///
+    /// Outages: every wait for a connection — a free one, or a new one while the
+    /// server refuses or is starting (`57P03`) — ends at `acquire_timeout` with
+    /// [`crate::store::StoreError::Unavailable`]. Idle connections are pinged before
+    /// use, so the ones a restart killed are replaced instead of failing a request,
+    /// and the pool serves again as soon as the server answers: no restart of propusk.
+    pub async fn open_with(url: &str, settings: PoolSettings, clock: Arc<dyn Clock>) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url).map_err(sql::db_err)?.application_name("propusk");
         let pool = PgPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10))
+            .max_connections(settings.max_connections.max(1))
+            .acquire_timeout(settings.acquire_timeout)
+            .test_before_acquire(true)
             .connect_with(options)
             .await
             .map_err(sql::db_err)?;

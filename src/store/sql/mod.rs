@@ -16,6 +16,7 @@
 //!   and `RETURNING` work on both. Times are unix seconds, flags are `bool`
 //!   (BOOLEAN on PostgreSQL, INTEGER on SQLite), lists are JSON text.
 
+mod classify;
 pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod group;
@@ -28,6 +29,7 @@ pub(crate) mod requests;
 mod rows;
 pub(crate) mod sessions;
 
+pub(crate) use classify::db_err;
 pub(crate) use rows::*;
 
 use crate::clock::UnixTime;
@@ -69,28 +71,6 @@ pub(crate) trait Backend: Send + Sync {
     /// holds the write lock from the start instead of failing with SQLITE_BUSY
     /// when it upgrades from read to write).
     fn begin_write(&self) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send;
-}
-
-/// Maps a sqlx error into the store's error without SQL values in the message.
-pub(crate) fn db_err(err: sqlx::Error) -> StoreError {
-    match err {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(anyhow::Error::new(err)),
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(conflict_name(db.as_ref())),
-        other => StoreError::Backend(anyhow::Error::new(other)),
-    }
-}
-
-/// The constraint that was violated: PostgreSQL names it; SQLite only says
-/// `UNIQUE constraint failed: table.column, …` (column names, never values).
-fn conflict_name(db: &dyn sqlx::error::DatabaseError) -> String {
-    if let Some(name) = db.constraint() {
-        return name.to_owned();
-    }
-    db.message().strip_prefix("UNIQUE constraint failed: ").unwrap_or("unique constraint").to_owned()
 }
 
 /// A value read back from the database that the model cannot represent.

@@ -6,7 +6,7 @@
 use crate::clock::{Clock, UnixTime};
 use crate::private_fs;
 use crate::store::sql::{self, Backend};
-use crate::store::{StoreError, StoreResult};
+use crate::store::{PoolSettings, StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
@@ -24,10 +24,18 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// [`Self::open_with`] with the default acquire timeout.
+    pub async fn open(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> StoreResult<Self> {
+        Self::open_with(url, PoolSettings::new(max_connections), clock).await
+    }
+
     /// Opens (creating if missing, with its parent directory) the database file
     /// `url` names, e.g. `sqlite://data/propusk.db`; the file and its WAL are readable
-    /// by their owner only ([`prepare_files`]). Does not migrate.
-    pub async fn open(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> StoreResult<Self> {
+    /// by their owner only ([`prepare_files`]). Does not migrate. A wait for a
+    /// connection ends at `acquire_timeout`, and a lock still held after the busy
+    /// timeout, with [`StoreError::Unavailable`].
+    pub async fn open_with(url: &str, settings: PoolSettings, clock: Arc<dyn Clock>) -> StoreResult<Self> {
+        let max_connections = settings.max_connections;
         let options = SqliteConnectOptions::from_str(url)
             .map_err(sql::db_err)?
             .create_if_missing(true)
@@ -49,7 +57,7 @@ impl SqliteStore {
             // One connection, never recycled: closing it would lose the database.
             pool = pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
         }
-        let pool = pool.acquire_timeout(Duration::from_secs(10)).connect_with(options).await.map_err(sql::db_err)?;
+        let pool = pool.acquire_timeout(settings.acquire_timeout).connect_with(options).await.map_err(sql::db_err)?;
         Ok(Self { pool, clock, audit: Arc::default() })
     }
 
