@@ -16,11 +16,12 @@
 
 use crate::app::App;
 use crate::crypto;
+use crate::store::StoreError;
 use crate::web::cookie;
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -71,34 +72,33 @@ impl Default for Viewers {
 }
 
 impl Viewers {
-    /// The viewer of a request with these headers. A failed read shows no header (the
-    /// handler meets the same database and reports it).
-    pub async fn resolve(&self, app: &App, headers: &HeaderMap) -> Option<Viewer> {
-        let id = cookie::read(headers, app.cookies.session_name())?;
+    /// The viewer of a request with these headers. A database that cannot be reached
+    /// is the caller's to answer (one wait, not one here and one in the handler); any
+    /// other failed read shows no header.
+    pub async fn resolve(&self, app: &App, headers: &HeaderMap) -> Result<Option<Viewer>, StoreError> {
+        let Some(id) = cookie::read(headers, app.cookies.session_name()) else {
+            return Ok(None);
+        };
         self.session_reads.fetch_add(1, Ordering::Relaxed);
         let session = match app.store.session(&crypto::token_hash(&id)).await {
-            Ok(session) => session?,
-            Err(e) => {
-                tracing::warn!(error = %e, "session read for the page header failed");
-                return None;
-            }
+            Ok(Some(session)) => session,
+            Ok(None) => return Ok(None),
+            Err(e) => return quiet(e, "session"),
         };
         if let Some(name) = self.names.get(&session.account_id) {
-            return Some(Viewer { name: name.to_string() });
+            return Ok(Some(Viewer { name: name.to_string() }));
         }
         self.account_reads.fetch_add(1, Ordering::Relaxed);
         let account = match app.store.account(&session.account_id).await {
-            Ok(account) => account?,
-            Err(e) => {
-                tracing::warn!(error = %e, "account read for the page header failed");
-                return None;
-            }
+            Ok(Some(account)) => account,
+            Ok(None) => return Ok(None),
+            Err(e) => return quiet(e, "account"),
         };
         let name =
             crate::account::names::short_name(&account.surname, &account.given_name, account.patronymic.as_deref());
         let name = if name.is_empty() { account.login } else { name };
         self.names.insert(session.account_id, Arc::from(name.as_str()));
-        Some(Viewer { name })
+        Ok(Some(Viewer { name }))
     }
 
     /// Session reads made for page headers since start.
@@ -116,12 +116,24 @@ impl Viewers {
 /// its scope, and leaves it in the response's extensions for `headers::security_headers`
 /// (which re-renders error pages outside this scope).
 pub async fn layer(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
-    let viewer = app.viewers.resolve(&app, req.headers()).await;
+    let viewer = match app.viewers.resolve(&app, req.headers()).await {
+        Ok(viewer) => viewer,
+        Err(e) => return crate::web::error_page::PageError::from(e).into_response(),
+    };
     let mut res = VIEWER.scope(viewer.clone(), next.run(req)).await;
     if let Some(v) = viewer {
         res.extensions_mut().insert(v);
     }
     res
+}
+
+/// A failed read: "unavailable" goes up, anything else only loses the header.
+fn quiet(e: StoreError, what: &str) -> Result<Option<Viewer>, StoreError> {
+    if matches!(e, StoreError::Unavailable(_)) {
+        return Err(e);
+    }
+    tracing::warn!(error = %e, "{what} read for the page header failed");
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -177,7 +177,7 @@ async fn header_cost_figures() {
     let session_read = mean(t);
     let t = std::time::Instant::now();
     for _ in 0..N {
-        viewers.resolve(a, &headers).await.unwrap();
+        viewers.resolve(a, &headers).await.unwrap().unwrap();
     }
     let resolve = mean(t);
     let anonymous = browser();
