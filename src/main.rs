@@ -75,6 +75,15 @@ enum ClientsCmd {
         /// RS256 | ES256 | EdDSA
         #[arg(long = "id-token-alg")]
         id_token_alg: Option<String>,
+        /// public | pairwise (docs/subjects.md)
+        #[arg(long = "subject-type")]
+        subject_type: Option<String>,
+        /// A pairwise client's sector (its host); https.
+        #[arg(long = "sector-identifier-uri")]
+        sector_identifier_uri: Option<String>,
+        /// An RFC 8707 resource the client may ask tokens for (repeatable).
+        #[arg(long = "resource")]
+        resource: Vec<String>,
     },
     List,
     Show {
@@ -169,6 +178,9 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                     consent,
                     auth_method,
                     id_token_alg,
+                    subject_type,
+                    sector_identifier_uri,
+                    resource,
                 } => {
                     let args = AddClient {
                         id,
@@ -181,6 +193,9 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                         consent,
                         auth_method,
                         id_token_alg,
+                        subject_type,
+                        sector_identifier_uri,
+                        resources: resource,
                     };
                     cli::clients_add(&config, args).await?
                 }

@@ -18,6 +18,7 @@ mod outbox;
 mod passwords;
 mod records;
 mod requests;
+mod subjects;
 mod unlink;
 
 macro_rules! conformance {
