@@ -223,10 +223,12 @@ async fn it_04_pairwise_subjects_per_sector() {
     let api = pairwise(&app, "diary-api", "https://api.diary.example.ru/cb", sector).await;
     let other = pairwise(&app, "library", "https://library.example/cb", None).await;
     let public = Rp::confidential(&app, "public-rp").await;
-    let http = browser();
     let mut subs = Vec::new();
+    let mut browsers = Vec::new();
     for rp in [&web, &api, &other, &public] {
+        let http = browser();
         let (claims, t) = signed_in(&app, rp, &http, "ivanova.mp").await;
+        browsers.push(http);
         let sub = claims["sub"].as_str().unwrap().to_owned();
         // UserInfo, introspection (access and refresh token) say the ID token's sub.
         let ui = Answer::of(reqwest::Client::new().get(app.url("/userinfo")).bearer_auth(t.str("access_token")).send().await.unwrap()).await;
@@ -261,7 +263,7 @@ async fn it_04_pairwise_subjects_per_sector() {
         .append_pair("id_token_hint", hint)
         .append_pair("post_logout_redirect_uri", RP_LOGGED_OUT)
         .append_pair("state", "bye");
-    let res = http.get(u.as_str()).send().await.unwrap();
+    let res = browsers[0].get(u.as_str()).send().await.unwrap();
     assert_eq!(location(&res), format!("{RP_LOGGED_OUT}?state=bye"), "the hint's sub is the session's person");
 }
 

@@ -62,6 +62,9 @@ async fn it_01_migration_0010_keeps_existing_subjects_sqlite() {
     for (id, login) in ids.iter().zip(["p1", "p2"]) {
         sqlx::query(ACCOUNT).bind(id).bind(login).execute(store.pool()).await.unwrap();
     }
+    // The upgrade: the new binary opens the same file and migrates it.
+    store.close().await;
+    let store = SqliteStore::open(&url, 2, Arc::new(FixedClock::new(0))).await.unwrap();
     store.migrate().await.unwrap();
     after_migration(&store, &ids).await;
 }
@@ -86,6 +89,8 @@ async fn it_01_migration_0010_keeps_existing_subjects_postgres() {
     for (id, login) in ids.iter().zip(["p1", "p2"]) {
         sqlx::query(ACCOUNT).bind(id).bind(login).execute(store.pool()).await.unwrap();
     }
+    store.close().await;
+    let store = PgStore::open(url.as_str(), 2, Arc::new(FixedClock::new(0))).await.unwrap();
     store.migrate().await.unwrap();
     after_migration(&store, &ids).await;
     store.close().await;
