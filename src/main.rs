@@ -19,6 +19,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once per run: the size of the `clients add` arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run the provider.
     Serve {
@@ -48,6 +50,7 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)]
 enum ClientsCmd {
     /// Register a relying party; prints it as JSON (with its secret, once).
     Add {

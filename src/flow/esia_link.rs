@@ -172,7 +172,11 @@ pub async fn leave_journey(app: &App, flow: &Flow, description: &str) -> Result<
     }
     app.store.delete_flow(&flow.id).await?;
     let linking_from_account = flow.esia.as_ref().is_some_and(|s| s.link_to.is_some());
-    let back = if linking_from_account { "/account".to_owned() } else { login_url(&app.config.issuer, flow.return_to.as_deref()) };
+    let back = if linking_from_account {
+        "/account".to_owned()
+    } else {
+        login_url(&app.config.issuer, flow.return_to.as_deref())
+    };
     Ok(redirect(&back, true, &[]))
 }
 

@@ -31,7 +31,6 @@ pub struct LoginQuery {
     pub next: Option<String>,
 }
 
-
 /// The organisation choice of a form without «Показать» (the linking form): nothing
 /// chosen, every organisation of `kind` offered, the cascade live with JavaScript only.
 pub fn org_groups(orgs: &[Organisation], kind: OrgKind) -> OrgChoice {

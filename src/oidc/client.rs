@@ -126,7 +126,10 @@ pub fn build_client(
         redirect::validate_registration(uri).map_err(|e| rule("--redirect-uri", e.to_string()))?;
         // A private-use scheme belongs to an app on a device: a public client (RFC 8252 §8.4).
         if new.auth_method != AuthMethod::None && !uri.starts_with("https://") && !uri.starts_with("http://") {
-            return Err(rule("--redirect-uri", format!("`{uri}`: a private-use scheme is for public (native) clients")));
+            return Err(rule(
+                "--redirect-uri",
+                format!("`{uri}`: a private-use scheme is for public (native) clients"),
+            ));
         }
     }
     let sector_identifier_uri = pairwise_sector(&new)?;
@@ -339,8 +342,12 @@ mod tests {
         assert!(pairwise(&["https://a.example/cb", "https://a.example/other"], None).is_ok(), "one host");
         let spread = pairwise(&["https://a.example/cb", "https://b.example/cb"], None);
         assert_eq!(spread.unwrap_err().field, "--sector-identifier-uri", "several hosts need a sector");
-        let (c, _) = pairwise(&["https://a.example/cb", "https://b.example/cb"], Some("https://example.ru/s.json")).unwrap();
-        assert_eq!((c.subject_type.as_str(), c.sector_identifier_uri.as_deref()), ("pairwise", Some("https://example.ru/s.json")));
+        let (c, _) =
+            pairwise(&["https://a.example/cb", "https://b.example/cb"], Some("https://example.ru/s.json")).unwrap();
+        assert_eq!(
+            (c.subject_type.as_str(), c.sector_identifier_uri.as_deref()),
+            ("pairwise", Some("https://example.ru/s.json"))
+        );
         for bad in ["http://example.ru/s.json", "https://example.ru/s.json#x", "example.ru", "https://u@example.ru/"] {
             assert!(pairwise(&["https://a.example/cb"], Some(bad)).is_err(), "{bad}");
         }

@@ -117,8 +117,6 @@ pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Resul
     }
     let now = app.clock.now();
     let scope = Scopes::parse(&rec.scope).map_err(|_| invalid())?;
-    let target = resource::at_code_exchange(&p.all("resource"), &rec.resources, client, &app.config.issuer)
-        .map_err(invalid_target)?;
     let mut grant = Grant {
         id: rec.grant_id.clone(),
         client_id: client.id.clone(),
@@ -127,7 +125,7 @@ pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Resul
         auth_time: rec.auth_time,
         amr: rec.amr.clone(),
         session_hash: rec.session_hash.clone(),
-        resources: target.granted,
+        resources: Vec::new(),
         created_at: now,
         expires_at: now + client.refresh_token_ttl,
         revoked_at: None,
@@ -150,6 +148,10 @@ pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Resul
         app.store.burn_code(&hash, &reject("pkce_mismatch")).await?;
         return Err(OAuthError::invalid_grant("PKCE verification failed"));
     }
+    // TK-06: the token's audience, among what /authorize asked for (the code stays unspent).
+    let target = resource::at_code_exchange(&p.all("resource"), &rec.resources, client, &app.config.issuer)
+        .map_err(invalid_target)?;
+    grant.resources = target.granted;
     let account = enabled_account(app, &rec.account_id).await?;
     let who = Subject {
         account: &account,
@@ -265,8 +267,8 @@ pub async fn client_credentials(app: &App, client: &Client, p: &Params) -> Resul
             asked
         }
     };
-    let audience = resource::at_client_credentials(&p.all("resource"), client, &app.config.issuer)
-        .map_err(invalid_target)?;
+    let audience =
+        resource::at_client_credentials(&p.all("resource"), client, &app.config.issuer).map_err(invalid_target)?;
     let now = app.clock.now();
     let jti = uuid::Uuid::now_v7().to_string();
     let claims = AccessClaims {

@@ -45,11 +45,9 @@ async fn return_target(
     }
     let same_person = match session_account {
         None => true,
-        Some(id) => app
-            .store
-            .account(id)
-            .await?
-            .is_some_and(|a| subject(&a.subject, &client, &app.pairwise_key) == claims.sub),
+        Some(id) => {
+            app.store.account(id).await?.is_some_and(|a| subject(&a.subject, &client, &app.pairwise_key) == claims.sub)
+        }
     };
     let mut params = Vec::new();
     if let Some(s) = p.get("state") {

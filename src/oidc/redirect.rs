@@ -82,9 +82,9 @@ fn loopback_literal(uri: &str, url: &Url) -> bool {
         Some(Host::Ipv6(ip)) => ip == Ipv6Addr::LOCALHOST,
         _ => false,
     };
-    let canonical = url.host_str().is_some_and(|h| {
-        uri.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://")) && uri[7..].starts_with(h)
-    });
+    let canonical = url
+        .host_str()
+        .is_some_and(|h| uri.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://")) && uri[7..].starts_with(h));
     loopback && canonical
 }
 
@@ -197,7 +197,9 @@ mod tests {
         let r = reg(&["http://127.0.0.1/cb", "http://[::1]:8000/cb"]);
         assert!(matches(&r, "http://127.0.0.1/cb", false));
         assert!(matches(&r, "http://[::1]:8000/cb", false));
-        for other_port in ["http://127.0.0.1:53124/cb", "http://127.0.0.1:80/cb", "http://[::1]:1/cb", "http://[::1]/cb"] {
+        for other_port in
+            ["http://127.0.0.1:53124/cb", "http://127.0.0.1:80/cb", "http://[::1]:1/cb", "http://[::1]/cb"]
+        {
             assert!(!matches(&r, other_port, false), "{other_port}");
             assert!(matches(&r, other_port, true), "{other_port} (native)");
         }

@@ -123,7 +123,8 @@ async fn tk_06_unregistered_resource_is_invalid_target() {
     // At /authorize: back to the client with invalid_target (its redirect URI is known).
     for bad in [FILES, "https://api.example", "https://api.example/#x", "urn:x", "/relative"] {
         let enc: String = url::form_urlencoded::byte_serialize(bad.as_bytes()).collect();
-        let res = http.get(authorize_url(&app, &rp.id, RP_CB, "openid", &format!("&resource={enc}"))).send().await.unwrap();
+        let res =
+            http.get(authorize_url(&app, &rp.id, RP_CB, "openid", &format!("&resource={enc}"))).send().await.unwrap();
         assert_error_redirect(&app, &res, RP_CB, "invalid_target", bad);
     }
     // At /token, with a code that asked for none: only registered ones (another client's is not).
@@ -134,7 +135,11 @@ async fn tk_06_unregistered_resource_is_invalid_target() {
     assert_eq!(aud(&t), json!(API), "{}", t.text);
     // At /token, with a code that asked for API: nothing else.
     let code = code_for(&app, &rp, &[API]).await;
-    exchange(&app, &rp, &code, &[app.base.as_str()]).await.assert_error(400, "invalid_target", "not asked at /authorize");
+    exchange(&app, &rp, &code, &[app.base.as_str()]).await.assert_error(
+        400,
+        "invalid_target",
+        "not asked at /authorize",
+    );
     // client_credentials: registered ones or the issuer.
     let cc = |rp: &Rp, r: &'static str| {
         let rp = rp.clone();

@@ -91,7 +91,13 @@ async fn parent_in_two_schools_chooses_an_account_which_becomes_the_default() {
     assert!(html.contains("Родитель"), "the role is shown");
     let res = choose(&app, &http, &next, &pp2).await;
     // ё/е: ESIA says «Петр», the school «Пётр»; the claims carry the school's spelling.
-    assert_esia_claims(&demo_claims(&app, &location(&res)).await, &sub_of(&app, &pp2).await, "Петров", "Пётр", "Петрович");
+    assert_esia_claims(
+        &demo_claims(&app, &location(&res)).await,
+        &sub_of(&app, &pp2).await,
+        "Петров",
+        "Пётр",
+        "Петрович",
+    );
 
     // A second login goes straight to the remembered default.
     let (_, next) = esia_login(&app, "parent", "petrov@example.ru", "").await;
@@ -103,7 +109,13 @@ async fn parent_in_two_schools_chooses_an_account_which_becomes_the_default() {
     let (_, html) = page(&app, &http, &next).await;
     assert_eq!(chooser_entries(&html).len(), 2);
     let res = choose(&app, &http, &next, &pp).await;
-    assert_esia_claims(&demo_claims(&app, &location(&res)).await, &sub_of(&app, &pp).await, "Петров", "Пётр", "Петрович");
+    assert_esia_claims(
+        &demo_claims(&app, &location(&res)).await,
+        &sub_of(&app, &pp).await,
+        "Петров",
+        "Пётр",
+        "Петрович",
+    );
     let (_, next) = esia_login(&app, "parent", "petrov@example.ru", "").await;
     assert_eq!(demo_claims(&app, &next).await["sub"], sub_of(&app, &pp).await, "the new default");
     assert_eq!(audit_of(&app, "pd_consent_given").await.len(), 1, "the PD consent was asked once");
@@ -130,7 +142,13 @@ async fn mismatch_links_with_school_credentials_then_goes_straight_through() {
     }
     let res = submit_link(&app, &http, &flow_of(&app, &next), "smirnova.ov", PASSWORD).await;
     assert_eq!(res.status(), 303, "linked and signed in");
-    assert_esia_claims(&demo_claims(&app, &location(&res)).await, &sub_of(&app, &smirnova).await, "Смирнова", "Ольга", "Викторовна");
+    assert_esia_claims(
+        &demo_claims(&app, &location(&res)).await,
+        &sub_of(&app, &smirnova).await,
+        "Смирнова",
+        "Ольга",
+        "Викторовна",
+    );
     assert_eq!(links_of(&app, SCHOOL1, "smirnova.ov").await.len(), 1);
     let linked = audit_of(&app, "account_linked").await;
     assert!(linked.iter().any(|d| d.contains(&smirnova) && d.contains("legacy_credentials")), "BR-06: {linked:?}");

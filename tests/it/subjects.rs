@@ -50,18 +50,25 @@ async fn az_13_registration_refuses_names_that_look_like_loopback() {
 #[tokio::test]
 async fn az_10_a_confidential_clients_loopback_uri_matches_exactly() {
     let app = TestApp::spawn().await;
-    let rp = Rp::register(&app, "dev-web", false, vec!["http://127.0.0.1/cb".into(), "http://[::1]:8000/cb".into()]).await;
+    let rp =
+        Rp::register(&app, "dev-web", false, vec!["http://127.0.0.1/cb".into(), "http://[::1]:8000/cb".into()]).await;
     let http = browser();
     for other_port in ["http://127.0.0.1:53124/cb", "http://127.0.0.1:80/cb", "http://[::1]:1/cb", "http://[::1]/cb"] {
         let res = http.get(authorize_url(&app, &rp.id, other_port, "openid", "")).send().await.unwrap();
         assert_error_page(res, other_port).await;
     }
     // Exactly as registered: the journey goes on, and the code comes back there.
-    let back = login_for_code(&app, &http, &authorize_url(&app, &rp.id, "http://127.0.0.1/cb", "openid", ""), "ivanova.mp").await;
+    let back =
+        login_for_code(&app, &http, &authorize_url(&app, &rp.id, "http://127.0.0.1/cb", "openid", ""), "ivanova.mp")
+            .await;
     assert!(back.starts_with("http://127.0.0.1/cb?"), "{back}");
     // A native client keeps RFC 8252's exception.
     let native = Rp::register(&app, "native", true, vec!["http://127.0.0.1/cb".into()]).await;
-    let res = http.get(authorize_url(&app, &native.id, "http://127.0.0.1:53124/cb", "openid", "&prompt=none")).send().await.unwrap();
+    let res = http
+        .get(authorize_url(&app, &native.id, "http://127.0.0.1:53124/cb", "openid", "&prompt=none"))
+        .send()
+        .await
+        .unwrap();
     assert!(location(&res).starts_with("http://127.0.0.1:53124/cb?"), "native: any port");
 }
 
@@ -231,7 +238,10 @@ async fn it_04_pairwise_subjects_per_sector() {
         browsers.push(http);
         let sub = claims["sub"].as_str().unwrap().to_owned();
         // UserInfo, introspection (access and refresh token) say the ID token's sub.
-        let ui = Answer::of(reqwest::Client::new().get(app.url("/userinfo")).bearer_auth(t.str("access_token")).send().await.unwrap()).await;
+        let ui = Answer::of(
+            reqwest::Client::new().get(app.url("/userinfo")).bearer_auth(t.str("access_token")).send().await.unwrap(),
+        )
+        .await;
         assert_eq!(ui.json["sub"], sub.as_str(), "{}: userinfo", rp.id);
         assert_eq!(rp.introspect(&app, &t.str("access_token")).await["sub"], sub.as_str(), "{}: access", rp.id);
         assert_eq!(rp.introspect(&app, &t.str("refresh_token")).await["sub"], sub.as_str(), "{}: refresh", rp.id);
@@ -276,7 +286,9 @@ async fn it_04_logout_hint_of_another_person_asks() {
     let http = browser();
     signed_in(&app, &web, &http, "ivanova.mp").await;
     let mut u = url::Url::parse(&app.url("/logout")).unwrap();
-    u.query_pairs_mut().append_pair("id_token_hint", &t.str("id_token")).append_pair("post_logout_redirect_uri", RP_LOGGED_OUT);
+    u.query_pairs_mut()
+        .append_pair("id_token_hint", &t.str("id_token"))
+        .append_pair("post_logout_redirect_uri", RP_LOGGED_OUT);
     let res = http.get(u.as_str()).send().await.unwrap();
     assert_eq!(res.status(), 200, "a confirmation page, not a redirect");
 }
