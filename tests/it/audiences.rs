@@ -77,7 +77,7 @@ async fn tk_06_without_resource_the_audience_is_the_issuer() {
 }
 
 #[tokio::test]
-async fn tk_06_resource_at_authorize_sets_the_audience() {
+async fn tk_06_at_02_resource_at_authorize_sets_the_audience() {
     let app = TestApp::spawn().await;
     let rp = client(&app, "diary", &[API, FILES]).await;
     let t = exchange(&app, &rp, &code_for(&app, &rp, &[API]).await, &[]).await;

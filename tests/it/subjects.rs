@@ -104,7 +104,7 @@ fn resolved(app: &TestApp, location: &str) -> url::Url {
 }
 
 #[tokio::test]
-async fn ab_open_redirect_next_stays_on_the_issuer() {
+async fn open_redirect_next_stays_on_the_issuer() {
     let app = TestApp::spawn().await;
     let origin = url::Url::parse(&app.base).unwrap().origin();
     for evil in EVIL_NEXT {
