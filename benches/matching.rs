@@ -33,6 +33,7 @@ fn account(i: usize, org: &str, now: i64) -> Account {
     let (surname, given, patronymic, birth) = person(i);
     Account {
         id: format!("acc-{i:08}"),
+        subject: format!("sub-{i:08}"),
         organisation_id: org.into(),
         login: format!("user{i}"),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2g".into(),

@@ -61,7 +61,7 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         max_token_ttl_secs: config.tokens.id_token_ttl_secs.max(config.tokens.access_token_ttl_secs),
     };
     let keys = KeyRing::load_or_init(store.clone(), &master, clock.clone(), policy).await?;
-    let directory_keys = DirectoryKeys { snils: master.derive("snils"), matching: master.derive("matching") };
+    let directory_keys = DirectoryKeys::derive(&master);
     if config.demo {
         crate::demo::seed(&*store, &config, &directory_keys, &*clock).await?;
     }

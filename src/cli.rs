@@ -66,6 +66,11 @@ pub struct AddClient {
     pub consent: Option<String>,
     pub auth_method: Option<String>,
     pub id_token_alg: Option<String>,
+    /// `public` (default) or `pairwise`.
+    pub subject_type: Option<String>,
+    pub sector_identifier_uri: Option<String>,
+    /// RFC 8707 resources (repeatable `--resource`).
+    pub resources: Vec<String>,
 }
 
 pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Value, CliError> {
@@ -98,6 +103,9 @@ pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Va
         auth_method,
         secret: a.secret.map(crate::crypto::SecretString::new),
         id_token_alg: a.id_token_alg.unwrap_or_else(|| config.keys.default_alg.clone()),
+        subject_type: a.subject_type.unwrap_or_else(|| "public".to_owned()),
+        sector_identifier_uri: a.sector_identifier_uri,
+        resources: a.resources,
     };
     let (client, secret) =
         build_client(new, &config.tokens, clock().now()).map_err(|e| CliError::Usage(e.to_string()))?;
@@ -202,8 +210,7 @@ pub async fn audit_export(config: &Config, since: Option<i64>, out: &mut dyn std
 pub async fn directory_import(config: &Config, file: &Path) -> Result<serde_json::Value, CliError> {
     let store = store(config).await?;
     let master = crate::secrets::load_master_key(&config.keys)?;
-    let keys =
-        crate::account::directory::DirectoryKeys { snils: master.derive("snils"), matching: master.derive("matching") };
+    let keys = crate::account::directory::DirectoryKeys::derive(&master);
     let summary = crate::account::directory::import_file(&*store, file, &keys)
         .await
         .map_err(|e| CliError::Failure(format!("{}: {e}", file.display())))?;

@@ -25,6 +25,9 @@ pub async fn seed(store: &dyn Store, config: &Config, keys: &DirectoryKeys, cloc
             auth_method: AuthMethod::None,
             secret: None,
             id_token_alg: config.keys.default_alg.clone(),
+            subject_type: "public".into(),
+            sector_identifier_uri: None,
+            resources: vec![],
         };
         let (client, _) = build_client(new, &config.tokens, clock.now())?;
         store.insert_client(&client, &AuditEvent::ClientAdded { client_id: client.id.clone() }).await?;

@@ -19,6 +19,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once per run: the size of the `clients add` arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run the provider.
     Serve {
@@ -48,6 +50,7 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)]
 enum ClientsCmd {
     /// Register a relying party; prints it as JSON (with its secret, once).
     Add {
@@ -75,6 +78,15 @@ enum ClientsCmd {
         /// RS256 | ES256 | EdDSA
         #[arg(long = "id-token-alg")]
         id_token_alg: Option<String>,
+        /// public | pairwise (docs/subjects.md)
+        #[arg(long = "subject-type")]
+        subject_type: Option<String>,
+        /// A pairwise client's sector (its host); https.
+        #[arg(long = "sector-identifier-uri")]
+        sector_identifier_uri: Option<String>,
+        /// An RFC 8707 resource the client may ask tokens for (repeatable).
+        #[arg(long = "resource")]
+        resource: Vec<String>,
     },
     List,
     Show {
@@ -169,6 +181,9 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                     consent,
                     auth_method,
                     id_token_alg,
+                    subject_type,
+                    sector_identifier_uri,
+                    resource,
                 } => {
                     let args = AddClient {
                         id,
@@ -181,6 +196,9 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                         consent,
                         auth_method,
                         id_token_alg,
+                        subject_type,
+                        sector_identifier_uri,
+                        resources: resource,
                     };
                     cli::clients_add(&config, args).await?
                 }

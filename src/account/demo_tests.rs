@@ -13,7 +13,7 @@ use std::sync::Arc;
 const NOW: i64 = 1_790_000_000;
 
 fn keys() -> DirectoryKeys {
-    DirectoryKeys { snils: [1; 32], matching: [2; 32] }
+    DirectoryKeys { snils: [1; 32], matching: [2; 32], subject: [3; 32] }
 }
 
 #[tokio::test]

@@ -11,11 +11,20 @@ use std::fmt;
 use std::path::Path;
 
 /// Keys of the keyed hashes stored with accounts, derived by the caller from the
-/// master key with the purposes `"snils"` and `"matching"`.
+/// master key with the purposes `"snils"`, `"matching"` and `"subject"`.
 #[derive(Clone)]
 pub struct DirectoryKeys {
     pub snils: [u8; 32],
     pub matching: [u8; 32],
+    /// The local subject of new accounts ([`keyed_subject`]).
+    pub subject: [u8; 32],
+}
+
+impl DirectoryKeys {
+    /// The three keys, derived from the master key.
+    pub fn derive(master: &crate::crypto::MasterKey) -> Self {
+        Self { snils: master.derive("snils"), matching: master.derive("matching"), subject: master.derive("subject") }
+    }
 }
 
 impl fmt::Debug for DirectoryKeys {
@@ -198,15 +207,28 @@ pub async fn import_records(
 }
 
 /// A stable id for a directory object: a UUID-formatted (version 8, "custom")
-/// SHA-256 of its kind and natural key, so re-importing updates the same row and
-/// an account's `sub` never changes.
+/// SHA-256 of its kind and natural key, so re-importing updates the same row.
+/// Anyone can compute it from an organisation and a login: it is never a `sub`
+/// (see [`keyed_subject`]).
 pub fn derived_id(kind: &str, organisation_id: &str, natural_key: &str) -> String {
     let digest = crate::crypto::sha256(format!("propusk/{kind}\u{0}{organisation_id}\u{0}{natural_key}").as_bytes());
+    uuid_v8(&digest)
+}
+
+fn uuid_v8(digest: &[u8; 32]) -> String {
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     bytes[6] = (bytes[6] & 0x0f) | 0x80;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     uuid::Uuid::from_bytes(bytes).to_string()
+}
+
+/// The local subject of a new account: a UUID-formatted (version 8) HMAC-SHA256 of
+/// its id under the installation's subject key, so that without the key nobody can
+/// tell the login behind a `sub`. Stored with the account once (migration 0010) and
+/// never recomputed; accounts older than that keep their id as subject.
+pub fn keyed_subject(key: &[u8; 32], account_id: &str) -> String {
+    uuid_v8(&crate::crypto::hmac_sha256(key, format!("propusk/subject\u{0}{account_id}").as_bytes()))
 }
 
 /// The id of the account `login` in an organisation.

@@ -2,7 +2,7 @@
 //! (within the file or to what the store already holds), ids, keyed hashes and
 //! argon2id hashing of plain passwords. The first bad record stops everything.
 
-use super::directory::{DirectoryKeys, ImportError, RawRecord, account_id, class_id};
+use super::directory::{DirectoryKeys, ImportError, RawRecord, account_id, class_id, keyed_subject};
 use super::{names, password, snils};
 use crate::clock::UnixTime;
 use crate::crypto::SecretString;
@@ -226,8 +226,10 @@ fn account(r: &RawRecord, keys: &DirectoryKeys, now: UnixTime) -> Result<Account
         return Err(r.error("`parents` is for pupils only"));
     }
     let match_key = names::match_key(&keys.matching, &surname, &given_name, patronymic.as_deref(), &birth_date);
+    let id = account_id(&organisation_id, &login);
     let account = Account {
-        id: account_id(&organisation_id, &login),
+        subject: keyed_subject(&keys.subject, &id),
+        id,
         organisation_id,
         login,
         password_hash: String::new(),

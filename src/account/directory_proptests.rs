@@ -143,7 +143,7 @@ proptest! {
             .enumerate()
             .map(|(i, f)| f.iter().fold(RawRecord::new(i + 2), |r, (k, v)| r.with(k, v)))
             .collect();
-        let keys = DirectoryKeys { snils: [1; 32], matching: [2; 32] };
+        let keys = DirectoryKeys { snils: [1; 32], matching: [2; 32], subject: [3; 32] };
         match block_on(build(None, &raw, &keys, 1_790_000_000)) {
             Ok((batch, hashed)) => {
                 prop_assert_eq!(hashed, 0);

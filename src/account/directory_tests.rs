@@ -8,7 +8,7 @@ use crate::store::Role;
 const NOW: i64 = 1_790_000_000; // 2026-09
 
 fn keys() -> DirectoryKeys {
-    DirectoryKeys { snils: [1; 32], matching: [2; 32] }
+    DirectoryKeys { snils: [1; 32], matching: [2; 32], subject: [3; 32] }
 }
 
 const HEADER: &str = "record,id,kind,region,municipality,locality,org_type,name,organisation,login,password,role,can_review_requests,surname,given_name,patronymic,birth_date,snils,class,email,phone,parents,disabled";

@@ -8,6 +8,7 @@ const TODAY: Date = date!(2026 - 12 - 02);
 fn acc(id: &str, role: Role, key: &str, snils: Option<&str>) -> Account {
     Account {
         id: id.into(),
+        subject: id.into(),
         organisation_id: "o".into(),
         login: id.into(),
         password_hash: String::new(),

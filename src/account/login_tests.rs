@@ -23,7 +23,7 @@ async fn fixture() -> Fixture {
     let url = format!("sqlite://{}/t.db", dir.path().display());
     let store = crate::store::open(&url, 4, clock.clone()).await.unwrap();
     store.migrate().await.unwrap();
-    let keys = DirectoryKeys { snils: [1; 32], matching: [2; 32] };
+    let keys = DirectoryKeys { snils: [1; 32], matching: [2; 32], subject: [3; 32] };
     assert!(demo::seed_at(store.as_ref(), &keys, clock.as_ref()).await.unwrap());
     // One account with a bcrypt hash from an old system.
     let legacy = RawRecord::new(1)

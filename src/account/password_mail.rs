@@ -46,6 +46,7 @@ mod tests {
     fn account() -> Account {
         Account {
             id: "a".into(),
+            subject: "a".into(),
             organisation_id: "o".into(),
             login: "ivanova.mp".into(),
             password_hash: String::new(),

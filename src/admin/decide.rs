@@ -208,12 +208,13 @@ pub async fn create(
         let login = new_account::login_candidate(&base, n);
         let account = new_account::account_from_request(
             &req,
-            NewAccount {
-                id: crate::account::directory::account_id(&req.organisation_id, &login),
+            NewAccount::for_login(
+                &req.organisation_id,
                 login,
-                password_hash: password_hash.clone(),
-                now: app.clock.now(),
-            },
+                password_hash.clone(),
+                app.clock.now(),
+                &app.directory_keys.subject,
+            ),
             new_account::esia_data(&req, birth, &app.directory_keys.matching),
         );
         let audit = vec![

@@ -76,9 +76,26 @@ pub fn login_candidate(base: &str, n: u32) -> String {
 #[derive(Debug, Clone)]
 pub struct NewAccount {
     pub id: String,
+    /// The keyed local subject ([`crate::account::directory::keyed_subject`]).
+    pub subject: String,
     pub login: String,
     pub password_hash: String,
     pub now: UnixTime,
+}
+
+impl NewAccount {
+    /// The account `login` of `organisation_id`: its derived id and its keyed subject.
+    pub fn for_login(
+        organisation_id: &str,
+        login: String,
+        password_hash: String,
+        now: UnixTime,
+        subject_key: &[u8; 32],
+    ) -> Self {
+        let id = crate::account::directory::account_id(organisation_id, &login);
+        let subject = crate::account::directory::keyed_subject(subject_key, &id);
+        Self { id, subject, login, password_hash, now }
+    }
 }
 
 /// The personal data of `req` as ESIA vouched for it (trimmed, an empty patronymic
@@ -108,6 +125,7 @@ pub fn esia_data(req: &AccessRequest, birth: &str, matching_key: &[u8; 32]) -> C
 pub fn account_from_request(req: &AccessRequest, new: NewAccount, data: Correction) -> Account {
     Account {
         id: new.id,
+        subject: new.subject,
         organisation_id: req.organisation_id.clone(),
         login: new.login,
         password_hash: new.password_hash,

@@ -34,6 +34,7 @@ fn request(fio: [&str; 3], birth: &str) -> AccessRequest {
 fn account(login: &str, fio: [&str; 3], birth: &str) -> Account {
     Account {
         id: format!("id-{login}"),
+        subject: format!("sub-{login}"),
         organisation_id: "s1".into(),
         login: login.into(),
         password_hash: String::new(),

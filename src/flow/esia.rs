@@ -16,7 +16,7 @@ use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::esia_pages::{EsiaErrorPage, RolePage};
 use crate::web::pages;
-use crate::web::redirect::redirect;
+use crate::web::redirect::{local_path, redirect, same_origin_path};
 use axum::body::Bytes;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::HeaderMap;
@@ -141,7 +141,7 @@ pub async fn role_page(
     Query(q): Query<RoleQuery>,
 ) -> Result<Response, PageError> {
     connector(&app)?;
-    let next = super::login::local_path(q.next.as_deref()).to_owned();
+    let next = local_path(&app.config.issuer, q.next.as_deref());
     let Some(flow) = q.flow else {
         let (browser_id, set_browser) = cookie::browser_id(&app.cookies, &headers);
         let page = RolePage { flow: String::new(), csrf: app.cookies.csrf_token(&browser_id), error: None, next };
@@ -169,12 +169,12 @@ pub async fn start(
         None => {
             let browser_id = checked_browser(&app.cookies, &headers, &p)?;
             let mut flow = super::Flow::new(&browser_id, client, None, Stage::Login, app.clock.now());
-            flow.return_to = Some(super::login::local_path(p.get("next")).to_owned());
+            flow.return_to = Some(local_path(&app.config.issuer, p.get("next")));
             (flow, String::new(), browser_id)
         }
     };
     let Some(role) = p.get("role").and_then(Role::parse) else {
-        let next = p.get("next").unwrap_or_default().to_owned();
+        let next = p.get("next").and_then(|n| same_origin_path(&app.config.issuer, n)).unwrap_or_default();
         let page = RolePage {
             flow: signed,
             csrf: app.cookies.csrf_token(&browser_id),

@@ -172,7 +172,11 @@ pub async fn leave_journey(app: &App, flow: &Flow, description: &str) -> Result<
     }
     app.store.delete_flow(&flow.id).await?;
     let linking_from_account = flow.esia.as_ref().is_some_and(|s| s.link_to.is_some());
-    let back = if linking_from_account { "/account".to_owned() } else { login_url(flow.return_to.as_deref()) };
+    let back = if linking_from_account {
+        "/account".to_owned()
+    } else {
+        login_url(&app.config.issuer, flow.return_to.as_deref())
+    };
     Ok(redirect(&back, true, &[]))
 }
 
@@ -188,8 +192,8 @@ async fn forget_unused_consent(app: &App, flow: &Flow) -> Result<(), PageError> 
     Ok(())
 }
 
-fn login_url(next: Option<&str>) -> String {
-    let next = super::login::local_path(next);
+fn login_url(issuer: &str, next: Option<&str>) -> String {
+    let next = crate::web::redirect::local_path(issuer, next);
     format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
 }
 

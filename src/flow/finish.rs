@@ -22,8 +22,8 @@ pub async fn advance(app: &App, mut flow: Flow, set_cookies: &[HeaderValue]) -> 
     let Some(request) = flow.request.as_ref() else {
         // A sign-in without a relying party (the login page opened directly).
         app.store.delete_flow(&flow.id).await?;
-        let to = super::login::local_path(flow.return_to.as_deref());
-        return Ok(redirect(to, true, set_cookies));
+        let to = crate::web::redirect::local_path(&app.config.issuer, flow.return_to.as_deref());
+        return Ok(redirect(&to, true, set_cookies));
     };
     let client = app.clients.get(&request.client_id).await?.ok_or_else(PageError::not_found)?;
     let remembered = app.store.consent(&auth.account_id, &client.id).await?;

@@ -18,7 +18,7 @@ use crate::web::cookie;
 use crate::web::error_page::PageError;
 use crate::web::org_cascade::{self, Chosen, Tabs};
 use crate::web::pages::{self, LoginPage, OrgChoice};
-use crate::web::redirect::redirect;
+use crate::web::redirect::{local_path, redirect, same_origin_path};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -29,23 +29,6 @@ use std::sync::Arc;
 pub struct LoginQuery {
     pub flow: Option<String>,
     pub next: Option<String>,
-}
-
-/// `next` after a login without a flow: a local path only — one that begins with a
-/// single `/`, has no backslash and no control character (browsers strip TAB, CR
-/// and LF, so `/\t/evil.example` would become `//evil.example`); else `/account`.
-pub fn local_path(next: Option<&str>) -> &str {
-    match next {
-        Some(p)
-            if p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.contains('\\')
-                && !p.chars().any(|c| c.is_control() || c.is_whitespace()) =>
-        {
-            p
-        }
-        _ => "/account",
-    }
 }
 
 /// The organisation choice of a form without «Показать» (the linking form): nothing
@@ -80,7 +63,7 @@ async fn render(
     let esia_url = app.esia.as_ref().map(|_| match &form.flow {
         Some(f) => format!("/login/esia?flow={f}"),
         None => {
-            let next = local_path(form.next.as_deref());
+            let next = local_path(&app.config.issuer, form.next.as_deref());
             format!("/login/esia?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
         }
     });
@@ -95,7 +78,8 @@ async fn render(
         login: form.login,
         selected_org,
         esia_url,
-        next: form.next.unwrap_or_default(),
+        // Only a `next` that would be followed is carried on (web::redirect::same_origin_path).
+        next: form.next.and_then(|n| same_origin_path(&app.config.issuer, &n)).unwrap_or_default(),
     };
     let mut res = pages::html(&page);
     *res.status_mut() = status;
@@ -199,26 +183,13 @@ pub async fn submit(
             flow.esia = None;
             super::finish::advance(&app, flow, &[set_session]).await
         }
-        None => Ok(redirect(local_path(p.get("next")), true, &[set_session])),
+        None => Ok(redirect(&local_path(&app.config.issuer, p.get("next")), true, &[set_session])),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn next_is_local_only() {
-        assert_eq!(local_path(Some("/account")), "/account");
-        assert_eq!(local_path(Some("//evil.example")), "/account");
-        assert_eq!(local_path(Some("https://evil.example")), "/account");
-        assert_eq!(local_path(None), "/account");
-        assert_eq!(local_path(Some("/admin/requests?status=new")), "/admin/requests?status=new");
-        for evil in ["/\t/evil.example", "/\n/evil.example", "/\r//evil.example", "/ /evil.example", "/\\evil.example"]
-        {
-            assert_eq!(local_path(Some(evil)), "/account", "{evil:?}");
-        }
-    }
 
     #[test]
     fn linking_form_offers_every_organisation_of_the_kind() {

@@ -39,7 +39,7 @@ pub enum Decision {
 pub async fn decide(app: &App, headers: &HeaderMap, params: Params, after_post: bool) -> Result<Decision, PageError> {
     let client_id = request::client_id(&params).map_err(reject_page)?;
     let client = app.clients.get(client_id).await?;
-    let req = match request::validate(&params, client.as_deref()) {
+    let req = match request::validate(&params, client.as_deref(), &app.config.issuer) {
         Ok(r) => r,
         Err(Rejection::Page(msg)) => return Err(PageError::bad_request(msg)),
         Err(Rejection::Redirect { redirect_uri, state, code, description }) => {

@@ -33,7 +33,7 @@ pub async fn scope_claims(
         for rel in app.store.children(&account.id).await?.into_iter().filter(|r| r.confirmed_via_esia) {
             if let Some(child) = app.store.account(&rel.child_id).await? {
                 let name = full_name(&child.surname, &child.given_name, child.patronymic.as_deref());
-                children.push(json!({ "sub": subject(&child.id, client, &app.pairwise_key), "name": name }));
+                children.push(json!({ "sub": subject(&child.subject, client, &app.pairwise_key), "name": name }));
             }
         }
         claims.insert("children".into(), Value::Array(children));

@@ -79,6 +79,13 @@ pub struct NewClient {
     /// A secret chosen by the operator; otherwise one is generated for confidential clients.
     pub secret: Option<SecretString>,
     pub id_token_alg: String,
+    /// `public` (the default) or `pairwise` (IT-04).
+    pub subject_type: String,
+    /// The sector of a pairwise client (its host); needed when its redirect URIs
+    /// span several hosts.
+    pub sector_identifier_uri: Option<String>,
+    /// RFC 8707 resources the client may ask access tokens for (besides the issuer).
+    pub resources: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,7 +124,16 @@ pub fn build_client(
     }
     for uri in new.redirect_uris.iter().chain(&new.post_logout_redirect_uris) {
         redirect::validate_registration(uri).map_err(|e| rule("--redirect-uri", e.to_string()))?;
+        // A private-use scheme belongs to an app on a device: a public client (RFC 8252 §8.4).
+        if new.auth_method != AuthMethod::None && !uri.starts_with("https://") && !uri.starts_with("http://") {
+            return Err(rule(
+                "--redirect-uri",
+                format!("`{uri}`: a private-use scheme is for public (native) clients"),
+            ));
+        }
     }
+    let sector_identifier_uri = pairwise_sector(&new)?;
+    super::resource::validate_registration(&new.resources).map_err(|e| rule("--resource", e))?;
     if new.auth_method == AuthMethod::None && new.grant_types.iter().any(|g| g == "client_credentials") {
         return Err(rule("--grant-type", "client_credentials needs a confidential client"));
     }
@@ -156,11 +172,55 @@ pub fn build_client(
         access_token_ttl: tokens.access_token_ttl_secs,
         id_token_ttl: tokens.id_token_ttl_secs,
         refresh_token_ttl: tokens.refresh_token_ttl_secs,
-        subject_type: "public".into(),
+        subject_type: new.subject_type,
+        sector_identifier_uri,
+        resources: new.resources,
         created_at: now,
         updated_at: now,
     };
     Ok((client, secret))
+}
+
+/// IT-04 (OIDC Core §8.1, Registration §2): the subject type, and the sector
+/// identifier of a pairwise client — an `https` URI whose host is the sector. Without
+/// one, every redirect URI of a pairwise client must have the same host (that host is
+/// the sector), so two clients of one sector can be told apart from two sectors.
+fn pairwise_sector(new: &NewClient) -> Result<Option<String>, ClientRuleError> {
+    let pairwise = match new.subject_type.as_str() {
+        "public" => false,
+        "pairwise" => true,
+        _ => return Err(rule("--subject-type", "must be public or pairwise")),
+    };
+    let Some(uri) = &new.sector_identifier_uri else {
+        if pairwise {
+            let hosts: std::collections::BTreeSet<Option<String>> = new
+                .redirect_uris
+                .iter()
+                .map(|u| url::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase)))
+                .collect();
+            if hosts.len() > 1 || hosts.contains(&None) {
+                return Err(rule(
+                    "--sector-identifier-uri",
+                    "required for a pairwise client whose redirect URIs do not share one host",
+                ));
+            }
+        }
+        return Ok(None);
+    };
+    if !pairwise {
+        return Err(rule("--sector-identifier-uri", "only for --subject-type pairwise"));
+    }
+    let url = url::Url::parse(uri).map_err(|_| rule("--sector-identifier-uri", "not an absolute URI"))?;
+    let ok = url.scheme() == "https"
+        && url.host_str().is_some()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && !uri.contains(['#', '*']);
+    if !ok {
+        return Err(rule("--sector-identifier-uri", "must be an https URI without fragment or user name"));
+    }
+    Ok(Some(uri.clone()))
 }
 
 /// The RFC 7591 view of a client, as the CLI prints it (never the secret hash).
@@ -175,7 +235,11 @@ pub fn client_json(client: &Client, secret: Option<&SecretString>) -> serde_json
         "consent": client.consent.as_str(),
         "id_token_signed_response_alg": client.id_token_alg,
         "subject_type": client.subject_type,
+        "resources": client.resources,
     });
+    if let (Some(s), Some(map)) = (&client.sector_identifier_uri, v.as_object_mut()) {
+        map.insert("sector_identifier_uri".into(), serde_json::Value::String(s.clone()));
+    }
     if let (Some(s), Some(map)) = (secret, v.as_object_mut()) {
         map.insert("client_secret".into(), serde_json::Value::String(s.expose().to_owned()));
     }
@@ -197,6 +261,9 @@ mod tests {
             auth_method: AuthMethod::ClientSecretBasic,
             secret: None,
             id_token_alg: "RS256".into(),
+            subject_type: "public".into(),
+            sector_identifier_uri: None,
+            resources: vec![],
         }
     }
 
@@ -233,5 +300,74 @@ mod tests {
         let mut c = new("diary");
         c.redirect_uris = vec!["JavaScript:alert(1)".into()];
         assert!(build_client(c, &tokens, 0).is_err());
+    }
+
+    #[test]
+    fn az_13_loopback_means_an_ip_literal() {
+        let tokens = crate::config::TokensConfig::default();
+        for bad in ["http://127.attacker.example/cb", "http://localhost/cb", "http://127.1/cb"] {
+            let mut c = new("native");
+            c.auth_method = AuthMethod::None;
+            c.redirect_uris = vec![bad.into()];
+            assert!(build_client(c, &tokens, 0).is_err(), "{bad}");
+        }
+        let mut ok = new("native");
+        ok.auth_method = AuthMethod::None;
+        ok.redirect_uris = vec!["http://127.0.0.1/cb".into(), "http://[::1]/cb".into(), "ru.example.app:/cb".into()];
+        assert!(build_client(ok, &tokens, 0).is_ok());
+        // Post-logout redirect URIs follow the same rules.
+        let mut c = new("diary");
+        c.post_logout_redirect_uris = vec!["http://127.attacker.example/out".into()];
+        assert!(build_client(c, &tokens, 0).is_err());
+    }
+
+    #[test]
+    fn az_13_private_use_schemes_are_for_native_clients() {
+        let tokens = crate::config::TokensConfig::default();
+        let mut c = new("diary");
+        c.redirect_uris = vec!["ru.example.diary:/cb".into()];
+        assert!(build_client(c, &tokens, 0).is_err(), "a confidential client");
+    }
+
+    #[test]
+    fn it_04_pairwise_registration_rules() {
+        let tokens = crate::config::TokensConfig::default();
+        let pairwise = |uris: &[&str], sector: Option<&str>| {
+            let mut c = new("diary");
+            c.subject_type = "pairwise".into();
+            c.redirect_uris = uris.iter().map(|u| u.to_string()).collect();
+            c.sector_identifier_uri = sector.map(str::to_owned);
+            build_client(c, &tokens, 0)
+        };
+        assert!(pairwise(&["https://a.example/cb", "https://a.example/other"], None).is_ok(), "one host");
+        let spread = pairwise(&["https://a.example/cb", "https://b.example/cb"], None);
+        assert_eq!(spread.unwrap_err().field, "--sector-identifier-uri", "several hosts need a sector");
+        let (c, _) =
+            pairwise(&["https://a.example/cb", "https://b.example/cb"], Some("https://example.ru/s.json")).unwrap();
+        assert_eq!(
+            (c.subject_type.as_str(), c.sector_identifier_uri.as_deref()),
+            ("pairwise", Some("https://example.ru/s.json"))
+        );
+        for bad in ["http://example.ru/s.json", "https://example.ru/s.json#x", "example.ru", "https://u@example.ru/"] {
+            assert!(pairwise(&["https://a.example/cb"], Some(bad)).is_err(), "{bad}");
+        }
+        let mut public_with_sector = new("diary");
+        public_with_sector.sector_identifier_uri = Some("https://example.ru/s.json".into());
+        assert!(build_client(public_with_sector, &tokens, 0).is_err());
+        let mut odd = new("diary");
+        odd.subject_type = "Pairwise".into();
+        assert!(build_client(odd, &tokens, 0).is_err());
+    }
+
+    #[test]
+    fn tk_06_resources_are_registered_well_formed() {
+        let tokens = crate::config::TokensConfig::default();
+        let mut c = new("diary");
+        c.resources = vec!["https://api.example/".into()];
+        let (client, _) = build_client(c, &tokens, 0).unwrap();
+        assert_eq!(client_json(&client, None)["resources"], serde_json::json!(["https://api.example/"]));
+        let mut bad = new("diary");
+        bad.resources = vec!["https://api.example/#x".into()];
+        assert_eq!(build_client(bad, &tokens, 0).unwrap_err().field, "--resource");
     }
 }

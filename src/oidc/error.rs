@@ -22,6 +22,8 @@ pub enum ErrorCode {
     UnsupportedGrantType,
     UnsupportedResponseType,
     InvalidScope,
+    /// RFC 8707 §2: a `resource` the client may not have.
+    InvalidTarget,
     AccessDenied,
     LoginRequired,
     ConsentRequired,
@@ -43,6 +45,7 @@ impl ErrorCode {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::UnsupportedResponseType => "unsupported_response_type",
             Self::InvalidScope => "invalid_scope",
+            Self::InvalidTarget => "invalid_target",
             Self::AccessDenied => "access_denied",
             Self::LoginRequired => "login_required",
             Self::ConsentRequired => "consent_required",

@@ -1,18 +1,20 @@
 //! The three grants: `authorization_code` (with PKCE, single use, AC-01…AC-05,
 //! PK-04/PK-05), `refresh_token` (rotation with family revocation, RT-01…RT-07)
 //! and `client_credentials`. Tokens are signed first, then recorded in one
-//! transaction; the response leaves only after that commit.
+//! transaction; the response leaves only after that commit. The access token's
+//! `aud` follows RFC 8707 `resource` ([`super::resource`], TK-06).
 
 use super::error::{ErrorCode, OAuthError};
 use super::params::Params;
 use super::request::pkce_verifies;
+use super::resource::{self, TargetError};
 use super::token::TokenResponse;
 use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::crypto;
 use crate::store::{Account, Client, CodeExchange, Grant, RefreshRequest, RefreshToken, Rotation};
 use crate::token::claims::subject;
-use crate::token::{AccessClaims, IdTokenInput, Scopes};
+use crate::token::{AccessClaims, Audience, IdTokenInput, Scopes};
 
 /// Who the tokens are about, and in which authentication.
 struct Subject<'a> {
@@ -21,6 +23,12 @@ struct Subject<'a> {
     auth_time: i64,
     amr: &'a str,
     nonce: Option<String>,
+    /// The access token's audience (never empty).
+    audience: Vec<String>,
+}
+
+fn invalid_target(e: TargetError) -> OAuthError {
+    OAuthError::new(ErrorCode::InvalidTarget, e.to_string())
 }
 
 struct Minted {
@@ -31,12 +39,12 @@ struct Minted {
 
 async fn mint(app: &App, client: &Client, scope: &Scopes, who: Subject<'_>) -> Result<Minted, OAuthError> {
     let now = app.clock.now();
-    let sub = subject(&who.account.id, client, &app.pairwise_key);
+    let sub = subject(&who.account.subject, client, &app.pairwise_key);
     let jti = uuid::Uuid::now_v7().to_string();
     let access = AccessClaims {
         iss: app.config.issuer.clone(),
         sub: sub.clone(),
-        aud: app.config.issuer.clone(),
+        aud: Audience(who.audience),
         client_id: client.id.clone(),
         iat: now,
         exp: now + client.access_token_ttl,
@@ -117,6 +125,7 @@ pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Resul
         auth_time: rec.auth_time,
         amr: rec.amr.clone(),
         session_hash: rec.session_hash.clone(),
+        resources: Vec::new(),
         created_at: now,
         expires_at: now + client.refresh_token_ttl,
         revoked_at: None,
@@ -139,6 +148,10 @@ pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Resul
         app.store.burn_code(&hash, &reject("pkce_mismatch")).await?;
         return Err(OAuthError::invalid_grant("PKCE verification failed"));
     }
+    // TK-06: the token's audience, among what /authorize asked for (the code stays unspent).
+    let target = resource::at_code_exchange(&p.all("resource"), &rec.resources, client, &app.config.issuer)
+        .map_err(invalid_target)?;
+    grant.resources = target.granted;
     let account = enabled_account(app, &rec.account_id).await?;
     let who = Subject {
         account: &account,
@@ -146,6 +159,7 @@ pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Resul
         auth_time: rec.auth_time,
         amr: &rec.amr,
         nonce: rec.nonce.clone(),
+        audience: target.audience,
     };
     let minted = mint(app, client, &scope, who).await?;
     let refresh = wants_refresh(client, &scope).then(crypto::random_token);
@@ -184,9 +198,16 @@ pub async fn refresh_token(app: &App, client: &Client, p: &Params) -> Result<Tok
         None => None,
         Some(s) => Some(Scopes::parse(s).map_err(|_| OAuthError::new(ErrorCode::InvalidScope, "malformed scope"))?),
     };
+    // The audience too may only be narrowed to the grant's resources.
+    let resources = p.all("resource");
+    let issuer = app.config.issuer.as_str();
+    let target_of = |grant: &Grant| resource::at_refresh(&resources, &grant.resources, issuer).map_err(invalid_target);
+    let target_refused = std::sync::atomic::AtomicBool::new(false);
     let narrows = |grant: &Grant| {
         let granted = Scopes::parse(&grant.scope).unwrap_or_default();
-        asked.as_ref().is_none_or(|a| a.is_subset_of(&granted))
+        let target_ok = target_of(grant).is_ok();
+        target_refused.store(!target_ok, std::sync::atomic::Ordering::Relaxed);
+        asked.as_ref().is_none_or(|a| a.is_subset_of(&granted)) && target_ok
     };
     let new_token = crypto::random_token();
     let req = RefreshRequest {
@@ -196,6 +217,9 @@ pub async fn refresh_token(app: &App, client: &Client, p: &Params) -> Result<Tok
     };
     let (grant, account) = match app.store.rotate_refresh(req, &narrows).await? {
         Rotation::Rotated(family) => *family,
+        Rotation::Refused if target_refused.load(std::sync::atomic::Ordering::Relaxed) => {
+            return Err(OAuthError::new(ErrorCode::InvalidTarget, "resource may only be narrowed on refresh"));
+        }
         Rotation::Refused => {
             return Err(OAuthError::new(ErrorCode::InvalidScope, "scope may only be narrowed on refresh"));
         }
@@ -205,8 +229,15 @@ pub async fn refresh_token(app: &App, client: &Client, p: &Params) -> Result<Tok
         Some(a) => a,
         None => Scopes::parse(&grant.scope).map_err(|_| invalid())?,
     };
-    let who =
-        Subject { account: &account, grant_id: &grant.id, auth_time: grant.auth_time, amr: &grant.amr, nonce: None };
+    let audience = target_of(&grant)?.audience;
+    let who = Subject {
+        account: &account,
+        grant_id: &grant.id,
+        auth_time: grant.auth_time,
+        amr: &grant.amr,
+        nonce: None,
+        audience,
+    };
     // Minting after the commit: should signing fail, the client gets a server error
     // and signs in again (the spent token cannot be replayed without killing the family).
     let minted = mint(app, client, &scope, who).await?;
@@ -236,12 +267,14 @@ pub async fn client_credentials(app: &App, client: &Client, p: &Params) -> Resul
             asked
         }
     };
+    let audience =
+        resource::at_client_credentials(&p.all("resource"), client, &app.config.issuer).map_err(invalid_target)?;
     let now = app.clock.now();
     let jti = uuid::Uuid::now_v7().to_string();
     let claims = AccessClaims {
         iss: app.config.issuer.clone(),
         sub: client.id.clone(),
-        aud: app.config.issuer.clone(),
+        aud: Audience(audience),
         client_id: client.id.clone(),
         iat: now,
         exp: now + client.access_token_ttl,

@@ -47,7 +47,7 @@ pub async fn find(app: &App, token: &str, hint: Option<&str>) -> StoreResult<Opt
     if refresh_first && let Some(found) = find_refresh(app, token).await? {
         return Ok(Some(found));
     }
-    if looks_like_jwt && let Ok(claims) = app.issuer.verify_access_token(token) {
+    if looks_like_jwt && let Ok(claims) = app.issuer.verify_access_token_any_audience(token) {
         let live = access_live(app, &claims).await?;
         return Ok(Some(Found::Access { claims, live }));
     }

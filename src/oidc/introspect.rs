@@ -31,31 +31,41 @@ pub async fn introspect(State(app): State<Arc<App>>, headers: HeaderMap, body: B
         return Err(OAuthError::invalid_client(false));
     }
     let token = params.get("token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-    let body = match find(&app, token, params.get("token_type_hint")).await? {
-        Some(found) if found.live() && found.client_id() == client.id => match found {
-            Found::Access { claims, .. } => json!({
-                "active": true,
-                "scope": claims.scope,
-                "client_id": claims.client_id,
-                "sub": claims.sub,
-                "exp": claims.exp,
-                "iat": claims.iat,
-                "aud": claims.aud,
-                "iss": claims.iss,
-                "jti": claims.jti,
-                "token_type": "Bearer",
-            }),
-            Found::Refresh { token, grant, .. } => json!({
-                "active": true,
-                "scope": grant.scope,
-                "client_id": token.client_id,
-                "sub": subject(&grant.account_id, &client, &app.pairwise_key),
-                "exp": token.expires_at,
-                "iat": token.created_at,
-                "iss": app.config.issuer,
-                "token_type": "refresh_token",
-            }),
-        },
+    let found = match find(&app, token, params.get("token_type_hint")).await? {
+        Some(found) if found.live() && found.client_id() == client.id => Some(found),
+        _ => None,
+    };
+    // The `sub` of a refresh token: the account's, as the ID token says it.
+    let refresh_sub = match &found {
+        Some(Found::Refresh { grant, .. }) => {
+            app.store.account(&grant.account_id).await?.map(|a| subject(&a.subject, &client, &app.pairwise_key))
+        }
+        _ => None,
+    };
+    let body = match (found, refresh_sub) {
+        (Some(Found::Access { claims, .. }), _) => json!({
+            "active": true,
+            "scope": claims.scope,
+            "client_id": claims.client_id,
+            "sub": claims.sub,
+            "exp": claims.exp,
+            "iat": claims.iat,
+            "aud": claims.aud.as_json(),
+            "iss": claims.iss,
+            "jti": claims.jti,
+            "token_type": "Bearer",
+        }),
+        (Some(Found::Refresh { token, grant, .. }), Some(sub)) => json!({
+            "active": true,
+            "scope": grant.scope,
+            "client_id": token.client_id,
+            "sub": sub,
+            "exp": token.expires_at,
+            "iat": token.created_at,
+            "iss": app.config.issuer,
+            "token_type": "refresh_token",
+        }),
+        // Nothing live of the caller's, or a refresh token whose account is gone.
         _ => json!({ "active": false }),
     };
     Ok(no_store(Json(body).into_response()))

@@ -43,7 +43,12 @@ async fn return_target(
     if !client.post_logout_redirect_uris.iter().any(|r| r == uri) {
         return Ok(None);
     }
-    let same_person = session_account.is_none_or(|a| subject(a, &client, &app.pairwise_key) == claims.sub);
+    let same_person = match session_account {
+        None => true,
+        Some(id) => {
+            app.store.account(id).await?.is_some_and(|a| subject(&a.subject, &client, &app.pairwise_key) == claims.sub)
+        }
+    };
     let mut params = Vec::new();
     if let Some(s) = p.get("state") {
         params.push(("state", s));

@@ -18,6 +18,7 @@ pub mod params;
 pub mod prompt;
 pub mod redirect;
 pub mod request;
+pub mod resource;
 pub mod token;
 pub mod userinfo;
 

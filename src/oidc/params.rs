@@ -1,14 +1,21 @@
 //! Request parameters as RFC 6749 §3.1/§3.2 wants them: from the query string or a
 //! form body, each name at most once (AZ-07: a repeated parameter is an error, never
-//! "the first" here and "the last" there), unknown names ignored (AZ-06).
+//! "the first" here and "the last" there), unknown names ignored (AZ-06). The one
+//! exception is RFC 8707 `resource`, which may be given several times
+//! ([`Params::all`]).
 
 use std::collections::HashMap;
+
+/// Names that may appear more than once (RFC 8707 §2).
+const MULTI: [&str; 1] = ["resource"];
 
 #[derive(Debug, Clone, Default)]
 pub struct Params {
     values: HashMap<String, String>,
     /// Names that appeared more than once.
     repeated: Vec<String>,
+    /// Every non-empty value of the names in [`MULTI`], in order.
+    multi: Vec<(String, String)>,
 }
 
 impl Params {
@@ -16,7 +23,14 @@ impl Params {
     pub fn parse(encoded: &[u8]) -> Self {
         let mut values = HashMap::new();
         let mut repeated = Vec::new();
+        let mut multi = Vec::new();
         for (k, v) in url::form_urlencoded::parse(encoded) {
+            if MULTI.contains(&k.as_ref()) {
+                if !v.is_empty() {
+                    multi.push((k.into_owned(), v.into_owned()));
+                }
+                continue;
+            }
             match values.entry(k.into_owned()) {
                 std::collections::hash_map::Entry::Occupied(e) => {
                     if !repeated.contains(e.key()) {
@@ -28,7 +42,12 @@ impl Params {
                 }
             }
         }
-        Self { values, repeated }
+        Self { values, repeated, multi }
+    }
+
+    /// Every value of a name that may be repeated (`resource`); empty values dropped.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.multi.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 
     /// The value of a parameter; an empty value counts as absent (RFC 6749 §3.1).
@@ -56,6 +75,15 @@ mod tests {
         assert!(p.is_repeated("client_id"));
         assert!(!p.is_repeated("state"));
         assert_eq!(p.first_repeated(), Some("client_id"));
+    }
+
+    #[test]
+    fn tk_06_resource_may_repeat() {
+        let p = Params::parse(b"resource=https%3A%2F%2Fa.example&scope=x&resource=https://b.example&resource=");
+        assert_eq!(p.all("resource"), ["https://a.example", "https://b.example"]);
+        assert_eq!(p.first_repeated(), None);
+        assert_eq!(p.get("resource"), None, "read with all() only");
+        assert!(p.all("scope").is_empty());
     }
 
     #[test]

@@ -14,6 +14,7 @@ fn request(prompt: Prompt, max_age: Option<i64>) -> AuthRequest {
         prompt,
         max_age,
         login_hint: None,
+        resources: vec![],
     }
 }
 

@@ -1,15 +1,19 @@
 //! Redirect URI rules (pure): exact matching at request time (AZ-01) with the
-//! RFC 8252 loopback-port exception (AZ-10), and what may be registered (AZ-13).
+//! RFC 8252 loopback-port exception for native clients (AZ-10), and what may be
+//! registered (AZ-13).
 
-use url::Url;
+use std::net::{IpAddr, Ipv6Addr};
+use url::{Host, Url};
 
 /// Whether `given` may be used as the redirect URI of a client that registered
-/// `registered`. Exact string comparison; the only exception is a registered
-/// `http://127.0.0.1[:port]/…` or `http://[::1][:port]/…` URI, where any port is
-/// accepted and everything else must still match exactly. `localhost` gets no
-/// exception (RFC 8252 §8.3).
-pub fn matches(registered: &[String], given: &str) -> bool {
-    registered.iter().any(|r| r == given || loopback_port_variant(r, given))
+/// `registered`. Exact string comparison. Only for a native (public) client —
+/// `native`: `token_endpoint_auth_method=none` — a registered
+/// `http://127.0.0.1[:port]/…` or `http://[::1][:port]/…` URI accepts any port,
+/// everything else still matching exactly (RFC 8252 §7.3); a confidential client's
+/// loopback URI matches exactly like any other. `localhost` gets no exception
+/// (RFC 8252 §8.3).
+pub fn matches(registered: &[String], given: &str, native: bool) -> bool {
+    registered.iter().any(|r| r == given || (native && loopback_port_variant(r, given)))
 }
 
 fn loopback_port_variant(registered: &str, given: &str) -> bool {
@@ -52,10 +56,12 @@ pub enum RegistrationError {
     Fragment(String),
     #[error("`{0}` uses a forbidden scheme")]
     ForbiddenScheme(String),
-    #[error("`{0}` must use https (http only on a loopback address)")]
+    #[error("`{0}` must use https (http only on a loopback IP literal: 127.0.0.0/8 or [::1])")]
     NotHttps(String),
     #[error("`{0}` contains a wildcard")]
     Wildcard(String),
+    #[error("`{0}` carries a user name or password")]
+    UserInfo(String),
 }
 
 /// NA-04 (RFC 8252 §8.6): whether another app could receive codes sent to this
@@ -66,9 +72,26 @@ pub fn can_be_impersonated(redirect_uri: &str, issuer: &str) -> bool {
     !redirect_uri.starts_with("https://") && !own_origin
 }
 
-/// AZ-13: no fragment, no wildcard, never `javascript:`/`data:`/`file:` in any case;
-/// `https`, or `http` on a loopback address, or a private-use scheme of a native app
-/// (reverse-DNS form with a dot, RFC 8252 §7.1).
+/// Whether `url`'s host is a loopback IP literal — an IPv4 address in 127.0.0.0/8 or
+/// exactly `[::1]` — written the way the URL standard writes it (so `127.1` or
+/// `0x7f.1` are not taken for `127.0.0.1`). Names never are, however they begin
+/// (`127.attacker.example`, `localhost`).
+fn loopback_literal(uri: &str, url: &Url) -> bool {
+    let loopback = match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => ip == Ipv6Addr::LOCALHOST,
+        _ => false,
+    };
+    let canonical = url
+        .host_str()
+        .is_some_and(|h| uri.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://")) && uri[7..].starts_with(h));
+    loopback && canonical
+}
+
+/// AZ-13: no fragment, no wildcard, no user name or password, never
+/// `javascript:`/`data:`/`file:` in any case; `https`, or `http` on a loopback IP
+/// literal, or a private-use scheme of a native app (reverse-DNS form with a dot,
+/// RFC 8252 §7.1).
 pub fn validate_registration(uri: &str) -> Result<(), RegistrationError> {
     let owned = || uri.to_owned();
     if uri.contains('*') {
@@ -78,16 +101,17 @@ pub fn validate_registration(uri: &str) -> Result<(), RegistrationError> {
     if url.fragment().is_some() || uri.contains('#') {
         return Err(RegistrationError::Fragment(owned()));
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(RegistrationError::UserInfo(owned()));
+    }
     let scheme = url.scheme().to_ascii_lowercase();
     match scheme.as_str() {
         "javascript" | "data" | "file" | "vbscript" | "blob" | "about" => {
             Err(RegistrationError::ForbiddenScheme(owned()))
         }
         "https" => Ok(()),
-        "http" => {
-            let host = url.host_str().unwrap_or_default();
-            if crate::config::is_loopback_host(host) { Ok(()) } else { Err(RegistrationError::NotHttps(owned())) }
-        }
+        "http" if loopback_literal(uri, &url) => Ok(()),
+        "http" => Err(RegistrationError::NotHttps(owned())),
         s if s.contains('.') => Ok(()),
         _ => Err(RegistrationError::ForbiddenScheme(owned())),
     }
@@ -121,7 +145,9 @@ mod tests {
     #[test]
     fn az_01_exact_match_only() {
         let r = reg(&["https://rp.example/cb"]);
-        assert!(matches(&r, "https://rp.example/cb"));
+        for native in [false, true] {
+            assert!(matches(&r, "https://rp.example/cb", native));
+        }
         for bad in [
             "https://rp.example/cb/",
             "https://rp.example/cb?x=1",
@@ -138,43 +164,98 @@ mod tests {
             "https://rp.example/CB",
             "",
         ] {
-            assert!(!matches(&r, bad), "{bad} must not match");
+            assert!(!matches(&r, bad, true) && !matches(&r, bad, false), "{bad} must not match");
         }
     }
 
     #[test]
     fn az_10_loopback_any_port_same_rest() {
         let r = reg(&["http://127.0.0.1/cb", "http://[::1]:8000/native"]);
-        assert!(matches(&r, "http://127.0.0.1:53124/cb"));
-        assert!(matches(&r, "http://127.0.0.1/cb"));
-        assert!(matches(&r, "http://[::1]:1/native"));
-        assert!(!matches(&r, "http://127.0.0.1:53124/cb?x=1"));
-        assert!(!matches(&r, "http://127.0.0.1:53124/cb/"));
-        assert!(!matches(&r, "http://127.0.0.1:53124/other"));
-        assert!(!matches(&r, "http://localhost:53124/cb"));
-        assert!(!matches(&r, "https://127.0.0.1:53124/cb"));
-        assert!(!matches(&r, "http://127.0.0.1:abc/cb"));
-        assert!(!matches(&r, "http://127.0.0.1.evil.example/cb"));
-        assert!(!matches(&r, "http://127.0.0.1@evil.example/cb"));
+        assert!(matches(&r, "http://127.0.0.1:53124/cb", true));
+        assert!(matches(&r, "http://127.0.0.1/cb", true));
+        assert!(matches(&r, "http://[::1]:1/native", true));
+        for bad in [
+            "http://127.0.0.1:53124/cb?x=1",
+            "http://127.0.0.1:53124/cb/",
+            "http://127.0.0.1:53124/other",
+            "http://localhost:53124/cb",
+            "https://127.0.0.1:53124/cb",
+            "http://127.0.0.1:abc/cb",
+            "http://127.0.0.1.evil.example/cb",
+            "http://127.0.0.1@evil.example/cb",
+            "http://127.0.0.2:53124/cb",
+        ] {
+            assert!(!matches(&r, bad, true), "{bad}");
+        }
         let localhost = reg(&["http://localhost/cb"]);
-        assert!(!matches(&localhost, "http://localhost:1234/cb"));
+        assert!(!matches(&localhost, "http://localhost:1234/cb", true));
+    }
+
+    #[test]
+    fn az_10_port_exception_is_for_native_clients_only() {
+        // A confidential client: its loopback URI matches exactly, like any other.
+        let r = reg(&["http://127.0.0.1/cb", "http://[::1]:8000/cb"]);
+        assert!(matches(&r, "http://127.0.0.1/cb", false));
+        assert!(matches(&r, "http://[::1]:8000/cb", false));
+        for other_port in
+            ["http://127.0.0.1:53124/cb", "http://127.0.0.1:80/cb", "http://[::1]:1/cb", "http://[::1]/cb"]
+        {
+            assert!(!matches(&r, other_port, false), "{other_port}");
+            assert!(matches(&r, other_port, true), "{other_port} (native)");
+        }
     }
 
     #[test]
     fn az_13_registration_rules() {
-        for ok in ["https://rp.example/cb", "http://127.0.0.1/cb", "ru.example.diary:/oauth2redirect"] {
+        for ok in [
+            "https://rp.example/cb",
+            "http://127.0.0.1/cb",
+            "http://127.0.0.1:8765/cb",
+            "http://127.10.20.30/cb",
+            "http://[::1]/cb",
+            "http://[::1]:8000/cb?x=1",
+            "ru.example.diary:/oauth2redirect",
+        ] {
             assert!(validate_registration(ok).is_ok(), "{ok}");
         }
         for bad in [
             "https://rp.example/cb#frag",
+            "https://rp.example/cb#",
+            "http://127.0.0.1/cb#x",
             "javascript:alert(1)",
             "JAVASCRIPT:alert(1)",
+            "JaVaScRiPt:alert(1)",
             "data:text/html,x",
             "DaTa:text/html,x",
+            "file:///etc/passwd",
+            "vbscript:x",
             "http://rp.example/cb",
             "https://*.rp.example/cb",
+            "https://rp.example/*",
+            "http://127.0.0.1/*",
             "/relative",
+            "//rp.example/cb",
             "myapp:/cb",
+            // Loopback means an IP literal, never a name that looks like one.
+            "http://127.attacker.example/cb",
+            "http://127.0.0.1.attacker.example/cb",
+            "http://127.0.0.1.nip.io/cb",
+            "http://localhost/cb",
+            "http://localhost:8080/cb",
+            "http://LOCALHOST/cb",
+            "http://localhost./cb",
+            "http://[::ffff:127.0.0.1]/cb",
+            "http://[::2]/cb",
+            "http://0.0.0.0/cb",
+            "http://10.0.0.1/cb",
+            // Spelled so that only a URL parser sees a loopback address.
+            "http://127.1/cb",
+            "http://0x7f.0.0.1/cb",
+            "http://2130706433/cb",
+            "http://0177.0.0.1/cb",
+            "http://user@127.0.0.1/cb",
+            "http://127.0.0.1@attacker.example/cb",
+            "https://user:pass@rp.example/cb",
         ] {
             assert!(validate_registration(bad).is_err(), "{bad}");
         }

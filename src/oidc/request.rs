@@ -5,7 +5,7 @@
 use super::error::ErrorCode;
 use super::params::Params;
 use super::redirect;
-use crate::store::Client;
+use crate::store::{AuthMethod, Client};
 use crate::token::Scopes;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +34,9 @@ pub struct AuthRequest {
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+    /// RFC 8707 resources asked for, each permitted for the client (empty: none).
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 /// Why a request was refused, and how the refusal must be delivered.
@@ -53,15 +56,16 @@ pub fn client_id(params: &Params) -> Result<&str, Rejection> {
     params.get("client_id").ok_or(Rejection::Page("В запросе нет идентификатора приложения (client_id)."))
 }
 
-/// Step 2: everything else, given the client found for `client_id` (None: unknown).
-pub fn validate(params: &Params, client: Option<&Client>) -> Result<AuthRequest, Rejection> {
+/// Step 2: everything else, given the client found for `client_id` (None: unknown)
+/// and our issuer (a permitted `resource` of every client).
+pub fn validate(params: &Params, client: Option<&Client>, issuer: &str) -> Result<AuthRequest, Rejection> {
     let client = client.ok_or(Rejection::Page("Приложение, запросившее вход, не зарегистрировано."))?;
     if params.is_repeated("redirect_uri") {
         return Err(Rejection::Page("Параметр redirect_uri передан несколько раз."));
     }
     let redirect_uri =
         params.get("redirect_uri").ok_or(Rejection::Page("В запросе нет адреса возврата (redirect_uri)."))?;
-    if !redirect::matches(&client.redirect_uris, redirect_uri) {
+    if !redirect::matches(&client.redirect_uris, redirect_uri, client.auth_method == AuthMethod::None) {
         return Err(Rejection::Page("Адрес возврата не зарегистрирован для этого приложения."));
     }
     // From here on, errors go back to the relying party.
@@ -94,6 +98,8 @@ pub fn validate(params: &Params, client: Option<&Client>) -> Result<AuthRequest,
     }
     let scope = granted_scope(params.get("scope").unwrap_or_default(), &client.scope)
         .ok_or_else(|| back(ErrorCode::InvalidScope, "the openid scope is required"))?;
+    let resources = super::resource::at_authorize(&params.all("resource"), client, issuer)
+        .map_err(|_| back(ErrorCode::InvalidTarget, "resource is not permitted for this client"))?;
     let code_challenge = pkce_challenge(params).map_err(|d| back(ErrorCode::InvalidRequest, d))?;
     let prompt = parse_prompt(params.get("prompt")).map_err(|d| back(ErrorCode::InvalidRequest, d))?;
     let max_age = match params.get("max_age") {
@@ -115,6 +121,7 @@ pub fn validate(params: &Params, client: Option<&Client>) -> Result<AuthRequest,
         prompt,
         max_age,
         login_hint: params.get("login_hint").map(str::to_owned),
+        resources,
     })
 }
 

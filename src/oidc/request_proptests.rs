@@ -125,8 +125,14 @@ fn resend(req: &AuthRequest) -> String {
     if let Some(age) = req.max_age {
         pairs.push(("max_age", age.to_string()));
     }
+    for resource in &req.resources {
+        pairs.push(("resource", resource.clone()));
+    }
     encode(&pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Vec<_>>())
 }
+
+/// The issuer the requests are validated for (always a permitted resource).
+const ISSUER: &str = "https://id.example";
 
 proptest! {
     #![proptest_config(crate::proptest_config::config())]
@@ -136,20 +142,20 @@ proptest! {
         let params = Params::parse(&q);
         let _ = client_id(&params);
         let c = client();
-        prop_assert!(matches!(validate(&params, None), Err(Rejection::Page(_))), "unknown client: a page");
-        match validate(&params, Some(&c)) {
+        prop_assert!(matches!(validate(&params, None, ISSUER), Err(Rejection::Page(_))), "unknown client: a page");
+        match validate(&params, Some(&c), ISSUER) {
             Ok(req) => {
-                prop_assert!(redirect::matches(&c.redirect_uris, &req.redirect_uri));
+                prop_assert!(redirect::matches(&c.redirect_uris, &req.redirect_uri, c.auth_method == AuthMethod::None));
                 prop_assert!(req.scope.split(' ').any(|s| s == "openid"));
                 prop_assert!(req.scope.split(' ').all(|s| SUPPORTED_SCOPES.contains(&s) && c.scope.split(' ').any(|a| a == s)));
                 prop_assert_eq!(req.code_challenge.len(), 43);
                 prop_assert!(req.max_age.is_none_or(|a| a >= 0));
                 // Idempotence: the granted request, sent again, is itself.
-                let again = validate(&Params::parse(resend(&req).as_bytes()), Some(&c));
+                let again = validate(&Params::parse(resend(&req).as_bytes()), Some(&c), ISSUER);
                 prop_assert_eq!(again, Ok(req));
             }
             Err(Rejection::Redirect { redirect_uri, state, .. }) => {
-                prop_assert!(redirect::matches(&c.redirect_uris, &redirect_uri), "redirect to {}", redirect_uri);
+                prop_assert!(redirect::matches(&c.redirect_uris, &redirect_uri, c.auth_method == AuthMethod::None), "redirect to {}", redirect_uri);
                 prop_assert_eq!(redirect_uri.as_str(), params.get("redirect_uri").unwrap_or_default());
                 if params.is_repeated("state") {
                     prop_assert_eq!(state, None);

@@ -4,6 +4,7 @@ use super::*;
 use crate::store::{AuthMethod, ConsentMode};
 
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const ISSUER: &str = "https://id.example";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 fn client() -> Client {
@@ -21,6 +22,8 @@ fn client() -> Client {
         id_token_ttl: 3600,
         refresh_token_ttl: 86400,
         subject_type: "public".into(),
+        sector_identifier_uri: None,
+        resources: vec!["https://api.example/".into()],
         created_at: 0,
         updated_at: 0,
     }
@@ -33,7 +36,7 @@ fn base() -> String {
 }
 
 fn check(q: &str) -> Result<AuthRequest, Rejection> {
-    validate(&Params::parse(q.as_bytes()), Some(&client()))
+    validate(&Params::parse(q.as_bytes()), Some(&client()), ISSUER)
 }
 
 fn error_of(q: &str) -> ErrorCode {
@@ -55,7 +58,7 @@ fn happy_request() {
 
 #[test]
 fn az_02_unknown_client_or_bad_redirect_is_a_page() {
-    assert!(matches!(validate(&Params::parse(base().as_bytes()), None), Err(Rejection::Page(_))));
+    assert!(matches!(validate(&Params::parse(base().as_bytes()), None, ISSUER), Err(Rejection::Page(_))));
     let q = base().replace("rp.example%2Fcb", "evil.example%2Fcb");
     assert!(matches!(check(&q), Err(Rejection::Page(_))));
     let q = base().replace("redirect_uri=https%3A%2F%2Frp.example%2Fcb&", "");
@@ -118,6 +121,29 @@ fn pk_04_verifier_checks() {
 fn scope_is_narrowed_to_allowed() {
     let r = check(&base().replace("scope=openid+profile", "scope=openid+phone+email+unknown")).unwrap();
     assert_eq!(r.scope, "openid email");
+}
+
+#[test]
+fn tk_06_resource_at_authorize() {
+    let api = "resource=https%3A%2F%2Fapi.example%2F";
+    let me = "resource=https%3A%2F%2Fid.example";
+    assert!(check(&base()).unwrap().resources.is_empty(), "none asked");
+    assert_eq!(check(&format!("{}&{api}", base())).unwrap().resources, ["https://api.example/"]);
+    assert_eq!(
+        check(&format!("{}&{api}&{me}&{api}", base())).unwrap().resources,
+        ["https://api.example/", "https://id.example"],
+        "repeatable, kept once each, the issuer always permitted"
+    );
+    for bad in [
+        "resource=https%3A%2F%2Fother.example%2F",
+        "resource=https%3A%2F%2Fapi.example",
+        "resource=https%3A%2F%2Fapi.example%2F%23frag",
+        "resource=%2Frelative",
+        "resource=urn%3Aapi",
+    ] {
+        assert_eq!(error_of(&format!("{}&{bad}", base())), ErrorCode::InvalidTarget, "{bad}");
+        assert_eq!(ErrorCode::InvalidTarget.as_str(), "invalid_target");
+    }
 }
 
 #[path = "request_proptests.rs"]

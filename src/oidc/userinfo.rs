@@ -48,7 +48,7 @@ pub async fn userinfo(
         return Err(BearerError::InvalidToken);
     }
     let mut body = super::claims::scope_claims(&app, &scopes, &account, &client).await?;
-    body.insert("sub".into(), subject(&account.id, &client, &app.pairwise_key).into());
+    body.insert("sub".into(), subject(&account.subject, &client, &app.pairwise_key).into());
     let mut res = Json(body).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)

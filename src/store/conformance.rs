@@ -19,6 +19,7 @@ mod outbox;
 mod passwords;
 mod records;
 mod requests;
+mod subjects;
 mod unlink;
 
 macro_rules! conformance {

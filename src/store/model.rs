@@ -89,8 +89,14 @@ impl Role {
 /// A legacy school account: what a school created for a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
-    /// Stable opaque id; the public `sub`.
+    /// Stable opaque id (derived from organisation and login: a re-import updates
+    /// the same row). Not shown to relying parties.
     pub id: String,
+    /// The local subject: the public `sub`, and the input of pairwise ones
+    /// (docs/subjects.md). Keyed with the installation's subject key for accounts
+    /// created since migration 0010; the old `id` for accounts that existed before.
+    /// Never changes once stored.
+    pub subject: String,
     pub organisation_id: String,
     pub login: String,
     /// PHC string (argon2id, bcrypt `$2a$/$2b$/$2y$`, `$pbkdf2-sha256$`).
@@ -204,6 +210,12 @@ pub struct Client {
     pub refresh_token_ttl: i64,
     /// `public` or `pairwise`.
     pub subject_type: String,
+    /// OIDC Registration §2: its host is the sector of a pairwise client (else the
+    /// host of its redirect URIs).
+    pub sector_identifier_uri: Option<String>,
+    /// RFC 8707 resources (absolute URIs) the client may ask access tokens for,
+    /// besides the issuer (always permitted; the audience when none is asked).
+    pub resources: Vec<String>,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }
@@ -269,6 +281,8 @@ pub struct AuthCode {
     pub session_hash: Option<String>,
     /// Whether `auth_time` must appear in the ID token (max_age was sent).
     pub require_auth_time: bool,
+    /// RFC 8707 resources asked for at `/authorize` (empty: none asked).
+    pub resources: Vec<String>,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
     pub consumed_at: Option<UnixTime>,
@@ -285,6 +299,9 @@ pub struct Grant {
     pub auth_time: UnixTime,
     pub amr: String,
     pub session_hash: Option<String>,
+    /// RFC 8707 resources granted (empty: the issuer only). A refresh may narrow the
+    /// audience of a token to some of them, never add one.
+    pub resources: Vec<String>,
     pub created_at: UnixTime,
     /// Absolute end of the family.
     pub expires_at: UnixTime,

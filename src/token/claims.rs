@@ -7,22 +7,31 @@ use crate::crypto::{b64, hmac_sha256};
 use crate::store::{Account, Class, Client, Organisation};
 use serde_json::{Map, Value, json};
 
-/// The `sub` for `client`: the account id for subject type `public`; for `pairwise`,
-/// base64url(HMAC-SHA256(key, sector ‖ "|" ‖ account_id)) where the sector is the host
-/// of the client's first redirect URI (or the client id when it has none).
-/// Any subject type other than `pairwise` is treated as `public`.
-pub fn subject(account_id: &str, client: &Client, pairwise_key: &[u8; 32]) -> String {
+/// The `sub` for `client` of the account whose local subject is `local`
+/// ([`Account::subject`]; docs/subjects.md): `local` itself for subject type
+/// `public`; for `pairwise`, base64url(HMAC-SHA256(key, sector ‖ "|" ‖ local)) with
+/// the client's [`sector`]. Any subject type other than `pairwise` is `public`.
+/// Accounts older than migration 0010 have their id as local subject, so their
+/// pairwise subjects are the ones they always had.
+pub fn subject(local: &str, client: &Client, pairwise_key: &[u8; 32]) -> String {
     if client.subject_type != "pairwise" {
-        return account_id.to_owned();
+        return local.to_owned();
     }
-    let sector = client
-        .redirect_uris
-        .first()
-        .and_then(|u| url::Url::parse(u).ok())
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| client.id.clone());
-    let material = format!("{sector}|{account_id}");
+    let material = format!("{}|{local}", sector(client));
     b64(&hmac_sha256(pairwise_key, material.as_bytes()))
+}
+
+/// The sector of a client (OIDC Core §8.1): the host of its `sector_identifier_uri`,
+/// else the host of its (first) redirect URI — registration refuses a pairwise client
+/// whose redirect URIs span several hosts without a sector identifier — else its id.
+pub fn sector(client: &Client) -> String {
+    let host = |u: &String| url::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    client
+        .sector_identifier_uri
+        .as_ref()
+        .and_then(host)
+        .or_else(|| client.redirect_uris.first().and_then(host))
+        .unwrap_or_else(|| client.id.clone())
 }
 
 /// The claims of `scope`, for discovery and consent pages.

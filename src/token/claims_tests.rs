@@ -6,6 +6,7 @@ use crate::store::{AuthMethod, ConsentMode, OrgKind, Role};
 fn account() -> Account {
     Account {
         id: "acc-1".into(),
+        subject: "sub-1".into(),
         organisation_id: "org-1".into(),
         login: "ivanov.is".into(),
         password_hash: "$argon2id$x".into(),
@@ -56,6 +57,8 @@ fn client(subject_type: &str, redirect: &[&str]) -> Client {
         id_token_ttl: 3600,
         refresh_token_ttl: 86400,
         subject_type: subject_type.into(),
+        sector_identifier_uri: None,
+        resources: vec![],
         created_at: 0,
         updated_at: 0,
     }
@@ -137,6 +140,27 @@ fn it_04_subject_table() {
     let expected = b64(&hmac_sha256(&key, b"diary.example.ru|acc-1"));
     assert_eq!(sa, expected);
     assert_eq!(subject("acc-1", &no_uri, &key), b64(&hmac_sha256(&key, b"diary|acc-1")));
+}
+
+#[test]
+fn it_04_sector_identifier_names_the_sector() {
+    let key = [9u8; 32];
+    let mut web = client("pairwise", &["https://web.diary.example.ru/cb"]);
+    web.sector_identifier_uri = Some("https://diary.example.ru/sector.json".into());
+    let mut app = client("pairwise", &["ru.example.diary:/cb", "http://127.0.0.1/cb"]);
+    app.id = "diary-app".into();
+    app.sector_identifier_uri = Some("https://diary.example.ru/other.json".into());
+    assert_eq!(sector(&web), "diary.example.ru");
+    assert_eq!(sector(&app), "diary.example.ru");
+    assert_eq!(subject("sub-1", &web, &key), subject("sub-1", &app, &key), "one sector, one sub");
+    let plain = client("pairwise", &["https://diary.example.ru/cb"]);
+    assert_eq!(subject("sub-1", &plain, &key), subject("sub-1", &web, &key), "the sector is a host");
+    let elsewhere = client("pairwise", &["https://web.diary.example.ru/cb"]);
+    assert_ne!(subject("sub-1", &elsewhere, &key), subject("sub-1", &web, &key));
+    // The local subject, never the account id, goes in: a sub says nothing of the login.
+    let a = account();
+    assert_ne!(subject(&a.subject, &plain, &key), subject(&a.id, &plain, &key));
+    assert_eq!(subject(&a.subject, &client("public", &[]), &key), "sub-1");
 }
 
 #[test]

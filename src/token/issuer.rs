@@ -10,12 +10,70 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
+/// The `aud` of an access token (RFC 9068 §3, RFC 8707): the resources it is for —
+/// a JSON string for one, an array for several. Never empty when minted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audience(pub Vec<String>);
+
+impl Audience {
+    pub fn one(aud: impl Into<String>) -> Self {
+        Self(vec![aud.into()])
+    }
+    pub fn contains(&self, aud: &str) -> bool {
+        self.0.iter().any(|a| a == aud)
+    }
+    /// As it is written in the token (and in an introspection answer).
+    pub fn as_json(&self) -> Value {
+        match self.0.as_slice() {
+            [one] => json!(one),
+            many => json!(many),
+        }
+    }
+}
+
+impl From<&str> for Audience {
+    fn from(aud: &str) -> Self {
+        Self::one(aud)
+    }
+}
+
+impl From<String> for Audience {
+    fn from(aud: String) -> Self {
+        Self::one(aud)
+    }
+}
+
+impl Serialize for Audience {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => s.serialize_str(one),
+            many => many.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(match OneOrMany::deserialize(d)? {
+            OneOrMany::One(a) => Self(vec![a]),
+            OneOrMany::Many(a) => Self(a),
+        })
+    }
+}
+
 /// Claims of a JWT access token (RFC 9068 §2.2). No personal data beyond `sub` (AT-03).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub iss: String,
     pub sub: String,
-    pub aud: String,
+    /// The resources asked for (RFC 8707), or the issuer when none was.
+    pub aud: Audience,
     pub client_id: String,
     pub iat: i64,
     pub exp: i64,
@@ -72,13 +130,6 @@ const REGISTERED: &[&str] = &[
     "c_hash",
     "sid",
 ];
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Audience {
-    One(String),
-    Many(Vec<String>),
-}
 
 #[derive(Deserialize)]
 struct HintPayload {
@@ -155,18 +206,26 @@ impl Issuer {
         jws::sign(key, payload).await
     }
 
-    /// Checks one of our access tokens (AT-01/AT-02): `typ` `at+jwt`, a published key
-    /// named by `kid` with its own `alg`, a good signature, our `iss`, `aud` = our
-    /// issuer, not expired. Revocation is the caller's business (`gid`, `jti`).
+    /// Checks one of our access tokens for our own resources (AT-01/AT-02): `typ`
+    /// `at+jwt`, a published key named by `kid` with its own `alg`, a good signature,
+    /// our `iss`, an `aud` that includes our issuer, not expired. Revocation is the
+    /// caller's business (`gid`, `jti`).
     pub fn verify_access_token(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        let claims = self.verify_access_token_any_audience(token)?;
+        if !claims.aud.contains(&self.issuer) {
+            return Err(TokenError::Invalid("wrong aud"));
+        }
+        Ok(claims)
+    }
+
+    /// [`Self::verify_access_token`] whatever the audience: for introspection and
+    /// revocation, which answer about tokens minted for other resources too.
+    pub fn verify_access_token_any_audience(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let payload = jws::verify(&self.keys, token, "at+jwt")?;
         let claims: AccessClaims =
             serde_json::from_slice(&payload).map_err(|_| TokenError::Invalid("malformed claims"))?;
         if claims.iss != self.issuer {
             return Err(TokenError::Invalid("wrong iss"));
-        }
-        if claims.aud != self.issuer {
-            return Err(TokenError::Invalid("wrong aud"));
         }
         if claims.exp <= self.clock.now() {
             return Err(TokenError::Invalid("expired"));
@@ -184,10 +243,6 @@ impl Issuer {
         if claims.iss != self.issuer {
             return Err(TokenError::Invalid("wrong iss"));
         }
-        let aud = match claims.aud {
-            Audience::One(a) => vec![a],
-            Audience::Many(a) => a,
-        };
-        Ok(HintClaims { sub: claims.sub, aud, sid: claims.sid })
+        Ok(HintClaims { sub: claims.sub, aud: claims.aud.0, sid: claims.sid })
     }
 }

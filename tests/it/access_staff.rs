@@ -70,6 +70,7 @@ async fn import_gymn2_reviewer(app: &TestApp) {
     let hash = propusk::account::password::hash(&SecretString::new(PASSWORD)).await.unwrap();
     let account = Account {
         id: propusk::account::directory::account_id(GYMN2, "admin2"),
+        subject: "staff-created-admin2".into(),
         organisation_id: GYMN2.into(),
         login: "admin2".into(),
         password_hash: hash,

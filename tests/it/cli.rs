@@ -154,3 +154,45 @@ async fn cli_keys_rotate_then_list_shows_a_pending_key() {
     let o = install.run(&["keys", "rotate", "--alg", "HS256"]);
     assert_eq!(o.status.code(), Some(2), "a bad --alg is bad usage: {}", stderr(&o));
 }
+
+#[tokio::test]
+async fn az_13_cli_refuses_names_that_look_like_loopback() {
+    let install = Install::new();
+    for uri in ["http://127.attacker.example/cb", "http://127.0.0.1.attacker.example/cb", "http://localhost/cb"] {
+        let o = install.run(&["clients", "add", "--id", "native", "--public", "--redirect-uri", uri]);
+        assert_eq!(o.status.code(), Some(2), "{uri}: {}", stderr(&o));
+        assert!(stderr(&o).contains("redirect"), "{uri}: names the argument: {}", stderr(&o));
+        assert_eq!(stderr(&o).trim().lines().count(), 1, "one line: {}", stderr(&o));
+    }
+    let o = install.run(&["clients", "show", "native"]);
+    assert_eq!(o.status.code(), Some(1), "nothing was stored");
+    let o = install.run(&["clients", "add", "--id", "native", "--public", "--redirect-uri", "http://127.0.0.1/cb"]);
+    assert_eq!(o.status.code(), Some(0), "a loopback IP literal is fine: {}", stderr(&o));
+}
+
+#[tokio::test]
+async fn it_04_tk_06_cli_subject_type_sector_and_resources() {
+    let install = Install::new();
+    // Pairwise over two hosts needs a sector identifier (OIDC Registration §2).
+    let two_hosts = ["--redirect-uri", "https://a.example/cb", "--redirect-uri", "https://b.example/cb"];
+    let mut args = vec!["clients", "add", "--id", "pw", "--subject-type", "pairwise"];
+    args.extend(two_hosts);
+    let o = install.run(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--sector-identifier-uri"), "{}", stderr(&o));
+    args.extend(["--sector-identifier-uri", "https://example.ru/sector.json"]);
+    args.extend(["--resource", "https://api.example/", "--resource", "https://files.example/"]);
+    let o = install.run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["subject_type"], "pairwise");
+    assert_eq!(v["sector_identifier_uri"], "https://example.ru/sector.json");
+    assert_eq!(v["resources"], serde_json::json!(["https://api.example/", "https://files.example/"]));
+    let o = install.run(&["clients", "show", "pw"]);
+    assert_eq!(json(&o)["resources"], v["resources"], "stored");
+    for (flag, value) in [("--subject-type", "sometimes"), ("--resource", "https://api.example/#x")] {
+        let o = install.run(&["clients", "add", "--id", "bad", "--redirect-uri", "https://a.example/cb", flag, value]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {}", stderr(&o));
+        assert!(stderr(&o).contains(flag), "names {flag}: {}", stderr(&o));
+    }
+}

@@ -91,11 +91,17 @@ async fn parent_in_two_schools_chooses_an_account_which_becomes_the_default() {
     assert!(html.contains("Родитель"), "the role is shown");
     let res = choose(&app, &http, &next, &pp2).await;
     // ё/е: ESIA says «Петр», the school «Пётр»; the claims carry the school's spelling.
-    assert_esia_claims(&demo_claims(&app, &location(&res)).await, &pp2, "Петров", "Пётр", "Петрович");
+    assert_esia_claims(
+        &demo_claims(&app, &location(&res)).await,
+        &sub_of(&app, &pp2).await,
+        "Петров",
+        "Пётр",
+        "Петрович",
+    );
 
     // A second login goes straight to the remembered default.
     let (_, next) = esia_login(&app, "parent", "petrov@example.ru", "").await;
-    assert_eq!(demo_claims(&app, &next).await["sub"], pp2.as_str(), "the default account");
+    assert_eq!(demo_claims(&app, &next).await["sub"], sub_of(&app, &pp2).await, "the default account");
 
     // prompt=select_account shows the chooser again; the new choice becomes the default.
     let (http, next) = esia_login(&app, "parent", "petrov@example.ru", "&prompt=select_account").await;
@@ -103,9 +109,15 @@ async fn parent_in_two_schools_chooses_an_account_which_becomes_the_default() {
     let (_, html) = page(&app, &http, &next).await;
     assert_eq!(chooser_entries(&html).len(), 2);
     let res = choose(&app, &http, &next, &pp).await;
-    assert_esia_claims(&demo_claims(&app, &location(&res)).await, &pp, "Петров", "Пётр", "Петрович");
+    assert_esia_claims(
+        &demo_claims(&app, &location(&res)).await,
+        &sub_of(&app, &pp).await,
+        "Петров",
+        "Пётр",
+        "Петрович",
+    );
     let (_, next) = esia_login(&app, "parent", "petrov@example.ru", "").await;
-    assert_eq!(demo_claims(&app, &next).await["sub"], pp.as_str(), "the new default");
+    assert_eq!(demo_claims(&app, &next).await["sub"], sub_of(&app, &pp).await, "the new default");
     assert_eq!(audit_of(&app, "pd_consent_given").await.len(), 1, "the PD consent was asked once");
 }
 
@@ -115,7 +127,7 @@ async fn staff_role_goes_straight_to_the_teacher_account() {
     let teacher = account_id(&app, SCHOOL1, "petrov.teacher").await;
     let (_, next) = esia_login(&app, "staff", "petrov@example.ru", "").await;
     assert!(next.starts_with(&app.url("/demo/callback")), "no chooser for one staff account: {next}");
-    assert_esia_claims(&demo_claims(&app, &next).await, &teacher, "Петров", "Пётр", "Петрович");
+    assert_esia_claims(&demo_claims(&app, &next).await, &sub_of(&app, &teacher).await, "Петров", "Пётр", "Петрович");
 }
 
 #[tokio::test]
@@ -130,7 +142,13 @@ async fn mismatch_links_with_school_credentials_then_goes_straight_through() {
     }
     let res = submit_link(&app, &http, &flow_of(&app, &next), "smirnova.ov", PASSWORD).await;
     assert_eq!(res.status(), 303, "linked and signed in");
-    assert_esia_claims(&demo_claims(&app, &location(&res)).await, &smirnova, "Смирнова", "Ольга", "Викторовна");
+    assert_esia_claims(
+        &demo_claims(&app, &location(&res)).await,
+        &sub_of(&app, &smirnova).await,
+        "Смирнова",
+        "Ольга",
+        "Викторовна",
+    );
     assert_eq!(links_of(&app, SCHOOL1, "smirnova.ov").await.len(), 1);
     let linked = audit_of(&app, "account_linked").await;
     assert!(linked.iter().any(|d| d.contains(&smirnova) && d.contains("legacy_credentials")), "BR-06: {linked:?}");
@@ -140,7 +158,7 @@ async fn mismatch_links_with_school_credentials_then_goes_straight_through() {
     let login = start(&app, &http, "").await;
     let next = location(&through_esia(&app, &http, &login, "parent", "smirnova@example.ru").await);
     assert!(next.starts_with(&app.url("/demo/callback")), "straight through: {next}");
-    assert_eq!(demo_claims(&app, &next).await["sub"], smirnova.as_str());
+    assert_eq!(demo_claims(&app, &next).await["sub"], sub_of(&app, &smirnova).await);
 }
 
 #[tokio::test]
@@ -173,11 +191,11 @@ async fn pupils_over_and_under_14_match_and_a_child_account_is_for_pupils_only()
     let app = TestApp::spawn().await;
     let (_, next) = esia_login(&app, "pupil", "ivanov.ivan@example.ru", "").await;
     let ivan = account_id(&app, SCHOOL1, "ivanov.is").await;
-    assert_esia_claims(&demo_claims(&app, &next).await, &ivan, "Иванов", "Иван", "Сергеевич");
+    assert_esia_claims(&demo_claims(&app, &next).await, &sub_of(&app, &ivan).await, "Иванов", "Иван", "Сергеевич");
 
     let (_, next) = esia_login(&app, "pupil", "anna.child@example.ru", "").await;
     let anna = account_id(&app, SCHOOL1, "ivanova.as").await;
-    assert_esia_claims(&demo_claims(&app, &next).await, &anna, "Иванова", "Анна", "Сергеевна");
+    assert_esia_claims(&demo_claims(&app, &next).await, &sub_of(&app, &anna).await, "Иванова", "Анна", "Сергеевна");
 
     let (_, html, _) = refused(&app, "parent", "anna.child@example.ru").await;
     assert!(html.contains("Детская учетная запись") && html.contains("«Ученик»"), "says why");
@@ -377,7 +395,7 @@ async fn native_app_with_loopback_or_private_use_scheme_redirect_completes_the_j
     for (registered, used) in [("http://127.0.0.1/cb", "http://127.0.0.1:53123/cb"), (scheme, scheme)] {
         let app = TestApp::spawn().await;
         let (sub, payload) = native_app_journey(&app, registered, used).await;
-        assert_eq!(sub, account_id(&app, SCHOOL1, "ivanova.mp").await, "via {used}");
+        assert_eq!(sub, sub_of(&app, &account_id(&app, SCHOOL1, "ivanova.mp").await).await, "via {used}");
         assert_esia_claims(&payload, &sub, "Иванова", "Мария", "Петровна");
         assert_eq!(payload["aud"], "diary-app");
     }

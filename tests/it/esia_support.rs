@@ -157,6 +157,11 @@ pub async fn demo_claims(app: &TestApp, back: &str) -> serde_json::Value {
     jwt_payload(tokens["id_token"].as_str().expect("an ID token"))
 }
 
+/// The `sub` a public client sees for the account `account_id` (its stored subject).
+pub async fn sub_of(app: &TestApp, account_id: &str) -> String {
+    app.app().store.account(account_id).await.unwrap().unwrap_or_else(|| panic!("account {account_id}")).subject
+}
+
 /// Asserts an ESIA login of `sub` with the school's spelling of the names.
 pub fn assert_esia_claims(claims: &serde_json::Value, sub: &str, family: &str, given: &str, middle: &str) {
     assert_eq!(claims["sub"], sub, "sub: {claims}");

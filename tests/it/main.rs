@@ -8,6 +8,7 @@ mod abuse;
 mod access_journey;
 mod access_person;
 mod access_staff;
+mod audiences;
 mod audit_chain;
 mod authorize;
 mod cli;
@@ -36,5 +37,6 @@ mod refresh;
 #[path = "../smtp_sink/mod.rs"]
 mod smtp_sink;
 mod staff_link_policy;
+mod subjects;
 mod support;
 mod userinfo;

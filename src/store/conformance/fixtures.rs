@@ -27,6 +27,7 @@ pub fn class(id: &str, organisation_id: &str) -> Class {
 pub fn account(id: &str, organisation_id: &str, login: &str, role: Role) -> Account {
     Account {
         id: id.into(),
+        subject: format!("sub-{id}"),
         organisation_id: organisation_id.into(),
         login: login.into(),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
@@ -60,7 +61,9 @@ pub fn client(id: &str) -> Client {
         access_token_ttl: 300,
         id_token_ttl: 300,
         refresh_token_ttl: 86_400,
-        subject_type: "public".into(),
+        subject_type: "pairwise".into(),
+        sector_identifier_uri: Some("https://example.ru/sector.json".into()),
+        resources: vec!["https://api.example/".into(), "https://files.example/".into()],
         created_at: T0,
         updated_at: T0,
     }
@@ -94,6 +97,7 @@ pub fn code(code_hash: &str, grant_id: &str, session_hash: Option<&str>) -> Auth
         acr: None,
         session_hash: session_hash.map(Into::into),
         require_auth_time: true,
+        resources: vec!["https://api.example/".into()],
         created_at: T0,
         expires_at: T0 + 60,
         consumed_at: None,
@@ -109,6 +113,7 @@ pub fn grant(id: &str, account_id: &str, client_id: &str, session_hash: Option<&
         auth_time: T0,
         amr: "pwd".into(),
         session_hash: session_hash.map(Into::into),
+        resources: vec!["https://api.example/".into()],
         created_at: T0,
         expires_at: T0 + 30 * 86_400,
         revoked_at: None,

@@ -89,9 +89,9 @@ async fn open(url: &str, clock: Arc<FixedClock>) -> Opened {
 }
 
 /// Drops the per-test PostgreSQL database when the test ends.
-struct PgDatabase {
-    admin_url: String,
-    name: String,
+pub(super) struct PgDatabase {
+    pub(super) admin_url: String,
+    pub(super) name: String,
 }
 
 impl Drop for PgDatabase {

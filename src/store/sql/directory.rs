@@ -4,10 +4,11 @@
 /// A plain insert of an account (a unique violation is the caller's to handle).
 pub(crate) const ACCOUNT_INSERT: &str = "INSERT INTO accounts (id, organisation_id, login, password_hash, role, \
      can_review_requests, surname, given_name, patronymic, birth_date, snils_hash, \
-     match_key, class_id, email, phone, disabled, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+     match_key, class_id, email, phone, disabled, created_at, subject) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
 
-/// The import's insert-or-update of an account by its id.
+/// The import's insert-or-update of an account by its id. The `subject` of an
+/// existing account is never updated: relying parties keep the `sub` they know.
 pub(crate) static ACCOUNT_UPSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "{ACCOUNT_INSERT} ON CONFLICT (id) DO UPDATE SET organisation_id = excluded.organisation_id, \
@@ -58,6 +59,7 @@ macro_rules! directory_store {
                     .bind(a.phone.as_deref())
                     .bind(a.disabled)
                     .bind(a.created_at)
+                    .bind(&a.subject)
                     .execute(&mut **tx)
                     .await
                     .map_err(db_err)?;
@@ -272,8 +274,8 @@ macro_rules! directory_store {
                     sqlx::query(
                         "INSERT INTO clients (id, secret_hash, auth_method, redirect_uris, post_logout_redirect_uris, \
                          grant_types, scope, consent, id_token_alg, access_token_ttl, id_token_ttl, \
-                         refresh_token_ttl, subject_type, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                         refresh_token_ttl, subject_type, created_at, updated_at, sector_identifier_uri, resources) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                     )
                     .bind(&c.id)
                     .bind(c.secret_hash.as_deref())
@@ -290,6 +292,8 @@ macro_rules! directory_store {
                     .bind(&c.subject_type)
                     .bind(c.created_at)
                     .bind(c.updated_at)
+                    .bind(c.sector_identifier_uri.as_deref())
+                    .bind(to_json_list(&c.resources))
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
@@ -302,7 +306,8 @@ macro_rules! directory_store {
                         "UPDATE clients SET secret_hash = $2, auth_method = $3, redirect_uris = $4, \
                          post_logout_redirect_uris = $5, grant_types = $6, scope = $7, consent = $8, \
                          id_token_alg = $9, access_token_ttl = $10, id_token_ttl = $11, refresh_token_ttl = $12, \
-                         subject_type = $13, updated_at = $14 WHERE id = $1",
+                         subject_type = $13, updated_at = $14, sector_identifier_uri = $15, resources = $16 \
+                         WHERE id = $1",
                     )
                     .bind(&c.id)
                     .bind(c.secret_hash.as_deref())
@@ -318,6 +323,8 @@ macro_rules! directory_store {
                     .bind(c.refresh_token_ttl)
                     .bind(&c.subject_type)
                     .bind(c.updated_at)
+                    .bind(c.sector_identifier_uri.as_deref())
+                    .bind(to_json_list(&c.resources))
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?

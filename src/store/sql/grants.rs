@@ -24,7 +24,8 @@ macro_rules! grant_store {
                 ) -> StoreResult<()> {
                     sqlx::query(
                         "INSERT INTO grants (id, client_id, account_id, scope, auth_time, amr, session_hash, \
-                         created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                         created_at, expires_at, revoked_at, resources) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                     )
                     .bind(&g.id)
                     .bind(&g.client_id)
@@ -36,6 +37,7 @@ macro_rules! grant_store {
                     .bind(g.created_at)
                     .bind(g.expires_at)
                     .bind(g.revoked_at)
+                    .bind(sql::to_json_list(&g.resources))
                     .execute(&mut **tx)
                     .await
                     .map_err(db_err)?;
@@ -85,8 +87,8 @@ macro_rules! grant_store {
                     sqlx::query(
                         "INSERT INTO codes (code_hash, grant_id, client_id, account_id, redirect_uri, scope, nonce, \
                          code_challenge, auth_time, amr, acr, session_hash, require_auth_time, created_at, \
-                         expires_at, consumed_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                         expires_at, consumed_at, resources) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                     )
                     .bind(&c.code_hash)
                     .bind(&c.grant_id)
@@ -104,6 +106,7 @@ macro_rules! grant_store {
                     .bind(c.created_at)
                     .bind(c.expires_at)
                     .bind(c.consumed_at)
+                    .bind(sql::to_json_list(&c.resources))
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
