@@ -364,8 +364,11 @@ fn list_or_csv<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
     })
 }
 
+/// `localhost`, or an IP literal of a loopback address (`127.0.0.0/8`, `[::1]`) — never
+/// a name that merely starts like one (`127.attacker.example`).
 pub fn is_loopback_host(host: &str) -> bool {
-    host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1" || host.starts_with("127.")
+    let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    host == "localhost" || literal.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -382,6 +385,8 @@ mod tests {
         assert!(validate_issuer("https://id.example.ru").is_ok());
         assert!(validate_issuer("http://127.0.0.1:8080").is_ok());
         assert!(validate_issuer("http://id.example.ru").is_err());
+        assert!(validate_issuer("http://127.attacker.example").is_err(), "AZ-13: a name is not a loopback literal");
+        assert!(validate_issuer("http://[::1]:8080").is_ok());
         assert!(validate_issuer("https://id.example.ru/").is_err());
         assert!(validate_issuer("https://id.example.ru?x=1").is_err());
         assert!(validate_issuer("id.example.ru").is_err());
