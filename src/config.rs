@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod edge;
+pub use edge::OpsConfig;
+
 /// A bad configuration: which key, and why. Printed as one line; exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("config key `{key}`: {reason}")]
@@ -39,6 +42,7 @@ pub struct Config {
     pub log: LogConfig,
     pub esia: crate::connector::EsiaConfig,
     pub mail: crate::mail::MailConfig,
+    pub ops: OpsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +55,15 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Tokio worker threads (0 = one per core).
     pub worker_threads: usize,
+    /// A request head (a new connection's first, or the next on a kept-alive one once its
+    /// first byte came) must be complete within this (slowloris, AB-02).
+    pub header_read_timeout_secs: u64,
+    /// A kept-alive connection with no request under way is closed after this.
+    pub idle_timeout_secs: u64,
+    /// Open connections per listener; past it a new connection gets 503 and is closed.
+    pub max_connections: usize,
+    /// Requests handled at once; past it a request gets 503 + `Retry-After` at once.
+    pub max_in_flight: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,13 +152,23 @@ impl Default for Config {
             log: LogConfig::default(),
             esia: crate::connector::EsiaConfig::default(),
             mail: crate::mail::MailConfig::default(),
+            ops: OpsConfig::default(),
         }
     }
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:8080".into(), request_timeout_secs: 30, max_body_bytes: 16 * 1024, worker_threads: 0 }
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            request_timeout_secs: 30,
+            max_body_bytes: 16 * 1024,
+            worker_threads: 0,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 75,
+            max_connections: 1024,
+            max_in_flight: 64,
+        }
     }
 }
 
@@ -261,6 +284,7 @@ impl Config {
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::new("server.max_body_bytes", "must be at least 1024"));
         }
+        self.validate_edge()?;
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(ConfigError::new("log.format", "must be text or json"));
         }

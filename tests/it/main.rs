@@ -13,6 +13,7 @@ mod authorize;
 mod cli;
 mod client_auth;
 mod common;
+mod edge;
 mod esia_direct;
 mod esia_journey;
 mod esia_support;
