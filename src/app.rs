@@ -120,8 +120,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(crate::flow::routes())
         .merge(crate::admin::routes())
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), crate::web::viewer::layer));
-    let mut router =
-        Router::new().merge(crate::oidc::routes()).merge(pages).merge(crate::ops::routes(&app.config.ops));
+    let mut router = Router::new().merge(crate::oidc::routes()).merge(pages).merge(crate::ops::routes(&app.config.ops));
     if app.config.demo {
         router = router.merge(crate::web::demo::routes(app.config.issuer.clone()).with_state(()));
     }
@@ -161,7 +160,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let ops = match app.config.ops_addr()? {
-        Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (ops.listen)"))?),
+        Some(addr) => {
+            Some(TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (ops.listen)"))?)
+        }
         None => None,
     };
     serve_with_ops(app, listener, ops, shutdown).await
@@ -223,7 +224,9 @@ impl Running {
 pub async fn spawn(config: Config, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let ops = match config.ops_addr()? {
-        Some(ops) => Some(TcpListener::bind(ops).await.with_context(|| format!("cannot listen on {ops} (ops.listen)"))?),
+        Some(ops) => {
+            Some(TcpListener::bind(ops).await.with_context(|| format!("cannot listen on {ops} (ops.listen)"))?)
+        }
         None => None,
     };
     let ops_addr = ops.as_ref().map(TcpListener::local_addr).transpose()?;

@@ -68,7 +68,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-async fn one_request(shared: Arc<Shared>, addr: SocketAddr, request: Arc<Vec<u8>>, expect: &'static [u8], at: Instant, second: usize) {
+async fn one_request(
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    request: Arc<Vec<u8>>,
+    expect: &'static [u8],
+    at: Instant,
+    second: usize,
+) {
     let pooled = lock(&shared.pool).pop();
     let outcome = async {
         let mut conn = match pooled {
@@ -212,7 +219,10 @@ pub async fn run(
     println!("  OV per second (served / 503 / other / p99 ms):");
     let line: Vec<String> = buckets
         .iter_mut()
-        .map(|b| format!("{}/{}/{}/{:.0}", b.ok, b.shed, b.other, b.p99().unwrap_or(0) as f64 / 1000.0))
+        .map(|b| {
+            let p99 = b.p99().unwrap_or(0) as f64 / 1000.0;
+            format!("{}/{}/{}/{p99:.0}", b.ok, b.shed, b.other)
+        })
         .collect();
     for chunk in line.chunks(10) {
         println!("    {}", chunk.join("  "));
@@ -250,7 +260,11 @@ impl Overload {
         println!("| other failures | {} ({:.1} %) | |", self.other, pct(self.other));
         println!("| arrivals dropped by the generator | {} | 0 |", self.dropped);
         println!("| p99 of the served, overload | {} | |", ms(self.p99_served_us));
-        println!("| p99 normal (half capacity) / threshold | {} / {} | |", ms(self.normal_p99_us), ms(Some(self.threshold_us)));
+        println!(
+            "| p99 normal (half capacity) / threshold | {} / {} | |",
+            ms(self.normal_p99_us),
+            ms(Some(self.threshold_us))
+        );
         let peak_mb = self.peak_rss_kb as f64 / 1024.0;
         let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
         println!("| peak RSS of the server | {peak_mb:.1} MB | < 256 MB {} |", verdict(peak_mb < 256.0));

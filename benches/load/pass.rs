@@ -223,8 +223,16 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
     let overload = if opts.wants("OV") {
         println!("  OV: capacity of client_credentials ES256, then {} s at three times it…", opts.overload_secs);
         let request = post_form(&host, "/token", Some(&es_auth), cc_body);
-        let ov = super::overload::run(addr, server.pid, request, b"\"access_token\"", opts.conns, opts.duration, opts.overload_secs)
-            .await;
+        let ov = super::overload::run(
+            addr,
+            server.pid,
+            request,
+            b"\"access_token\"",
+            opts.conns,
+            opts.duration,
+            opts.overload_secs,
+        )
+        .await;
         ov.print(backend.name());
         Some(ov)
     } else {

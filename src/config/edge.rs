@@ -68,9 +68,11 @@ impl Config {
 mod tests {
     use super::*;
 
+    type Edit = fn(&mut Config);
+
     #[test]
     fn edge_limits_are_validated() {
-        let cases: [(&str, fn(&mut Config)); 8] = [
+        let cases: [(&str, Edit); 8] = [
             ("server.header_read_timeout_secs", |c| c.server.header_read_timeout_secs = 0),
             ("server.idle_timeout_secs", |c| c.server.idle_timeout_secs = 0),
             ("server.idle_timeout_secs", |c| c.server.idle_timeout_secs = 3601),

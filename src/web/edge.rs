@@ -149,7 +149,12 @@ struct Activity {
 
 impl Activity {
     fn new() -> Self {
-        Self { origin: Instant::now(), phase: AtomicU8::new(HEAD), since_ms: AtomicU64::new(0), read_while_busy: AtomicBool::new(false) }
+        Self {
+            origin: Instant::now(),
+            phase: AtomicU8::new(HEAD),
+            since_ms: AtomicU64::new(0),
+            read_while_busy: AtomicBool::new(false),
+        }
     }
 
     fn now_ms(&self) -> u64 {

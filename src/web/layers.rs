@@ -41,7 +41,8 @@ async fn record_metrics(req: Request, next: Next) -> Response {
 /// every answer — the router's 404 and 405, the body limit's 413, the timeout's 408,
 /// the shed 503, the panic's 500 — passes the security headers (AZ-12).
 pub fn layers(router: Router, server: &ServerConfig) -> Router {
-    let inner = router.layer(middleware::from_fn(record_metrics)).layer(RequestBodyLimitLayer::new(server.max_body_bytes));
+    let inner =
+        router.layer(middleware::from_fn(record_metrics)).layer(RequestBodyLimitLayer::new(server.max_body_bytes));
     let slots = Arc::new(Semaphore::new(server.max_in_flight.max(1)));
     let outer = tower::ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

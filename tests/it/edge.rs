@@ -74,7 +74,10 @@ fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
 }
 
 fn assert_security_headers_raw(raw: &str, what: &str) {
-    assert!(header(raw, "content-security-policy").is_some_and(|v| v.contains("frame-ancestors 'none'")), "{what}: CSP in {raw}");
+    assert!(
+        header(raw, "content-security-policy").is_some_and(|v| v.contains("frame-ancestors 'none'")),
+        "{what}: CSP in {raw}"
+    );
     assert_eq!(header(raw, "x-frame-options"), Some("DENY"), "{what}");
     assert_eq!(header(raw, "referrer-policy"), Some("no-referrer"), "{what}");
     assert_eq!(header(raw, "x-content-type-options"), Some("nosniff"), "{what}");
@@ -82,7 +85,11 @@ fn assert_security_headers_raw(raw: &str, what: &str) {
 
 fn assert_security_headers(res: &reqwest::Response, what: &str) {
     let h = |n: &str| res.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    assert!(h("content-security-policy").contains("frame-ancestors 'none'"), "{what}: CSP `{}`", h("content-security-policy"));
+    assert!(
+        h("content-security-policy").contains("frame-ancestors 'none'"),
+        "{what}: CSP `{}`",
+        h("content-security-policy")
+    );
     assert_eq!(h("x-frame-options"), "DENY", "{what}");
     assert_eq!(h("referrer-policy"), "no-referrer", "{what}");
     assert_eq!(h("x-content-type-options"), "nosniff", "{what}");
