@@ -41,6 +41,10 @@ impl Limits {
     }
 }
 
+/// The largest request head (start line and headers); a larger one is answered 431.
+pub const MAX_HEAD_BYTES: usize = 32 * 1024;
+/// A connection's read buffer, so that open connections hold bounded memory.
+const MAX_BUF_BYTES: usize = 64 * 1024;
 /// Over-capacity connections answered at once; past it they are closed unanswered.
 const MAX_REFUSING: usize = 64;
 /// How long answering an over-capacity connection may take.
@@ -111,6 +115,8 @@ async fn connection(
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .header_read_timeout(None)
+        .max_header_size(MAX_HEAD_BYTES)
+        .max_buf_size(MAX_BUF_BYTES)
         .keep_alive(true)
         .serve_connection(io, service);
     let mut conn = std::pin::pin!(conn);

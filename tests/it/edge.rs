@@ -143,6 +143,16 @@ async fn ab_02_silent_connection_is_cut() {
 }
 
 #[tokio::test]
+async fn ab_02_oversized_head_is_refused() {
+    let app = TestApp::spawn().await;
+    let mut s = TcpStream::connect(addr(&app)).await.unwrap();
+    let cookie = "a".repeat(propusk::web::edge::MAX_HEAD_BYTES);
+    let _ = s.write_all(format!("GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n").as_bytes()).await;
+    let (got, _) = until_closed(&mut s, Duration::from_secs(5)).await.expect("refused and closed");
+    assert!(got.is_empty() || got.starts_with("HTTP/1.1 431"), "{got}");
+}
+
+#[tokio::test]
 async fn ab_02_idle_keep_alive_is_closed() {
     let app = spawn(|c| {
         c.server.header_read_timeout_secs = 1;
