@@ -1,19 +1,22 @@
 //! The load generator and performance report (`cargo bench --bench load`): the
 //! release server pinned to CPU 0 with one worker, this generator pinned to CPU 1,
-//! scenarios S1–S5 on SQLite (and PostgreSQL when `BENCH_POSTGRES_URL` is set),
+//! scenarios S1–S5 and the overload scenario OV on SQLite (and PostgreSQL when `BENCH_POSTGRES_URL` is set),
 //! server CPU per operation, RSS, the in-process RSA-2048 signing rate, and a
 //! PASS/MISS table against the goals of the performance document.
 //!
 //! Options (environment): `BENCH_SECS` (10), `BENCH_WARMUP_SECS` (2),
 //! `BENCH_CONNS` (32), `BENCH_FAMILIES` (32, at least `BENCH_CONNS`),
 //! `BENCH_SCENARIOS` (e.g. `S1,S3a`; default all), `BENCH_POSTGRES_URL`,
-//! `BENCH_PG_QUIET_SECS` (11), `BENCH_SERVER_LOG` (`warn`), `BENCH_NO_PIN=1`.
+//! `BENCH_PG_QUIET_SECS` (11), `BENCH_SERVER_LOG` (`warn`), `BENCH_NO_PIN=1`,
+//! `BENCH_OVERLOAD_SECS` (60).
 //! Without the `--bench` argument (as under `cargo test --benches`) it does nothing.
 
 #[path = "load/baseline.rs"]
 mod baseline;
 #[path = "load/http.rs"]
 mod http;
+#[path = "load/overload.rs"]
+mod overload;
 #[path = "load/pass.rs"]
 mod pass;
 #[path = "load/report.rs"]
@@ -42,6 +45,8 @@ pub struct Options {
     pub pg_quiet: Duration,
     pub log_level: String,
     pub pin: bool,
+    /// Seconds of the overload scenario at three times the capacity.
+    pub overload_secs: u64,
 }
 
 fn env_num(name: &str, default: u64) -> Result<u64> {
@@ -71,6 +76,7 @@ impl Options {
             pg_quiet: Duration::from_secs(env_num("BENCH_PG_QUIET_SECS", 11)?.min(120)),
             log_level: std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".to_owned()),
             pin,
+            overload_secs: env_num("BENCH_OVERLOAD_SECS", 60)?.clamp(1, 600),
         })
     }
 

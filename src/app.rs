@@ -127,7 +127,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(crate::flow::routes())
         .merge(crate::admin::routes())
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), crate::web::viewer::layer));
-    let mut router = Router::new().merge(crate::oidc::routes()).merge(pages).merge(crate::ops::routes());
+    let mut router = Router::new().merge(crate::oidc::routes()).merge(pages).merge(crate::ops::routes(&app.config.ops));
     if app.config.demo {
         router = router.merge(crate::web::demo::routes(app.config.issuer.clone()).with_state(()));
     }
@@ -159,25 +159,59 @@ fn spawn_upkeep(app: Arc<App>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// A server bound to a listener, running until `shutdown` resolves.
+/// A server bound to a listener, running until `shutdown` resolves; with the
+/// operations listener of `ops.listen` when one is configured.
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let upkeep = spawn_upkeep(app.clone());
+    let ops = match app.config.ops_addr()? {
+        Some(addr) => {
+            Some(TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (ops.listen)"))?)
+        }
+        None => None,
+    };
+    serve_with_ops(app, listener, ops, shutdown).await
+}
+
+/// [`serve`] with the operations listener already bound (or none).
+pub async fn serve_with_ops(
+    app: Arc<App>,
+    listener: TcpListener,
+    ops: Option<TcpListener>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let transport = crate::mail::transport_from_config(&app.config.mail).context("mail transport")?;
+    let upkeep = spawn_upkeep(app.clone());
     let mail = crate::mail::spawn_worker(app.store.clone(), transport, app.clock.clone(), app.config.mail.clone());
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await.context("server failed");
+    let limits = crate::web::edge::Limits::from_config(&app.config.server);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let signal = tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let ops = ops.map(|l| {
+        tokio::spawn(crate::web::edge::serve(l, crate::ops::ops_router(app.clone()), limits, stopped(stop_rx.clone())))
+    });
+    crate::web::edge::serve(listener, router(app), limits, stopped(stop_rx)).await;
+    if let Some(ops) = ops {
+        let _ = ops.await;
+    }
+    signal.abort();
     mail.abort();
     upkeep.abort();
-    served
+    Ok(())
 }
 
 /// A running server on an ephemeral port (tests and benchmarks).
 pub struct Running {
     pub addr: SocketAddr,
+    /// The operations listener, when `ops.listen` is set (port 0 picks one).
+    pub ops_addr: Option<SocketAddr>,
     pub app: Arc<App>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -196,10 +230,17 @@ impl Running {
 /// Builds the app and serves it on `listener` in the background.
 pub async fn spawn(config: Config, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
+    let ops = match config.ops_addr()? {
+        Some(ops) => {
+            Some(TcpListener::bind(ops).await.with_context(|| format!("cannot listen on {ops} (ops.listen)"))?)
+        }
+        None => None,
+    };
+    let ops_addr = ops.as_ref().map(TcpListener::local_addr).transpose()?;
     let app = build(config, clock).await?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve(app.clone(), listener, async move {
+    let task = tokio::spawn(serve_with_ops(app.clone(), listener, ops, async move {
         let _ = rx.await;
     }));
-    Ok(Running { addr, app, stop: Some(tx), task })
+    Ok(Running { addr, ops_addr, app, stop: Some(tx), task })
 }

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod edge;
+pub use edge::OpsConfig;
+
 /// A bad configuration: which key, and why. Printed as one line; exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("config key `{key}`: {reason}")]
@@ -39,6 +42,7 @@ pub struct Config {
     pub log: LogConfig,
     pub esia: crate::connector::EsiaConfig,
     pub mail: crate::mail::MailConfig,
+    pub ops: OpsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,6 +61,15 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<String>,
     /// The header those proxies write: `x-forwarded-for` or `forwarded` (RFC 7239).
     pub client_address_header: String,
+    /// A request head (a new connection's first, or the next on a kept-alive one once its
+    /// first byte came) must be complete within this (slowloris, AB-02).
+    pub header_read_timeout_secs: u64,
+    /// A kept-alive connection with no request under way is closed after this.
+    pub idle_timeout_secs: u64,
+    /// Open connections per listener; past it a new connection gets 503 and is closed.
+    pub max_connections: usize,
+    /// Requests handled at once; past it a request gets 503 + `Retry-After` at once.
+    pub max_in_flight: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -164,6 +177,7 @@ impl Default for Config {
             log: LogConfig::default(),
             esia: crate::connector::EsiaConfig::default(),
             mail: crate::mail::MailConfig::default(),
+            ops: OpsConfig::default(),
         }
     }
 }
@@ -177,6 +191,10 @@ impl Default for ServerConfig {
             worker_threads: 0,
             trusted_proxies: Vec::new(),
             client_address_header: "x-forwarded-for".into(),
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 75,
+            max_connections: 1024,
+            max_in_flight: 64,
         }
     }
 }
@@ -311,6 +329,7 @@ impl Config {
             let key = if self.login.lock_secs == 0 { "login.lock_secs" } else { "login.flows_window_secs" };
             return Err(ConfigError::new(key, "must be at least 1"));
         }
+        self.validate_edge()?;
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(ConfigError::new("log.format", "must be text or json"));
         }

@@ -29,6 +29,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let app = crate::app::build(config, Arc::new(SystemClock)).await?;
     tracing::info!(issuer = %app.config.issuer, listen = %addr, backend = app.store.backend(), "propusk is running");
+    if let Some(ops) = app.config.ops_addr().map_err(anyhow::Error::from)? {
+        tracing::info!(listen = %ops, "operations listener (/healthz, /readyz, /metrics)");
+    }
     if app.config.demo {
         eprintln!("{}", crate::demo::banner(&app.config.issuer));
     } else {

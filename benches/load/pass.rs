@@ -1,7 +1,8 @@
 //! One pass of the load run against one storage backend: fresh database, clients
 //! registered through the CLI, the pinned server started, families seeded, then
 //! S1–S5 with warm-up and measurement, server CPU and RSS from procfs, and for
-//! PostgreSQL the `pg_stat_database` deltas around the refresh run.
+//! PostgreSQL the `pg_stat_database` deltas around the refresh run; then the overload
+//! scenario (OV, `overload.rs`).
 
 use super::Options;
 use super::http::{basic_auth, form_value, get, post_form};
@@ -219,6 +220,24 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
         progress(backend.name(), &result);
         results.push(result);
     }
+    let overload = if opts.wants("OV") {
+        println!("  OV: capacity of client_credentials ES256, then {} s at three times it…", opts.overload_secs);
+        let request = post_form(&host, "/token", Some(&es_auth), cc_body);
+        let ov = super::overload::run(
+            addr,
+            server.pid,
+            request,
+            b"\"access_token\"",
+            opts.conns,
+            opts.duration,
+            opts.overload_secs,
+        )
+        .await;
+        ov.print(backend.name());
+        Some(ov)
+    } else {
+        None
+    };
     let peak_rss_kb = server.status_kb("VmHWM")?;
     server.stop().await;
     drop(pg);
@@ -230,6 +249,7 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
         demo_idle_rss_kb,
         peak_rss_kb,
         pg: pg_per_refresh,
+        overload,
         loadavg: loadavg(),
     })
 }

@@ -38,6 +38,8 @@ pub struct PassResult {
     /// Load averages at the end of the pass.
     pub loadavg: String,
     pub pg: Option<PgPerRefresh>,
+    /// The overload scenario (OV), when it ran.
+    pub overload: Option<super::overload::Overload>,
 }
 
 impl PassResult {
@@ -231,6 +233,9 @@ pub fn final_report(passes: &[PassResult], crypto: &Baseline) {
     );
     for pass in passes {
         results_table(pass);
+        if let Some(ov) = &pass.overload {
+            ov.print(pass.backend);
+        }
     }
     println!("\n### Targets\n");
     println!("| Target | Storage | Figure | Goal | Verdict |");

@@ -31,7 +31,8 @@ where
     router.layer(axum::middleware::from_fn(security_layer))
 }
 
-async fn security_layer(req: Request, next: Next) -> Response {
+/// The middleware itself, for stacks built around a whole router (`web::layers`).
+pub async fn security_layer(req: Request, next: Next) -> Response {
     let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|id| is_plain_id(id));
     let request_id = request_id.map(str::to_owned);
     let mut res = next.run(req).await;

@@ -6,6 +6,7 @@ pub mod admin_pages;
 pub mod client_addr;
 pub mod cookie;
 pub mod demo;
+pub mod edge;
 pub mod error_page;
 pub mod esia_pages;
 pub mod headers;

@@ -14,6 +14,7 @@ mod authorize;
 mod cli;
 mod client_auth;
 mod common;
+mod edge;
 mod esia_direct;
 mod esia_error_page;
 mod esia_journey;
