@@ -103,8 +103,7 @@ fn demo_esia(config: &mut Config, clock: Arc<dyn Clock>) -> anyhow::Result<Sandb
             config.esia.sandbox.personas_file = personas;
         }
     }
-    SandboxState::new(config.esia.sandbox.clone(), clock)
-        .context("ESIA sandbox (keys/ and config/esia-personas.json are read from the working directory)")
+    SandboxState::new(config.esia.sandbox.clone(), clock).context("ESIA sandbox (its personas, keys and certificates)")
 }
 
 /// The ESIA connector of the `[esia]` section (`None` when disabled).

@@ -9,6 +9,7 @@
 mod config;
 mod error;
 pub mod esia;
+pub mod files;
 mod http;
 pub mod jwt;
 pub mod oidc;

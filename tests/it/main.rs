@@ -8,6 +8,7 @@ mod abuse;
 mod access_journey;
 mod access_person;
 mod access_staff;
+mod anywhere;
 mod audiences;
 mod audit_chain;
 mod authorize;

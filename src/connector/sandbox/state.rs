@@ -84,7 +84,7 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl SandboxState {
     /// Loads personas, client certificates and the token key named in `cfg`.
     pub fn new(cfg: SandboxConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let raw = std::fs::read(&cfg.personas_file)
+        let raw = crate::connector::files::read(&cfg.personas_file)
             .with_context(|| format!("reading personas {}", cfg.personas_file.display()))?;
         let file: PersonaFile = serde_json::from_slice(&raw).context("parsing the persona file")?;
         let signer = OpensslSigner::from_files(&cfg.token_key_file, &cfg.token_cert_file)

@@ -80,7 +80,7 @@ pub fn certificate_hash(der: &[u8]) -> String {
 
 /// Certificates from a PEM file (one or more) or a DER file.
 pub fn load_certificates(path: &Path) -> Result<Vec<X509>, SignError> {
-    let bytes = std::fs::read(path).map_err(|e| SignError::Key(format!("{}: {e}", path.display())))?;
+    let bytes = crate::connector::files::read(path).map_err(|e| SignError::Key(format!("{}: {e}", path.display())))?;
     if let Ok(certs) = X509::stack_from_pem(&bytes)
         && !certs.is_empty()
     {

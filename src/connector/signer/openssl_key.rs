@@ -69,8 +69,8 @@ impl OpensslSigner {
     }
 
     pub fn from_files(key: &Path, cert: &Path) -> Result<Self, SignError> {
-        let k = std::fs::read(key).map_err(|e| SignError::Key(format!("{}: {e}", key.display())))?;
-        let c = std::fs::read(cert).map_err(|e| SignError::Key(format!("{}: {e}", cert.display())))?;
+        let k = crate::connector::files::read(key).map_err(|e| SignError::Key(format!("{}: {e}", key.display())))?;
+        let c = crate::connector::files::read(cert).map_err(|e| SignError::Key(format!("{}: {e}", cert.display())))?;
         Self::from_pem(&k, &c)
     }
 }
