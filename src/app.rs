@@ -165,13 +165,17 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let ops = match app.config.ops_addr()? {
-        Some(addr) => {
-            Some(TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (ops.listen)"))?)
-        }
-        None => None,
-    };
+    let ops = bind_ops(&app.config).await?;
     serve_with_ops(app, listener, ops, shutdown).await
+}
+
+/// The operations listener of `ops.listen`, bound (none when it is empty).
+async fn bind_ops(config: &Config) -> anyhow::Result<Option<TcpListener>> {
+    let Some(addr) = config.ops_addr()? else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (ops.listen)"))?;
+    Ok(Some(listener))
 }
 
 /// [`serve`] with the operations listener already bound (or none).
@@ -229,12 +233,7 @@ impl Running {
 /// Builds the app and serves it on `listener` in the background.
 pub async fn spawn(config: Config, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
-    let ops = match config.ops_addr()? {
-        Some(ops) => {
-            Some(TcpListener::bind(ops).await.with_context(|| format!("cannot listen on {ops} (ops.listen)"))?)
-        }
-        None => None,
-    };
+    let ops = bind_ops(&config).await?;
     let ops_addr = ops.as_ref().map(TcpListener::local_addr).transpose()?;
     let app = build(config, clock).await?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use propusk::store::StoreError;
 use propusk::web::error_page::PageError;
-use propusk::web::headers::{CONTENT_SECURITY_POLICY, security_headers, static_routes};
+use propusk::web::headers::{CONTENT_SECURITY_POLICY, security_layer, static_routes};
 use propusk::web::pages::{LoggedOutPage, html};
 use tower::ServiceExt;
 
@@ -23,7 +23,7 @@ fn app() -> Router {
         .route("/error", get(|| async { PageError::internal(anyhow::anyhow!("secret db detail")) }))
         .route("/busy", get(|| async { PageError::unavailable() }))
         .merge(static_routes());
-    security_headers(router)
+    router.layer(axum::middleware::from_fn(security_layer))
 }
 
 async fn get_path(path: &str) -> Response {

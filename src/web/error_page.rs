@@ -144,7 +144,7 @@ impl IntoResponse for PageError {
         }
         let page = self.page();
         let mut res = html_with_status(self.status, &page);
-        // `headers::security_headers` re-renders the page with the request id.
+        // `headers::security_layer` re-renders the page with the request id.
         res.extensions_mut().insert(page);
         if let Some(secs) = self.retry_after {
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -22,19 +22,11 @@ const REQUEST_JS: &str = include_str!("../../static/request.js");
 /// Static files are small and change only with a release.
 const STATIC_CACHE: &str = "public, max-age=86400";
 
-/// Adds the security headers to every response of `router`, and the request id (the
-/// `x-request-id` request header, set by the request-id layer outside) to error pages.
-pub fn security_headers<S>(router: Router<S>) -> Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-{
-    router.layer(axum::middleware::from_fn(security_layer))
-}
-
-/// The middleware itself, for stacks built around a whole router (`web::layers`).
+/// The middleware that adds the security headers to every response, and the request
+/// id (the `x-request-id` request header, set by the request-id layer outside) to error
+/// pages; `web::layers` puts it around the whole router.
 pub async fn security_layer(req: Request, next: Next) -> Response {
-    let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|id| is_plain_id(id));
-    let request_id = request_id.map(str::to_owned);
+    let request_id = request_id(req.headers());
     let mut res = next.run(req).await;
     if let Some(mut page) = res.extensions_mut().remove::<ErrorPage>()
         && let Some(id) = request_id

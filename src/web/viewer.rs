@@ -113,7 +113,7 @@ impl Viewers {
 }
 
 /// The middleware of the page routes: resolves the viewer once, runs the handler in
-/// its scope, and leaves it in the response's extensions for `headers::security_headers`
+/// its scope, and leaves it in the response's extensions for `headers::security_layer`
 /// (which re-renders error pages outside this scope).
 pub async fn layer(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let viewer = match app.viewers.resolve(&app, req.headers()).await {
