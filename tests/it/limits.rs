@@ -154,3 +154,26 @@ async fn ab_02_a_flood_of_authorize_stores_a_bounded_number_of_flows() {
     clock.advance(app.config.session.flow_ttl_secs);
     assert!(app.app().store.purge_expired().await.unwrap() >= 21, "expired flows and counters are swept");
 }
+
+#[tokio::test]
+async fn ab_04_behind_a_proxy_flows_are_counted_per_client() {
+    let app = TestApp::spawn_with(
+        |c| {
+            c.server.trusted_proxies = vec!["127.0.0.1/32".into()];
+            c.login.max_flows_per_address = 3;
+        },
+        false,
+    )
+    .await;
+    let http = browser();
+    let authorize = crate::support::Rp::demo(&app).authorize(&app, "openid");
+    let start = |ip: &'static str| {
+        let req = http.get(&authorize).header("x-forwarded-for", ip);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    for i in 0..3 {
+        assert!(matches!(start("203.0.113.7").await, 302 | 303), "flow {i} of the flooding client");
+    }
+    assert_eq!(start("203.0.113.7").await, 429, "the flooding client is at its limit");
+    assert!(matches!(start("198.51.100.20").await, 302 | 303), "another client behind the same proxy is not");
+}
