@@ -29,6 +29,8 @@ pub struct App {
     /// Counters of «Забыли пароль?» requests per login and per address.
     pub reset_throttle: LoginThrottle,
     pub pairwise_key: [u8; 32],
+    /// The audit chain's key: the store hashes with it, checkpoints are signed with it.
+    pub audit_key: crate::audit::ChainKey,
     /// The proxies whose forwarding header names the client (`web::client_addr`).
     pub proxies: crate::web::client_addr::Proxies,
     pub directory_keys: DirectoryKeys,
@@ -42,9 +44,11 @@ pub struct App {
     pub viewers: crate::web::viewer::Viewers,
 }
 
-/// Opens and migrates the store named by the configuration.
+/// Opens and migrates the store named by the configuration; its audit chain is keyed
+/// with the master key's chain key.
 pub async fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Store>> {
-    let store = crate::store::open_with(&config.database.url, config.database.pool(), clock)
+    let chain = crate::audit::ChainKey::from_master(&crate::secrets::load_master_key(&config.keys)?);
+    let store = crate::store::open_with(&config.database.url, config.database.pool(), clock, Some(chain))
         .await
         .context("cannot open the database")?;
     store.migrate().await.context("cannot migrate the database")?;
@@ -77,6 +81,7 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         )
         .map_err(|(key, reason)| crate::config::ConfigError::new(key, reason))?,
         pairwise_key: master.derive("pairwise"),
+        audit_key: crate::audit::ChainKey::from_master(&master),
         directory_keys,
         discovery: crate::oidc::discovery::document(&config.issuer).to_string().into(),
         esia: esia_connector(&config.esia, clock.clone())?,
@@ -187,6 +192,12 @@ pub async fn serve_with_ops(
 ) -> anyhow::Result<()> {
     let transport = crate::mail::transport_from_config(&app.config.mail).context("mail transport")?;
     let upkeep = spawn_upkeep(app.clone());
+    let checkpoints = crate::audit::checkpoint::spawn_periodic(
+        app.store.clone(),
+        app.audit_key.clone(),
+        app.clock.clone(),
+        app.config.audit.clone(),
+    );
     let mail = crate::mail::spawn_worker(app.store.clone(), transport, app.clock.clone(), app.config.mail.clone());
     let limits = crate::web::edge::Limits::from_config(&app.config.server);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -207,6 +218,9 @@ pub async fn serve_with_ops(
     signal.abort();
     mail.abort();
     upkeep.abort();
+    if let Some(c) = checkpoints {
+        c.abort();
+    }
     Ok(())
 }
 

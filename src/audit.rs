@@ -1,9 +1,15 @@
-//! Typed audit events and the hash chain that makes the audit table tamper-evident.
+//! Typed audit events; the keyed hash chain that makes the audit table tamper-evident
+//! is in [`chain`], the checkpoints an operator ships elsewhere in [`checkpoint`].
 //!
 //! Events carry ids only: never tokens, passwords, SNILS or names. The store writes
 //! an event in the same transaction as the change it describes; each stored row
-//! carries the hash of the row before it, so [`verify_chain`] finds any edited,
-//! deleted or reordered row.
+//! carries the keyed hash of the row before it, so [`verify_chain`] finds any edited,
+//! deleted or reordered row, and a checkpoint finds a truncated or rewritten log.
+
+pub mod chain;
+pub mod checkpoint;
+
+pub use chain::{AuditRecord, ChainError, ChainKey, ChainVerifier, GENESIS_HASH, chain_hash, verify_chain};
 
 use crate::clock::UnixTime;
 use serde::{Deserialize, Serialize};
@@ -59,7 +65,19 @@ pub enum AuditEvent {
         /// (refresh-token family). Never the token itself.
         token_id: String,
         grant_id: Option<String>,
+        /// How the person proved who they are (the `amr` of the grant); empty for
+        /// `client_credentials`.
+        #[serde(default)]
+        amr: Vec<String>,
+        /// The session (its id hash) the grant came from, when there is one.
+        #[serde(default)]
+        session_id: Option<String>,
+        /// The `X-Request-Id` of the token request (as in the log).
+        #[serde(default)]
+        request_id: Option<String>,
     },
+    /// Written by releases before every token issued on refresh had its own
+    /// `token_issued` event; kept so old rows still read as events.
     RefreshRotated {
         client_id: String,
         grant_id: String,
@@ -241,124 +259,9 @@ impl AuditEvent {
     }
 }
 
-/// One stored row of the audit table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditRecord {
-    pub seq: i64,
-    pub at: UnixTime,
-    pub kind: String,
-    /// The event JSON exactly as hashed.
-    pub data: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-/// The hash that precedes the first row.
-pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// SHA-256 over the previous hash and this row's content, hex-encoded.
-pub fn chain_hash(prev_hash: &str, seq: i64, at: UnixTime, kind: &str, data: &str) -> String {
-    let material = format!("{prev_hash}\n{seq}\n{at}\n{kind}\n{data}");
-    hex::encode(crate::crypto::sha256(material.as_bytes()))
-}
-
-/// Where a chain check failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ChainError {
-    #[error("audit row {seq}: content does not match its hash (edited)")]
-    Edited { seq: i64 },
-    #[error("audit row {seq}: previous-hash link broken (a row was deleted, inserted or reordered)")]
-    Broken { seq: i64 },
-    #[error("audit row {seq}: sequence gap after {prev}")]
-    Gap { prev: i64, seq: i64 },
-}
-
-/// Checks rows one at a time, in `seq` order, so a long log can be verified page by page.
-#[derive(Debug, Clone)]
-pub struct ChainVerifier {
-    prev_hash: String,
-    prev_seq: Option<i64>,
-    pub checked: usize,
-}
-
-impl Default for ChainVerifier {
-    fn default() -> Self {
-        Self { prev_hash: GENESIS_HASH.to_owned(), prev_seq: None, checked: 0 }
-    }
-}
-
-impl ChainVerifier {
-    pub fn push(&mut self, row: &AuditRecord) -> Result<(), ChainError> {
-        if let Some(p) = self.prev_seq
-            && row.seq != p + 1
-        {
-            return Err(ChainError::Gap { prev: p, seq: row.seq });
-        }
-        if row.prev_hash != self.prev_hash {
-            return Err(ChainError::Broken { seq: row.seq });
-        }
-        if chain_hash(&row.prev_hash, row.seq, row.at, &row.kind, &row.data) != row.hash {
-            return Err(ChainError::Edited { seq: row.seq });
-        }
-        self.prev_hash.clone_from(&row.hash);
-        self.prev_seq = Some(row.seq);
-        self.checked += 1;
-        Ok(())
-    }
-}
-
-/// Checks rows in `seq` order. Returns the number of rows checked.
-pub fn verify_chain(rows: &[AuditRecord]) -> Result<usize, ChainError> {
-    let mut v = ChainVerifier::default();
-    for row in rows {
-        v.push(row)?;
-    }
-    Ok(v.checked)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn chain(n: i64) -> Vec<AuditRecord> {
-        let mut prev = GENESIS_HASH.to_owned();
-        (1..=n)
-            .map(|seq| {
-                let ev = AuditEvent::ClientAdded { client_id: format!("c{seq}") };
-                let (kind, data) = (ev.kind(), ev.to_json());
-                let hash = chain_hash(&prev, seq, 100 + seq, &kind, &data);
-                let row = AuditRecord { seq, at: 100 + seq, kind, data, prev_hash: prev.clone(), hash: hash.clone() };
-                prev = hash;
-                row
-            })
-            .collect()
-    }
-
-    #[test]
-    fn intact_chain_verifies() {
-        assert_eq!(verify_chain(&chain(5)), Ok(5));
-    }
-
-    #[test]
-    fn edited_row_is_found() {
-        let mut rows = chain(5);
-        rows[2].data = rows[2].data.replace("c3", "c9");
-        assert_eq!(verify_chain(&rows), Err(ChainError::Edited { seq: 3 }));
-    }
-
-    #[test]
-    fn deleted_row_is_found() {
-        let mut rows = chain(5);
-        rows.remove(2);
-        assert!(matches!(verify_chain(&rows), Err(ChainError::Gap { .. })));
-    }
-
-    #[test]
-    fn reordered_rows_are_found() {
-        let mut rows = chain(5);
-        rows.swap(1, 2);
-        assert!(verify_chain(&rows).is_err());
-    }
 
     #[test]
     fn kind_is_snake_case_tag() {

@@ -3,13 +3,16 @@
 //! only parses arguments and maps [`CliError`] to an exit code.
 
 use crate::app::open_store;
-use crate::audit::{AuditEvent, ChainVerifier};
+use crate::audit::AuditEvent;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::oidc::client::{DEFAULT_SCOPE, NewClient, build_client, client_json};
 use crate::store::{AuthMethod, ConsentMode, Store};
 use std::path::Path;
 use std::sync::Arc;
+
+mod audit;
+pub use audit::{AuditReport, audit_checkpoint, audit_export, audit_verify, audit_verify_report, parse_since};
 
 /// Exit code 2 for bad usage (with the argument named), 1 for everything else.
 #[derive(Debug, thiserror::Error)]
@@ -162,49 +165,6 @@ pub async fn keys_rotate(config: &Config, alg: &str) -> Result<serde_json::Value
         .await
         .map_err(anyhow::Error::from)?;
     Ok(serde_json::json!({ "kid": key.kid, "alg": key.alg, "activates_at": key.activates_at }))
-}
-
-/// Walks the whole chain page by page. Returns the number of rows checked.
-pub async fn audit_verify(config: &Config) -> Result<usize, CliError> {
-    let store = store(config).await?;
-    let mut verifier = ChainVerifier::default();
-    let mut after = 0;
-    loop {
-        let page = store.audit_records(after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        for row in &page {
-            verifier.push(row).map_err(|e| CliError::Failure(format!("audit chain broken: {e}")))?;
-        }
-    }
-    Ok(verifier.checked)
-}
-
-/// `--since`: unix seconds or an RFC 3339 time.
-pub fn parse_since(s: &str) -> Result<i64, CliError> {
-    if let Ok(n) = s.parse::<i64>() {
-        return Ok(n);
-    }
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .map(|t| t.unix_timestamp())
-        .map_err(|_| CliError::Usage("--since: expected unix seconds or an RFC 3339 time".into()))
-}
-
-/// Writes the audit log as JSON lines to `out`.
-pub async fn audit_export(config: &Config, since: Option<i64>, out: &mut dyn std::io::Write) -> Result<(), CliError> {
-    let store = store(config).await?;
-    let mut after = 0;
-    loop {
-        let page = store.audit_records(after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        for row in page.iter().filter(|r| since.is_none_or(|s| r.at >= s)) {
-            let event: serde_json::Value = serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null);
-            let line = serde_json::json!({"seq": row.seq, "at": row.at, "kind": row.kind, "event": event, "prev_hash": row.prev_hash, "hash": row.hash});
-            writeln!(out, "{line}").map_err(|e| CliError::Failure(e.to_string()))?;
-        }
-    }
-    Ok(())
 }
 
 pub async fn directory_import(config: &Config, file: &Path) -> Result<serde_json::Value, CliError> {

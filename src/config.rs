@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod audit;
 mod edge;
+pub use audit::AuditConfig;
 pub use edge::OpsConfig;
 
 /// A bad configuration: which key, and why. Printed as one line; exit code 2.
@@ -43,6 +45,7 @@ pub struct Config {
     pub esia: crate::connector::EsiaConfig,
     pub mail: crate::mail::MailConfig,
     pub ops: OpsConfig,
+    pub audit: AuditConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -178,6 +181,7 @@ impl Default for Config {
             esia: crate::connector::EsiaConfig::default(),
             mail: crate::mail::MailConfig::default(),
             ops: OpsConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }

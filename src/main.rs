@@ -115,8 +115,18 @@ enum KeysCmd {
 
 #[derive(Subcommand)]
 enum AuditCmd {
-    /// Check the hash chain of the whole audit log.
-    Verify,
+    /// Check the keyed hash chain of the whole audit log.
+    Verify {
+        /// A checkpoint file (`audit checkpoint --out`): the log must agree with every line.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Print a signed checkpoint of the log's head (its last row and hash).
+    Checkpoint {
+        /// Append it to this file as well.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print the audit log as JSON lines.
     Export {
         /// Unix seconds or an RFC 3339 time.
@@ -221,9 +231,16 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
             print_json(&cli::keys_rotate(&config, &alg).await?);
             Ok(())
         }
-        Command::Audit(AuditCmd::Verify) => {
-            let n = cli::audit_verify(&config).await?;
-            println!("audit chain intact: {n} events");
+        Command::Audit(AuditCmd::Verify { checkpoint }) => {
+            let r = cli::audit_verify_report(&config, checkpoint.as_deref()).await?;
+            println!("audit chain intact: {} events ({} written before the chain was keyed)", r.rows, r.unkeyed);
+            if checkpoint.is_some() {
+                println!("agrees with {} checkpoints", r.checkpoints);
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCmd::Checkpoint { out }) => {
+            println!("{}", cli::audit_checkpoint(&config, out.as_deref()).await?);
             Ok(())
         }
         Command::Audit(AuditCmd::Export { since }) => {

@@ -37,10 +37,14 @@ struct Minted {
     id_token: Option<String>,
 }
 
-async fn mint(app: &App, client: &Client, scope: &Scopes, who: Subject<'_>) -> Result<Minted, OAuthError> {
+/// A new access token's `jti`: chosen before the commit that records it.
+fn new_jti() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+async fn mint(app: &App, client: &Client, scope: &Scopes, who: Subject<'_>, jti: String) -> Result<Minted, OAuthError> {
     let now = app.clock.now();
     let sub = subject(&who.account.subject, client, &app.pairwise_key);
-    let jti = uuid::Uuid::now_v7().to_string();
     let access = AccessClaims {
         iss: app.config.issuer.clone(),
         sub: sub.clone(),
@@ -79,21 +83,26 @@ fn wants_refresh(client: &Client, scope: &Scopes) -> bool {
     scope.contains("offline_access") && client.grant_types.iter().any(|g| g == "refresh_token")
 }
 
+/// The one `token_issued` event of a token response: the access token's `jti`, and
+/// for a person's tokens the grant's account, family, `amr` and session.
 fn issued_event(
     grant_type: &str,
     client: &Client,
-    account: Option<&str>,
     scope: &Scopes,
     jti: &str,
-    grant: Option<&str>,
+    grant: Option<&Grant>,
+    request_id: Option<&str>,
 ) -> AuditEvent {
     AuditEvent::TokenIssued {
         grant_type: grant_type.to_owned(),
         client_id: client.id.clone(),
-        subject: account.map(str::to_owned),
+        subject: grant.map(|g| g.account_id.clone()),
         scope: scope.to_string(),
         token_id: jti.to_owned(),
-        grant_id: grant.map(str::to_owned),
+        grant_id: grant.map(|g| g.id.clone()),
+        amr: grant.map(|g| vec![g.amr.clone()]).unwrap_or_default(),
+        session_id: grant.and_then(|g| g.session_hash.clone()),
+        request_id: request_id.map(str::to_owned),
     }
 }
 
@@ -104,7 +113,12 @@ async fn enabled_account(app: &App, id: &str) -> Result<Account, OAuthError> {
     }
 }
 
-pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Result<TokenResponse, OAuthError> {
+pub async fn authorization_code(
+    app: &App,
+    client: &Client,
+    p: &Params,
+    request_id: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
     let code = p.get("code").ok_or_else(|| OAuthError::invalid_request("code is required"))?;
     let hash = crypto::token_hash(code);
     let invalid = || OAuthError::invalid_grant("the code is invalid, expired or already used");
@@ -161,7 +175,7 @@ pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Resul
         nonce: rec.nonce.clone(),
         audience: target.audience,
     };
-    let minted = mint(app, client, &scope, who).await?;
+    let minted = mint(app, client, &scope, who, new_jti()).await?;
     let refresh = wants_refresh(client, &scope).then(crypto::random_token);
     let refresh_rec = refresh.as_ref().map(|t| RefreshToken {
         token_hash: crypto::token_hash(t),
@@ -174,7 +188,7 @@ pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Resul
     if refresh.is_none() {
         grant.expires_at = now + client.access_token_ttl;
     }
-    let event = issued_event("authorization_code", client, Some(&account.id), &scope, &minted.jti, Some(&grant.id));
+    let event = issued_event("authorization_code", client, &scope, &minted.jti, Some(&grant), request_id);
     match app.store.exchange_code(&hash, &grant, refresh_rec.as_ref(), &event).await? {
         CodeExchange::Issued => Ok(TokenResponse {
             access_token: minted.access_token,
@@ -190,7 +204,12 @@ pub async fn authorization_code(app: &App, client: &Client, p: &Params) -> Resul
 
 /// `grant_type=refresh_token`: the whole check-and-rotate is one store transaction
 /// (one commit); minting follows from the grant and account it returns.
-pub async fn refresh_token(app: &App, client: &Client, p: &Params) -> Result<TokenResponse, OAuthError> {
+pub async fn refresh_token(
+    app: &App,
+    client: &Client,
+    p: &Params,
+    request_id: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
     let token = p.get("refresh_token").ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let invalid = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
     // The scope may only be narrowed (checked against the grant inside the rotation).
@@ -203,11 +222,15 @@ pub async fn refresh_token(app: &App, client: &Client, p: &Params) -> Result<Tok
     let issuer = app.config.issuer.as_str();
     let target_of = |grant: &Grant| resource::at_refresh(&resources, &grant.resources, issuer).map_err(invalid_target);
     let target_refused = std::sync::atomic::AtomicBool::new(false);
+    let jti = new_jti();
+    // Accepts a grant the request only narrows, with the event of the token it gets.
     let narrows = |grant: &Grant| {
         let granted = Scopes::parse(&grant.scope).unwrap_or_default();
         let target_ok = target_of(grant).is_ok();
         target_refused.store(!target_ok, std::sync::atomic::Ordering::Relaxed);
-        asked.as_ref().is_none_or(|a| a.is_subset_of(&granted)) && target_ok
+        let narrowed = asked.as_ref().is_none_or(|a| a.is_subset_of(&granted)) && target_ok;
+        let scope = asked.as_ref().unwrap_or(&granted);
+        narrowed.then(|| issued_event("refresh_token", client, scope, &jti, Some(grant), request_id))
     };
     let new_token = crypto::random_token();
     let req = RefreshRequest {
@@ -240,7 +263,7 @@ pub async fn refresh_token(app: &App, client: &Client, p: &Params) -> Result<Tok
     };
     // Minting after the commit: should signing fail, the client gets a server error
     // and signs in again (the spent token cannot be replayed without killing the family).
-    let minted = mint(app, client, &scope, who).await?;
+    let minted = mint(app, client, &scope, who, jti).await?;
     Ok(TokenResponse {
         access_token: minted.access_token,
         token_type: "Bearer",
@@ -251,7 +274,12 @@ pub async fn refresh_token(app: &App, client: &Client, p: &Params) -> Result<Tok
     })
 }
 
-pub async fn client_credentials(app: &App, client: &Client, p: &Params) -> Result<TokenResponse, OAuthError> {
+pub async fn client_credentials(
+    app: &App,
+    client: &Client,
+    p: &Params,
+    request_id: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
     if client.secret_hash.is_none() {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "public clients cannot use client_credentials"));
     }
@@ -270,7 +298,7 @@ pub async fn client_credentials(app: &App, client: &Client, p: &Params) -> Resul
     let audience =
         resource::at_client_credentials(&p.all("resource"), client, &app.config.issuer).map_err(invalid_target)?;
     let now = app.clock.now();
-    let jti = uuid::Uuid::now_v7().to_string();
+    let jti = new_jti();
     let claims = AccessClaims {
         iss: app.config.issuer.clone(),
         sub: client.id.clone(),
@@ -284,7 +312,7 @@ pub async fn client_credentials(app: &App, client: &Client, p: &Params) -> Resul
         gid: None,
     };
     let access_token = app.issuer.access_token(&client.id_token_alg, &claims).await?;
-    app.store.append_audit(&issued_event("client_credentials", client, None, &scope, &jti, None)).await?;
+    app.store.append_audit(&issued_event("client_credentials", client, &scope, &jti, None, request_id)).await?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -51,10 +51,12 @@ pub async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
     if !client.grant_types.iter().any(|g| g == grant_type) {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "grant_type not allowed for this client"));
     }
+    let request_id = crate::web::headers::request_id(&headers);
+    let rid = request_id.as_deref();
     let response = match grant_type {
-        "authorization_code" => grant::authorization_code(&app, &client, &params).await?,
-        "refresh_token" => grant::refresh_token(&app, &client, &params).await?,
-        _ => grant::client_credentials(&app, &client, &params).await?,
+        "authorization_code" => grant::authorization_code(&app, &client, &params, rid).await?,
+        "refresh_token" => grant::refresh_token(&app, &client, &params, rid).await?,
+        _ => grant::client_credentials(&app, &client, &params, rid).await?,
     };
     metrics::counter!("propusk_tokens_total", "grant" => grant_type.to_owned(), "client" => client.id.clone())
         .increment(1);

@@ -73,6 +73,7 @@ conformance! {
     atomic::revoked_grant_invalidates_refresh,
     atomic::audit_chain_verifies,
     atomic::audit_group_commit_keeps_every_event,
+    atomic::two_nodes_keep_one_keyed_chain,
     links::br_04_links_keyed_by_issuer_and_subject,
     links::br_06_link_notices_commit_with_the_change,
     links::rt_06_unlink_revokes_only_esia_grants,

@@ -130,14 +130,15 @@ pub trait GrantStore: Send + Sync {
     /// A refresh token and its grant, whatever their state.
     async fn refresh_token(&self, token_hash: &str) -> StoreResult<Option<(RefreshToken, Grant)>>;
     /// Rotates in exactly one transaction (one commit, reads included): checks the
-    /// token, its client, its grant, the account and `accept(grant)`; marks the old
-    /// token used, stores the new one and the `refresh_rotated` event. A token
+    /// token, its client, its grant, the account and `accept(grant)`, which refuses
+    /// (`None`) or returns the `token_issued` event of the tokens the caller will mint;
+    /// marks the old token used, stores the new one and that event. A token
     /// already used revokes its whole grant (RT-01); of two parallel rotations at
     /// most one succeeds (RT-02).
     async fn rotate_refresh(
         &self,
         req: RefreshRequest<'_>,
-        accept: &(dyn for<'g> Fn(&'g Grant) -> bool + Send + Sync),
+        accept: &(dyn for<'g> Fn(&'g Grant) -> Option<AuditEvent> + Send + Sync),
     ) -> StoreResult<Rotation>;
     /// Revokes a grant and every token of it. `false` if it was unknown or already revoked.
     async fn revoke_grant(&self, grant_id: &str, audit: &AuditEvent) -> StoreResult<bool>;
@@ -157,6 +158,8 @@ pub trait GrantStore: Send + Sync {
 pub trait AuditStore: Send + Sync {
     /// Writes an event that has no other change to go with (e.g. a failed login).
     async fn append_audit(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// The last row's `seq` and hash (0 and the genesis hash for an empty log).
+    async fn audit_head(&self) -> StoreResult<(i64, String)>;
     /// Rows with `seq > after`, in order, at most `limit`.
     async fn audit_records(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRecord>>;
 }
@@ -223,16 +226,32 @@ impl PoolSettings {
 
 /// Opens the backend the URL names (`sqlite://…` or `postgres://…`) with the
 /// default acquire timeout. Does not migrate.
+/// Its audit rows are hashed without a key: for tests; the server and the CLI open
+/// theirs with [`open_with`] and the chain key.
 pub async fn open(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> StoreResult<Arc<dyn Store>> {
-    open_with(url, PoolSettings::new(max_connections), clock).await
+    open_with(url, PoolSettings::new(max_connections), clock, None).await
 }
 
-/// Opens the backend the URL names with these pool settings. Does not migrate.
-pub async fn open_with(url: &str, pool: PoolSettings, clock: Arc<dyn Clock>) -> StoreResult<Arc<dyn Store>> {
+/// Opens the backend the URL names with these pool settings; the audit rows it
+/// appends are keyed with `chain` ([`crate::audit::chain`]). Does not migrate.
+pub async fn open_with(
+    url: &str,
+    pool: PoolSettings,
+    clock: Arc<dyn Clock>,
+    chain: Option<crate::audit::ChainKey>,
+) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open_with(url, pool, clock).await?))
+        let store = sqlite::SqliteStore::open_with(url, pool, clock).await?;
+        Ok(Arc::new(match chain {
+            Some(key) => store.with_chain_key(key),
+            None => store,
+        }))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::open_with(url, pool, clock).await?))
+        let store = postgres::PgStore::open_with(url, pool, clock).await?;
+        Ok(Arc::new(match chain {
+            Some(key) => store.with_chain_key(key),
+            None => store,
+        }))
     } else {
         Err(StoreError::Backend(anyhow::anyhow!("unsupported database URL scheme")))
     }

@@ -356,7 +356,7 @@ pub struct RefreshRequest<'a> {
 /// Outcome of a refresh-token rotation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rotation {
-    /// The old token is marked used, the new one stored, the `refresh_rotated`
+    /// The old token is marked used, the new one stored, the caller's `token_issued`
     /// event written: the grant and its (enabled) account, to mint from.
     Rotated(Box<(Grant, Account)>),
     /// The token had already been used: the whole grant is now revoked and a

@@ -58,3 +58,143 @@ async fn audit_verify_detects_deleted_row() {
     assert_eq!(deleted, 1);
     assert!(propusk::cli::audit_verify(&app.config).await.is_err(), "a deleted row is found");
 }
+
+/// The audit log as exported by `propusk audit export`: (kind, event) per row.
+async fn exported(app: &TestApp) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    propusk::cli::audit_export(&app.config, None, &mut out).await.unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (v["kind"].as_str().unwrap().to_owned(), v["event"].clone())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_token_issued_is_one_event_with_its_jti() {
+    let app = TestApp::spawn().await;
+    let secret = app
+        .add_client(propusk::cli::AddClient {
+            id: "audit-all".into(),
+            redirect_uris: vec![RP_CB.into()],
+            grant_types: vec!["authorization_code".into(), "refresh_token".into(), "client_credentials".into()],
+            ..Default::default()
+        })
+        .await;
+    let rp = Rp { id: "audit-all".into(), secret, redirect: RP_CB.into(), post: false };
+    let first = rp.tokens(&app, "openid offline_access", "ivanova.mp").await;
+    let mut jtis = vec![jwt_claims(&first.str("access_token"))["jti"].as_str().unwrap().to_owned()];
+    let mut refresh = first.str("refresh_token");
+    for _ in 0..3 {
+        let next = rp.refresh(&app, &refresh, None).await;
+        assert_eq!(next.status, 200, "{}", next.text);
+        jtis.push(jwt_claims(&next.str("access_token"))["jti"].as_str().unwrap().to_owned());
+        refresh = next.str("refresh_token");
+    }
+    let cc = rp.call(&app, "/token", &[("grant_type", "client_credentials")]).await;
+    assert_eq!(cc.status, 200, "{}", cc.text);
+    jtis.push(jwt_claims(&cc.str("access_token"))["jti"].as_str().unwrap().to_owned());
+
+    let issued: Vec<serde_json::Value> =
+        exported(&app).await.into_iter().filter(|(k, _)| k == "token_issued").map(|(_, e)| e).collect();
+    let logged: Vec<&str> = issued.iter().map(|e| e["token_id"].as_str().unwrap()).collect();
+    assert_eq!(logged, jtis, "one event per token, in order, each with the token's jti");
+    let grants: Vec<&str> = issued.iter().map(|e| e["grant_type"].as_str().unwrap()).collect();
+    assert_eq!(grants, ["authorization_code", "refresh_token", "refresh_token", "refresh_token", "client_credentials"]);
+    for e in &issued[..4] {
+        assert_eq!(e["client_id"], "audit-all");
+        assert!(e["subject"].is_string(), "the account: {e}");
+        assert_eq!(e["amr"], serde_json::json!(["pwd"]), "{e}");
+        assert!(e["session_id"].is_string(), "the session the grant came from: {e}");
+        assert!(e["request_id"].is_string(), "the token request's id: {e}");
+        assert_eq!(e["grant_id"], issued[0]["grant_id"], "one family");
+    }
+    assert!(issued[4]["subject"].is_null() && issued[4]["grant_id"].is_null(), "{}", issued[4]);
+}
+
+/// Writes a checkpoint now into `dir/checkpoints.jsonl` (the CLI's `audit checkpoint --out`).
+async fn checkpoint(app: &TestApp, dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let file = dir.path().join("checkpoints.jsonl");
+    propusk::cli::audit_checkpoint(&app.config, Some(&file)).await.unwrap();
+    file
+}
+
+#[tokio::test]
+async fn audit_verify_with_a_checkpoint_finds_a_truncated_log() {
+    let app = TestApp::spawn().await;
+    let rp = Rp::confidential(&app, "audit-cp").await;
+    rp.tokens(&app, "openid", "ivanova.mp").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = checkpoint(&app, &dir).await;
+    rp.tokens(&app, "openid", "ivanov.is").await;
+    let report = propusk::cli::audit_verify_report(&app.config, Some(&file)).await.unwrap();
+    assert_eq!((report.unkeyed, report.checkpoints), (0, 1), "keyed from the first row; {report:?}");
+
+    // The last rows cut off, the head moved back: the chain that is left is intact…
+    execute(&app.config.database.url, "DELETE FROM audit_events WHERE seq > (SELECT MAX(seq) - 8 FROM audit_events)")
+        .await;
+    execute(
+        &app.config.database.url,
+        "UPDATE audit_head SET seq = (SELECT MAX(seq) FROM audit_events), \
+         hash = (SELECT hash FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events))",
+    )
+    .await;
+    propusk::cli::audit_verify(&app.config).await.expect("a truncated chain is still a chain");
+    // …but not the log the checkpoint saw.
+    let err = propusk::cli::audit_verify_report(&app.config, Some(&file)).await.expect_err("truncation is found");
+    assert_eq!(err.exit_code(), 1);
+    assert!(err.to_string().contains("truncated"), "{err}");
+}
+
+#[tokio::test]
+async fn audit_verify_with_a_checkpoint_names_a_rewritten_row() {
+    let app = TestApp::spawn().await;
+    let rp = Rp::confidential(&app, "audit-rw").await;
+    rp.tokens(&app, "openid", "ivanova.mp").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = checkpoint(&app, &dir).await;
+    execute(
+        &app.config.database.url,
+        "UPDATE audit_events SET data = REPLACE(data, '\"audit-rw\"', '\"other-rp\"') \
+         WHERE seq = (SELECT MIN(seq) FROM audit_events WHERE kind = 'token_issued')",
+    )
+    .await;
+    let err = propusk::cli::audit_verify_report(&app.config, Some(&file)).await.expect_err("rewriting is found");
+    assert!(err.to_string().contains("audit row"), "the break is named: {err}");
+
+    // A checkpoint file edited to match is refused: its lines are signed.
+    let text = std::fs::read_to_string(&file).unwrap().replace("\"seq\":", "\"seq\":1");
+    std::fs::write(&file, text).unwrap();
+    let err = propusk::cli::audit_verify_report(&app.config, Some(&file)).await.expect_err("forged checkpoint");
+    assert!(err.to_string().contains("not signed"), "{err}");
+}
+
+#[tokio::test]
+async fn the_binary_takes_and_checks_checkpoints() {
+    let app = TestApp::spawn().await;
+    Rp::confidential(&app, "audit-bin").await.tokens(&app, "openid", "ivanova.mp").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cp.jsonl");
+    let config = dir.path().join("propusk.toml");
+    std::fs::write(&config, format!("[database]\nurl = \"{}\"\n", app.config.database.url)).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_propusk"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env_remove("PROPUSK_DATABASE__URL")
+            .env("PROPUSK_KEYS__MASTER_KEY", app.config.keys.master_key.expose())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["audit", "checkpoint", "--out", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["audit", "verify", "--checkpoint", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("agrees with 1 checkpoints"));
+    let out = run(&["audit", "verify", "--checkpoint", dir.path().join("missing").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "a missing checkpoint file is a usage error");
+}

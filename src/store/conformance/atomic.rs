@@ -7,14 +7,7 @@ use crate::audit::AuditEvent;
 use crate::store::*;
 
 fn token_issued(grant_id: &str) -> AuditEvent {
-    AuditEvent::TokenIssued {
-        grant_type: "authorization_code".into(),
-        client_id: "rp".into(),
-        subject: Some("acc-1".into()),
-        scope: "openid".into(),
-        token_id: "jti".into(),
-        grant_id: Some(grant_id.into()),
-    }
+    issued_event("authorization_code", grant_id)
 }
 
 pub async fn ac_01_code_replay_revokes_grant(db: &mut TestDb) {
@@ -55,7 +48,7 @@ pub async fn ac_02_parallel_code_exchange_one_winner(db: &mut TestDb) {
     assert_eq!(outcomes.iter().filter(|o| **o == CodeExchange::Issued).count(), 1, "{outcomes:?}");
     assert_eq!(outcomes.iter().filter(|o| **o == CodeExchange::Replayed).count(), 19);
     assert!(is_revoked(db.store(), "g-1").await, "the losers' replays revoke the winner's grant");
-    crate::audit::verify_chain(&db.store().audit_records(0, 1000).await.unwrap()).unwrap();
+    super::harness::verify_chain(&db.store().audit_records(0, 1000).await.unwrap()).unwrap();
 }
 
 pub async fn ac_05_expired_code_not_exchanged(db: &mut TestDb) {
@@ -83,7 +76,7 @@ pub async fn rt_01_reuse_revokes_family(db: &mut TestDb) {
     assert_eq!(s.refresh_token("rt-3").await.unwrap(), None);
     assert_eq!(rotate(s, "rt-2", "rt-4").await, "invalid");
     assert_eq!(rotate(s, "nope", "rt-5").await, "invalid");
-    assert_eq!(audit_kinds(s).await, ["demo_seeded", "demo_seeded", "refresh_rotated", "refresh_reuse_detected"]);
+    assert_eq!(audit_kinds(s).await, ["demo_seeded", "demo_seeded", "token_issued", "refresh_reuse_detected"]);
 }
 
 pub async fn rt_02_parallel_rotation_at_most_one(db: &mut TestDb) {
@@ -124,14 +117,26 @@ pub async fn rt_05_rotation_checks_client_account_and_caller(db: &mut TestDb) {
     issued_grant(s, "g-1", "rt-1", None).await;
     // Another client's presentation: refused, and the family is left alone.
     let other = RefreshRequest { old_hash: "rt-1", client_id: "other", new_hash: "rt-x" };
-    assert_eq!(s.rotate_refresh(other, &|_| true).await.unwrap(), Rotation::Invalid);
+    assert_eq!(
+        s.rotate_refresh(other, &|g| Some(issued_event("refresh_token", &g.id))).await.unwrap(),
+        Rotation::Invalid
+    );
     // The caller's own check of the grant (e.g. a wider scope) says no: nothing written.
     let req = RefreshRequest { old_hash: "rt-1", client_id: "rp", new_hash: "rt-2" };
-    assert_eq!(s.rotate_refresh(req, &|g| g.scope == "something else").await.unwrap(), Rotation::Refused);
+    assert_eq!(
+        s.rotate_refresh(req, &|g| (g.scope == "something else").then(|| issued_event("refresh_token", &g.id)))
+            .await
+            .unwrap(),
+        Rotation::Refused
+    );
     let (token, grant) = s.refresh_token("rt-1").await.unwrap().unwrap();
     assert_eq!((token.used_at, grant.revoked_at), (None, None), "untouched");
     // The grant and the enabled account come back with a rotation, in the same commit.
-    let Rotation::Rotated(family) = s.rotate_refresh(req, &|_| true).await.unwrap() else { panic!("rotated") };
+    let Rotation::Rotated(family) =
+        s.rotate_refresh(req, &|g| Some(issued_event("refresh_token", &g.id))).await.unwrap()
+    else {
+        panic!("rotated")
+    };
     assert_eq!((family.0.id.as_str(), family.1.id.as_str()), ("g-1", "acc-1"));
     let (new, _) = s.refresh_token("rt-2").await.unwrap().unwrap();
     assert_eq!((new.grant_id.as_str(), new.client_id.as_str(), new.expires_at), ("g-1", "rp", grant.expires_at));
@@ -141,7 +146,7 @@ pub async fn rt_05_rotation_checks_client_account_and_caller(db: &mut TestDb) {
     let batch = DirectoryBatch { accounts: vec![acc], ..Default::default() };
     s.import_directory(&batch, &event()).await.unwrap();
     assert_eq!(rotate(s, "rt-2", "rt-3").await, "invalid");
-    assert_eq!(audit_kinds(s).await, ["demo_seeded", "demo_seeded", "refresh_rotated", "demo_seeded"]);
+    assert_eq!(audit_kinds(s).await, ["demo_seeded", "demo_seeded", "token_issued", "demo_seeded"]);
 }
 
 pub async fn rt_03_rotation_survives_reopen(db: &mut TestDb) {
@@ -152,7 +157,7 @@ pub async fn rt_03_rotation_survives_reopen(db: &mut TestDb) {
     let s = db.store();
     assert_eq!(rotate(s, "rt-1", "rt-3").await, "reused");
     assert!(is_revoked(s, "g-1").await);
-    crate::audit::verify_chain(&s.audit_records(0, 100).await.unwrap()).unwrap();
+    super::harness::verify_chain(&s.audit_records(0, 100).await.unwrap()).unwrap();
 }
 
 pub async fn revoked_grant_invalidates_refresh(db: &mut TestDb) {
@@ -197,7 +202,7 @@ pub async fn audit_chain_verifies(db: &mut TestDb) {
         task.await.unwrap();
     }
     let rows = db.store().audit_records(0, 10_000).await.unwrap();
-    assert_eq!(crate::audit::verify_chain(&rows), Ok(41), "the import and 40 parallel writes");
+    assert_eq!(super::harness::verify_chain(&rows), Ok(41), "the import and 40 parallel writes");
     assert_eq!(rows.first().map(|r| r.prev_hash.as_str()), Some(crate::audit::GENESIS_HASH));
     assert_eq!(db.store().audit_records(38, 10).await.unwrap().len(), 3);
     assert_eq!(db.store().audit_records(0, 5).await.unwrap().len(), 5);
@@ -217,9 +222,31 @@ pub async fn audit_group_commit_keeps_every_event(db: &mut TestDb) {
         task.await.unwrap();
     }
     let rows = db.store().audit_records(0, 10_000).await.unwrap();
-    assert_eq!(crate::audit::verify_chain(&rows), Ok(300), "each caller returned after its own row was committed");
+    assert_eq!(super::harness::verify_chain(&rows), Ok(300), "each caller returned after its own row was committed");
     let mut clients: Vec<String> = rows.iter().map(|r| r.data.clone()).collect();
     clients.sort();
     clients.dedup();
     assert_eq!(clients.len(), 300, "no event lost or written twice");
+}
+
+pub async fn two_nodes_keep_one_keyed_chain(db: &mut TestDb) {
+    // A second node: its own pool on the same database, the same master key.
+    let settings = PoolSettings::new(4);
+    let other =
+        crate::store::open_with(&db.url, settings, db.clock.clone(), Some(super::harness::chain_key())).await.unwrap();
+    let tasks: Vec<_> = (0..60)
+        .map(|i| {
+            let store = if i % 2 == 0 { db.shared() } else { other.clone() };
+            tokio::spawn(async move {
+                store.append_audit(&AuditEvent::ClientRemoved { client_id: format!("rp-{i}") }).await.unwrap();
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let rows = db.store().audit_records(0, 10_000).await.unwrap();
+    assert_eq!(super::harness::verify_chain(&rows), Ok(60), "one chain from both nodes");
+    assert!(rows.iter().all(|r| r.hash.starts_with("k1:")), "every row keyed");
+    assert_eq!(db.store().audit_head().await.unwrap(), (60, rows[59].hash.clone()));
 }

@@ -131,11 +131,26 @@ pub fn refresh(token_hash: &str, grant_id: &str) -> RefreshToken {
     }
 }
 
+/// The `token_issued` event of a token of grant `grant_id` (client `rp`, `acc-1`).
+pub fn issued_event(grant_type: &str, grant_id: &str) -> AuditEvent {
+    AuditEvent::TokenIssued {
+        grant_type: grant_type.into(),
+        client_id: "rp".into(),
+        subject: Some("acc-1".into()),
+        scope: "openid".into(),
+        token_id: format!("jti-{grant_id}"),
+        grant_id: Some(grant_id.into()),
+        amr: vec!["pwd".into()],
+        session_id: None,
+        request_id: None,
+    }
+}
+
 /// Rotates `old` into `new` as client `rp`, accepting any grant: the outcome's name
 /// (`rotated`, `reused`, `refused`, `invalid`).
 pub async fn rotate(store: &dyn Store, old: &str, new: &str) -> &'static str {
     let req = RefreshRequest { old_hash: old, client_id: "rp", new_hash: new };
-    match store.rotate_refresh(req, &|_| true).await.unwrap() {
+    match store.rotate_refresh(req, &|g| Some(issued_event("refresh_token", &g.id))).await.unwrap() {
         Rotation::Rotated(_) => "rotated",
         Rotation::Reused => "reused",
         Rotation::Refused => "refused",

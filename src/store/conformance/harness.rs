@@ -1,6 +1,7 @@
 //! Test databases for the conformance suite: a temp-file SQLite database, or a
 //! fresh PostgreSQL database dropped again when the test ends (even on panic).
 
+use crate::audit::{AuditRecord, ChainError, ChainKey};
 use crate::clock::FixedClock;
 use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
@@ -75,11 +76,21 @@ impl TestDb {
     }
 }
 
+/// The audit chain's key of every conformance store (as an installation's would be).
+pub fn chain_key() -> ChainKey {
+    ChainKey::from_master(&crate::crypto::MasterKey::from_bytes([7; 32]))
+}
+
+/// Checks a conformance store's keyed chain.
+pub fn verify_chain(rows: &[AuditRecord]) -> Result<usize, ChainError> {
+    crate::audit::chain::verify_keyed(rows, Some(chain_key()))
+}
+
 async fn open(url: &str, clock: Arc<FixedClock>) -> Opened {
     let opened = if url.starts_with("sqlite:") {
-        Opened::Sqlite(SqliteStore::open(url, 8, clock).await.unwrap())
+        Opened::Sqlite(SqliteStore::open(url, 8, clock).await.unwrap().with_chain_key(chain_key()))
     } else {
-        Opened::Postgres(PgStore::open(url, 5, clock).await.unwrap())
+        Opened::Postgres(PgStore::open(url, 5, clock).await.unwrap().with_chain_key(chain_key()))
     };
     match &opened {
         Opened::Sqlite(s) => s.migrate().await.unwrap(),

@@ -4,8 +4,9 @@
 //! chooser's default account and relations confirmed through ESIA.
 
 use super::fixtures::*;
+use super::harness::verify_chain;
 use super::harness::{T0, TestDb};
-use crate::audit::{AuditEvent, verify_chain};
+use crate::audit::AuditEvent;
 use crate::store::links::{LinkMethod, PdConsent, Unlink, UpstreamLink};
 use crate::store::*;
 

@@ -3,8 +3,8 @@
 //! claim lease (a crashed worker's messages come back), backoff and giving up.
 
 use super::fixtures::*;
+use super::harness::verify_chain;
 use super::harness::{T0, TestDb};
-use crate::audit::verify_chain;
 use crate::store::outbox::{CLAIM_LEASE_SECS, OutboxMessage};
 use crate::store::*;
 use std::collections::HashSet;

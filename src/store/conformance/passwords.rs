@@ -4,8 +4,9 @@
 //! under parallel use), expire, belong to one account, and end every session.
 
 use super::fixtures::*;
+use super::harness::verify_chain;
 use super::harness::{T0, TestDb};
-use crate::audit::{AuditEvent, verify_chain};
+use crate::audit::AuditEvent;
 use crate::store::outbox::OutboxMessage;
 use crate::store::passwords::{PasswordChange, PasswordReset};
 use crate::store::*;

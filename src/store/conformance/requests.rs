@@ -3,8 +3,9 @@
 //! decisions (link with correction, create, reject) that happen exactly once.
 
 use super::fixtures::*;
+use super::harness::verify_chain;
 use super::harness::{T0, TestDb};
-use crate::audit::{AuditEvent, verify_chain};
+use crate::audit::AuditEvent;
 use crate::store::outbox::OutboxMessage;
 use crate::store::requests::*;
 use crate::store::*;

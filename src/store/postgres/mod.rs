@@ -20,6 +20,8 @@ pub struct PgStore {
     clock: Arc<dyn Clock>,
     /// Shared by clones: one group-commit queue per database.
     audit: Arc<sql::group::AuditQueue>,
+    /// The audit chain's key; `None` only for stores opened without one (tests).
+    chain: Option<crate::audit::ChainKey>,
 }
 
 impl PgStore {
@@ -44,7 +46,13 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(sql::db_err)?;
-        Ok(Self { pool, clock, audit: Arc::default() })
+        Ok(Self { pool, clock, audit: Arc::default(), chain: None })
+    }
+
+    /// Hashes the audit rows this store appends with `key` ([`crate::audit::chain`]).
+    pub fn with_chain_key(mut self, key: crate::audit::ChainKey) -> Self {
+        self.chain = Some(key);
+        self
     }
 
     /// Closes every connection.
@@ -78,6 +86,10 @@ impl Backend for PgStore {
 
     fn audit_queue(&self) -> &sql::group::AuditQueue {
         &self.audit
+    }
+
+    fn chain_key(&self) -> Option<&crate::audit::ChainKey> {
+        self.chain.as_ref()
     }
 
     fn now(&self) -> UnixTime {

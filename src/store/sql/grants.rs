@@ -205,7 +205,7 @@ macro_rules! grant_store {
                 async fn rotate_refresh(
                     &self,
                     req: RefreshRequest<'_>,
-                    accept: &(dyn for<'g> Fn(&'g Grant) -> bool + Send + Sync),
+                    accept: &(dyn for<'g> Fn(&'g Grant) -> Option<AuditEvent> + Send + Sync),
                 ) -> StoreResult<Rotation> {
                     use sqlx::FromRow as _;
                     let now = self.now();
@@ -255,9 +255,9 @@ macro_rules! grant_store {
                     let Some(account) = account.map(Account::try_from).transpose()?.filter(|a| !a.disabled) else {
                         return Ok(Rotation::Invalid);
                     };
-                    if !accept(&grant) {
+                    let Some(event) = accept(&grant) else {
                         return Ok(Rotation::Refused);
-                    }
+                    };
                     sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2")
                         .bind(now)
                         .bind(req.old_hash)
@@ -273,7 +273,6 @@ macro_rules! grant_store {
                         used_at: None,
                     };
                     self.insert_refresh_in(&mut tx, &new).await?;
-                    let event = AuditEvent::RefreshRotated { client_id: new.client_id, grant_id: grant.id.clone() };
                     self.commit_with_audit(tx, &event).await?;
                     Ok(Rotation::Rotated(Box::new((grant, account))))
                 }

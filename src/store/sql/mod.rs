@@ -64,6 +64,9 @@ pub(crate) trait Backend: Send + Sync {
     /// The group-commit queue of standalone audit events ([`group::AuditQueue`]).
     fn audit_queue(&self) -> &group::AuditQueue;
 
+    /// The key of the audit chain ([`crate::audit::chain`]).
+    fn chain_key(&self) -> Option<&crate::audit::ChainKey>;
+
     /// The current time from the store's [`crate::clock::Clock`].
     fn now(&self) -> UnixTime;
 

@@ -22,7 +22,7 @@ macro_rules! session_store {
                     let (head_seq, prev_hash): (i64, String) =
                         sqlx::query_as(Self::AUDIT_HEAD_SQL).fetch_one(&mut **tx).await?;
                     let (seq, at, kind, data) = (head_seq + 1, self.now(), event.kind(), event.to_json());
-                    let hash = $crate::audit::chain_hash(&prev_hash, seq, at, &kind, &data);
+                    let hash = $crate::audit::chain_hash(self.chain_key(), &prev_hash, seq, at, &kind, &data);
                     sqlx::query(
                         "INSERT INTO audit_events (seq, at, kind, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6)",
                     )
@@ -209,6 +209,13 @@ macro_rules! session_store {
                             tx.commit().await.map_err(db_err)
                         })
                         .await
+                }
+
+                async fn audit_head(&self) -> StoreResult<(i64, String)> {
+                    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                        .fetch_one(self.pool())
+                        .await
+                        .map_err(db_err)
                 }
 
                 async fn audit_records(

@@ -21,6 +21,8 @@ pub struct SqliteStore {
     clock: Arc<dyn Clock>,
     /// Shared by clones: one group-commit queue per database.
     audit: Arc<sql::group::AuditQueue>,
+    /// The audit chain's key; `None` only for stores opened without one (tests).
+    chain: Option<crate::audit::ChainKey>,
 }
 
 impl SqliteStore {
@@ -58,7 +60,13 @@ impl SqliteStore {
             pool = pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
         }
         let pool = pool.acquire_timeout(settings.acquire_timeout).connect_with(options).await.map_err(sql::db_err)?;
-        Ok(Self { pool, clock, audit: Arc::default() })
+        Ok(Self { pool, clock, audit: Arc::default(), chain: None })
+    }
+
+    /// Hashes the audit rows this store appends with `key` ([`crate::audit::chain`]).
+    pub fn with_chain_key(mut self, key: crate::audit::ChainKey) -> Self {
+        self.chain = Some(key);
+        self
     }
 
     /// Closes every connection (tests reopen the same file afterwards).
@@ -107,6 +115,10 @@ impl Backend for SqliteStore {
 
     fn audit_queue(&self) -> &sql::group::AuditQueue {
         &self.audit
+    }
+
+    fn chain_key(&self) -> Option<&crate::audit::ChainKey> {
+        self.chain.as_ref()
     }
 
     fn now(&self) -> UnixTime {
