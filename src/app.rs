@@ -45,9 +45,12 @@ pub struct App {
 }
 
 /// Opens and migrates the store named by the configuration; its audit chain is keyed
-/// with the master key's chain key.
-pub async fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Store>> {
-    let chain = crate::audit::ChainKey::from_master(&crate::secrets::load_master_key(&config.keys)?);
+/// with `chain` (the master key's chain key).
+pub async fn open_store(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    chain: crate::audit::ChainKey,
+) -> anyhow::Result<Arc<dyn Store>> {
     let store = crate::store::open_with(&config.database.url, config.database.pool(), clock, Some(chain))
         .await
         .context("cannot open the database")?;
@@ -58,8 +61,8 @@ pub async fn open_store(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
 /// Builds the application state: store (migrated), keys, demo data when asked.
 pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<App>> {
     let sandbox = if config.demo { Some(demo_esia(&mut config, clock.clone())?) } else { None };
-    let store = open_store(&config, clock.clone()).await?;
     let master = crate::secrets::load_master_key(&config.keys)?;
+    let store = open_store(&config, clock.clone(), crate::audit::ChainKey::from_master(&master)).await?;
     let policy = KeyPolicy {
         rotation_grace_secs: config.keys.rotation_grace_secs,
         max_token_ttl_secs: config.tokens.id_token_ttl_secs.max(config.tokens.access_token_ttl_secs),

@@ -49,7 +49,13 @@ fn clock() -> Arc<dyn Clock> {
 }
 
 async fn store(config: &Config) -> Result<Arc<dyn Store>, CliError> {
-    Ok(open_store(config, clock()).await?)
+    Ok(keyed_store(config).await?.0)
+}
+
+/// The store and the audit chain's key (read once from the master key).
+async fn keyed_store(config: &Config) -> Result<(Arc<dyn Store>, crate::audit::ChainKey), CliError> {
+    let key = crate::audit::ChainKey::from_master(&crate::secrets::load_master_key(&config.keys)?);
+    Ok((open_store(config, clock(), key.clone()).await?, key))
 }
 
 pub async fn migrate(config: &Config) -> Result<(), CliError> {

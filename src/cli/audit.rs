@@ -1,9 +1,9 @@
 //! `propusk audit …`: verify the keyed chain (against checkpoints), take a
 //! checkpoint, export the log.
 
-use super::{CliError, clock, store};
+use super::{CliError, clock, keyed_store, store};
+use crate::audit::ChainVerifier;
 use crate::audit::checkpoint::{self, CheckpointMatcher};
-use crate::audit::{ChainKey, ChainVerifier};
 use crate::config::Config;
 use std::path::Path;
 
@@ -18,10 +18,6 @@ pub struct AuditReport {
     pub checkpoints: usize,
 }
 
-fn chain_key(config: &Config) -> Result<ChainKey, CliError> {
-    Ok(ChainKey::from_master(&crate::secrets::load_master_key(&config.keys)?))
-}
-
 /// Walks the whole chain page by page. Returns the number of rows checked.
 pub async fn audit_verify(config: &Config) -> Result<usize, CliError> {
     audit_verify_report(config, None).await.map(|r| r.rows)
@@ -30,7 +26,7 @@ pub async fn audit_verify(config: &Config) -> Result<usize, CliError> {
 /// Walks the whole chain page by page with the installation's key and, when given,
 /// compares it with every checkpoint in `checkpoints`: the first break is named.
 pub async fn audit_verify_report(config: &Config, checkpoints: Option<&Path>) -> Result<AuditReport, CliError> {
-    let key = chain_key(config)?;
+    let (store, key) = keyed_store(config).await?;
     let mut matcher = match checkpoints {
         None => CheckpointMatcher::default(),
         Some(file) => {
@@ -40,7 +36,6 @@ pub async fn audit_verify_report(config: &Config, checkpoints: Option<&Path>) ->
             CheckpointMatcher::new(&parsed)
         }
     };
-    let store = store(config).await?;
     let mut verifier = ChainVerifier::new(Some(key));
     let mut after = 0;
     loop {
@@ -59,8 +54,7 @@ pub async fn audit_verify_report(config: &Config, checkpoints: Option<&Path>) ->
 
 /// Takes a checkpoint of the log's head; appends it to `out` when given. Returns its line.
 pub async fn audit_checkpoint(config: &Config, out: Option<&Path>) -> Result<String, CliError> {
-    let key = chain_key(config)?;
-    let store = store(config).await?;
+    let (store, key) = keyed_store(config).await?;
     let cp = checkpoint::take(&*store, &key, clock().now()).await?;
     if let Some(file) = out {
         checkpoint::append(file, &cp).map_err(|e| CliError::Failure(format!("{}: {e}", file.display())))?;
