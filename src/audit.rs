@@ -8,6 +8,7 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod search;
 
 pub use chain::{AuditRecord, ChainError, ChainKey, ChainVerifier, GENESIS_HASH, chain_hash, verify_chain};
 
@@ -241,6 +242,21 @@ pub enum AuditEvent {
     /// A password set through a «Забыли пароль?» link; every session of the account ended.
     PasswordReset {
         account_id: String,
+    },
+    /// A staff role granted (`reviewer`, `org-admin`, `system-admin`); `organisation_id`
+    /// empty for the installation-wide role; `by`: `cli` or the acting admin's account id.
+    RoleGranted {
+        account_id: String,
+        role: String,
+        organisation_id: String,
+        by: String,
+    },
+    /// A staff role revoked; fields as in `role_granted`.
+    RoleRevoked {
+        account_id: String,
+        role: String,
+        organisation_id: String,
+        by: String,
     },
 }
 

@@ -12,7 +12,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod audit;
-pub use audit::{AuditReport, audit_checkpoint, audit_export, audit_verify, audit_verify_report, parse_since};
+mod staff;
+pub use audit::{
+    AuditReport, audit_checkpoint, audit_export, audit_search, audit_verify, audit_verify_report, parse_since,
+    parse_time,
+};
+pub use staff::{RoleChange, staff_grant, staff_list, staff_revoke};
 
 /// Exit code 2 for bad usage (with the argument named), 1 for everything else.
 #[derive(Debug, thiserror::Error)]

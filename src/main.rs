@@ -42,6 +42,9 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Roles of staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCmd),
     /// Run the ESIA sandbox alone.
     EsiaSandbox {
         #[arg(long, default_value = "127.0.0.1:8090")]
@@ -133,6 +136,62 @@ enum AuditCmd {
         #[arg(long)]
         since: Option<String>,
     },
+    /// Print the events that match every filter given, as JSON lines.
+    Search {
+        /// Event kind, e.g. token_issued.
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        client: Option<String>,
+        /// Account id (as account, staff member or token subject).
+        #[arg(long)]
+        account: Option<String>,
+        /// Organisation id.
+        #[arg(long)]
+        org: Option<String>,
+        /// Token id (`jti`).
+        #[arg(long)]
+        jti: Option<String>,
+        /// The X-Request-Id of the request.
+        #[arg(long = "request-id")]
+        request_id: Option<String>,
+        /// From this time (unix seconds or RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Before this time (unix seconds or RFC 3339).
+        #[arg(long)]
+        until: Option<String>,
+        /// At most this many events.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCmd {
+    /// Grant a role: reviewer or org-admin (for --org, default the account's own), or system-admin.
+    Grant(RoleArgs),
+    /// Revoke a role granted before.
+    Revoke(RoleArgs),
+    /// Every role granted, as JSON.
+    List,
+}
+
+#[derive(clap::Args)]
+struct RoleArgs {
+    /// The staff account's login (ORG/LOGIN when it exists in several organisations).
+    login: String,
+    /// reviewer, org-admin or system-admin.
+    role: String,
+    /// Organisation (id or exact name) the role holds for.
+    #[arg(long)]
+    org: Option<String>,
+}
+
+impl RoleArgs {
+    fn change(self) -> cli::RoleChange {
+        cli::RoleChange { login: self.login, role: self.role, org: self.org }
+    }
 }
 
 fn print_json(v: &serde_json::Value) {
@@ -246,6 +305,31 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
         Command::Audit(AuditCmd::Export { since }) => {
             let since = since.as_deref().map(cli::parse_since).transpose()?;
             cli::audit_export(&config, since, &mut std::io::stdout().lock()).await
+        }
+        Command::Audit(AuditCmd::Search { kind, client, account, org, jti, request_id, since, until, limit }) => {
+            let filter = propusk::audit::search::Filter {
+                kind,
+                client_id: client,
+                account_id: account,
+                organisation_id: org,
+                token_id: jti,
+                request_id,
+                since: since.as_deref().map(|s| cli::parse_time("--since", s)).transpose()?,
+                until: until.as_deref().map(|s| cli::parse_time("--until", s)).transpose()?,
+            };
+            cli::audit_search(&config, &filter, limit, &mut std::io::stdout().lock()).await.map(|_| ())
+        }
+        Command::Staff(StaffCmd::Grant(a)) => {
+            print_json(&cli::staff_grant(&config, &a.change()).await?);
+            Ok(())
+        }
+        Command::Staff(StaffCmd::Revoke(a)) => {
+            print_json(&cli::staff_revoke(&config, &a.change()).await?);
+            Ok(())
+        }
+        Command::Staff(StaffCmd::List) => {
+            print_json(&cli::staff_list(&config).await?);
+            Ok(())
         }
         Command::EsiaSandbox { listen } => {
             let addr = listen

@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod postgres;
 pub mod requests;
+pub mod roles;
 mod sql;
 pub mod sqlite;
 
@@ -183,6 +184,7 @@ pub trait Store:
     + AuditStore
     + links::LinkStore
     + limits::LimitStore
+    + roles::RoleStore
     + outbox::MailOutbox
     + passwords::PasswordStore
     + requests::RequestStore
@@ -198,6 +200,7 @@ impl<T> Store for T where
         + AuditStore
         + links::LinkStore
         + limits::LimitStore
+        + roles::RoleStore
         + outbox::MailOutbox
         + passwords::PasswordStore
         + requests::RequestStore

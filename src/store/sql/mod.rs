@@ -26,6 +26,7 @@ pub(crate) mod links;
 pub(crate) mod outbox;
 pub(crate) mod passwords;
 pub(crate) mod requests;
+pub(crate) mod roles;
 mod rows;
 pub(crate) mod sessions;
 
@@ -163,6 +164,7 @@ macro_rules! sql_store {
         $crate::store::sql::requests::request_store!($store, $db);
         $crate::store::sql::passwords::password_store!($store, $db);
         $crate::store::sql::limits::limit_store!($store, $db);
+        $crate::store::sql::roles::role_store!($store, $db);
     };
 }
 pub(crate) use sql_store;
