@@ -39,6 +39,7 @@ mod refresh;
 #[path = "../smtp_sink/mod.rs"]
 mod smtp_sink;
 mod staff_link_policy;
+mod staff_roles;
 mod subjects;
 mod support;
 mod userinfo;
