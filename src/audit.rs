@@ -116,6 +116,12 @@ pub enum AuditEvent {
     ClientChanged {
         client_id: String,
     },
+    /// A new client secret; the previous one is accepted until `old_valid_until`
+    /// (`None`: not at all).
+    ClientSecretRotated {
+        client_id: String,
+        old_valid_until: Option<UnixTime>,
+    },
     ClientRemoved {
         client_id: String,
     },

@@ -12,11 +12,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod audit;
+mod clients;
 mod staff;
 pub use audit::{
     AuditReport, audit_checkpoint, audit_export, audit_search, audit_verify, audit_verify_report, parse_since,
     parse_time,
 };
+pub use clients::{UpdateArgs, clients_rotate_secret, clients_update};
 pub use staff::{RoleChange, staff_grant, staff_list, staff_revoke};
 
 /// Exit code 2 for bad usage (with the argument named), 1 for everything else.
@@ -85,6 +87,7 @@ pub struct AddClient {
     pub sector_identifier_uri: Option<String>,
     /// RFC 8707 resources (repeatable `--resource`).
     pub resources: Vec<String>,
+    pub display_name: Option<String>,
 }
 
 pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Value, CliError> {
@@ -120,6 +123,7 @@ pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Va
         subject_type: a.subject_type.unwrap_or_else(|| "public".to_owned()),
         sector_identifier_uri: a.sector_identifier_uri,
         resources: a.resources,
+        display_name: a.display_name,
     };
     let (client, secret) =
         build_client(new, &config.tokens, clock().now()).map_err(|e| CliError::Usage(e.to_string()))?;

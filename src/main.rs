@@ -90,6 +90,18 @@ enum ClientsCmd {
         /// An RFC 8707 resource the client may ask tokens for (repeatable).
         #[arg(long = "resource")]
         resource: Vec<String>,
+        /// Shown on consent pages instead of the id.
+        #[arg(long = "display-name")]
+        display_name: Option<String>,
+    },
+    /// Change a client; prints it as JSON.
+    Update(cli::UpdateArgs),
+    /// Give a confidential client a new secret (printed once).
+    RotateSecret {
+        id: String,
+        /// The old secret stays valid until then (unix seconds or RFC 3339, at most 30 days).
+        #[arg(long = "old-valid-until")]
+        old_valid_until: Option<String>,
     },
     List,
     Show {
@@ -253,6 +265,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                     subject_type,
                     sector_identifier_uri,
                     resource,
+                    display_name,
                 } => {
                     let args = AddClient {
                         id,
@@ -268,8 +281,13 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                         subject_type,
                         sector_identifier_uri,
                         resources: resource,
+                        display_name,
                     };
                     cli::clients_add(&config, args).await?
+                }
+                ClientsCmd::Update(args) => cli::clients_update(&config, &args).await?,
+                ClientsCmd::RotateSecret { id, old_valid_until } => {
+                    cli::clients_rotate_secret(&config, &id, old_valid_until.as_deref()).await?
                 }
                 ClientsCmd::List => cli::clients_list(&config).await?,
                 ClientsCmd::Show { id } => cli::clients_show(&config, &id).await?,

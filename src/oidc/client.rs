@@ -86,6 +86,8 @@ pub struct NewClient {
     pub sector_identifier_uri: Option<String>,
     /// RFC 8707 resources the client may ask access tokens for (besides the issuer).
     pub resources: Vec<String>,
+    /// Shown to people instead of the id.
+    pub display_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,7 +97,7 @@ pub struct ClientRuleError {
     pub reason: String,
 }
 
-fn rule(field: &'static str, reason: impl Into<String>) -> ClientRuleError {
+pub(crate) fn rule(field: &'static str, reason: impl Into<String>) -> ClientRuleError {
     ClientRuleError { field, reason: reason.into() }
 }
 
@@ -174,6 +176,9 @@ pub fn build_client(
         refresh_token_ttl: tokens.refresh_token_ttl_secs,
         subject_type: new.subject_type,
         sector_identifier_uri,
+        display_name: new.display_name,
+        previous_secret_hash: None,
+        previous_secret_until: None,
         resources: new.resources,
         created_at: now,
         updated_at: now,
@@ -263,6 +268,7 @@ mod tests {
             id_token_alg: "RS256".into(),
             subject_type: "public".into(),
             sector_identifier_uri: None,
+            display_name: None,
             resources: vec![],
         }
     }

@@ -56,6 +56,7 @@ conformance! {
     records::directory_import_all_or_nothing,
     records::settings_round_trip,
     records::clients_round_trip,
+    records::client_changes_at_once_apply_one_after_the_other,
     records::signing_keys_round_trip,
     records::sessions_and_flows_expire,
     records::codes_grants_tokens_consents_round_trip,

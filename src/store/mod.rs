@@ -73,8 +73,16 @@ pub trait ClientStore: Send + Sync {
     async fn clients(&self) -> StoreResult<Vec<Client>>;
     /// Fails with [`StoreError::Conflict`] when the id exists.
     async fn insert_client(&self, client: &Client, audit: &AuditEvent) -> StoreResult<()>;
-    /// Fails with [`StoreError::NotFound`] when the id does not exist.
-    async fn update_client(&self, client: &Client, audit: &AuditEvent) -> StoreResult<()>;
+    /// Reads the client inside a write transaction, stores what `change` makes of
+    /// it with `audit`, and returns it; `None` (nothing stored) when `change` refuses.
+    /// Two changes at once apply one after the other. [`StoreError::NotFound`] when
+    /// the id does not exist.
+    async fn change_client(
+        &self,
+        id: &str,
+        change: &(dyn for<'c> Fn(&'c Client) -> Option<Client> + Send + Sync),
+        audit: &AuditEvent,
+    ) -> StoreResult<Option<Client>>;
     /// Removes the client and revokes its grants. `false` when it did not exist.
     async fn remove_client(&self, id: &str, audit: &AuditEvent) -> StoreResult<bool>;
 }
