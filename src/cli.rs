@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 mod audit;
 mod ops;
-pub use ops::{check, default_health_url, health};
 pub use audit::{AuditReport, audit_checkpoint, audit_export, audit_verify, audit_verify_report, parse_since};
+pub use ops::{check, default_health_url, health};
 
 /// Exit code 2 for bad usage (with the argument named), 1 for everything else.
 #[derive(Debug, thiserror::Error)]

@@ -15,7 +15,9 @@ pub async fn check(config: &Config, master: Option<&MasterKey>, report: &mut Rep
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = match crate::store::open_existing(&config.database.url, config.database.pool(), clock.clone()).await {
         Ok(store) => store,
-        Err(e) => return report.error(AREA, format!("unreachable ({}): {}", redacted(&config.database.url), cause(&e))),
+        Err(e) => {
+            return report.error(AREA, format!("unreachable ({}): {}", redacted(&config.database.url), cause(&e)));
+        }
     };
     if let Err(e) = store.ping().await {
         return report.error(AREA, format!("unreachable ({}): {}", redacted(&config.database.url), cause(&e)));
@@ -26,7 +28,10 @@ pub async fn check(config: &Config, master: Option<&MasterKey>, report: &mut Rep
         Err(e) => return report.error(AREA, format!("cannot read its migrations: {}", cause(&e))),
     };
     if !schema.newer.is_empty() {
-        report.note(AREA, format!("migrated by a newer release too (versions {:?}); this binary accepts it", schema.newer));
+        report.note(
+            AREA,
+            format!("migrated by a newer release too (versions {:?}); this binary accepts it", schema.newer),
+        );
     }
     if !schema.pending.is_empty() {
         let names = schema.pending.join(", ");
@@ -48,7 +53,13 @@ async fn fingerprint(store: &dyn Store, master: &MasterKey, report: &mut Report)
     }
 }
 
-async fn signing_keys(store: Arc<dyn Store>, master: &MasterKey, clock: Arc<dyn Clock>, config: &Config, report: &mut Report) {
+async fn signing_keys(
+    store: Arc<dyn Store>,
+    master: &MasterKey,
+    clock: Arc<dyn Clock>,
+    config: &Config,
+    report: &mut Report,
+) {
     let keys = match store.signing_keys().await {
         Ok(keys) => keys,
         Err(e) => return report.error("keys", format!("cannot read the signing keys: {}", cause(&e))),
@@ -62,7 +73,8 @@ async fn signing_keys(store: Arc<dyn Store>, master: &MasterKey, clock: Arc<dyn 
         max_token_ttl_secs: config.tokens.id_token_ttl_secs.max(config.tokens.access_token_ttl_secs),
     };
     let master = master.clone();
-    let built = tokio::task::spawn_blocking(move || crate::token::KeyRing::from_keys(keys, &master, clock, policy)).await;
+    let built =
+        tokio::task::spawn_blocking(move || crate::token::KeyRing::from_keys(keys, &master, clock, policy)).await;
     match built {
         Ok(Ok(_)) => report.ok("keys", format!("{n} signing keys decrypt with this master key")),
         Ok(Err(e)) => report.error("keys", format!("signing keys: {e}")),

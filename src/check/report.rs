@@ -108,7 +108,13 @@ mod tests {
 
     #[test]
     fn certificate_days() {
-        let table = [(400, true, Level::Ok), (29, true, Level::Warn), (0, true, Level::Warn), (-1, true, Level::Error), (10, false, Level::Error)];
+        let table = [
+            (400, true, Level::Ok),
+            (29, true, Level::Warn),
+            (0, true, Level::Warn),
+            (-1, true, Level::Error),
+            (10, false, Level::Error),
+        ];
         for (days, valid, want) in table {
             let mut r = Report::default();
             certificate_finding(&mut r, "esia", "cert", days, valid);

@@ -28,7 +28,8 @@ impl Install {
         let (url, pg) = fresh_database(&dir.path().join("conf/data"));
         // SQLite by a relative path: it lands next to the config.
         let written = if pg.is_some() { url.clone() } else { "sqlite://data/propusk.db".to_owned() };
-        let url = if pg.is_some() { url } else { format!("sqlite://{}", dir.path().join("conf/data/propusk.db").display()) };
+        let url =
+            if pg.is_some() { url } else { format!("sqlite://{}", dir.path().join("conf/data/propusk.db").display()) };
         let install = Self { dir, cwd: tempfile::tempdir().unwrap(), url, _pg: pg };
         install.write(&written, extra);
         install
@@ -174,10 +175,13 @@ async fn check_undecryptable_signing_key() {
 
 #[tokio::test]
 async fn check_signer_that_fails() {
-    let install = Install::new(&esia_section(free_port(), &format!(
-        "kind = \"command\"\ncommand = [\"false\"]\ncert_file = \"{}\"\n",
-        repo("keys/test-rp-rsa.crt").display()
-    )));
+    let install = Install::new(&esia_section(
+        free_port(),
+        &format!(
+            "kind = \"command\"\ncommand = [\"false\"]\ncert_file = \"{}\"\n",
+            repo("keys/test-rp-rsa.crt").display()
+        ),
+    ));
     install.set_up();
     install.fails_with("error: esia: esia.signer cannot sign a test message");
 }
@@ -231,7 +235,7 @@ fn expired_pair(dir: &Path) -> (PathBuf, PathBuf) {
     b.set_subject_name(&name).unwrap();
     b.set_issuer_name(&name).unwrap();
     b.set_pubkey(&key).unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = propusk::clock::Clock::now(&propusk::clock::SystemClock);
     b.set_not_before(&Asn1Time::from_unix(now - 400 * 86400).unwrap()).unwrap();
     b.set_not_after(&Asn1Time::from_unix(now - 86400).unwrap()).unwrap();
     b.sign(&key, MessageDigest::sha256()).unwrap();
@@ -240,4 +244,26 @@ fn expired_pair(dir: &Path) -> (PathBuf, PathBuf) {
     std::fs::write(&k, key.private_key_to_pem_pkcs8().unwrap()).unwrap();
     std::fs::write(&c, b.build().to_pem().unwrap()).unwrap();
     (k, c)
+}
+
+/// A rolling upgrade: a newer release migrated the shared database; this (older)
+/// binary still migrates (nothing to do), checks and serves it.
+#[tokio::test]
+async fn an_older_binary_accepts_a_database_migrated_by_a_newer_release() {
+    let install = Install::new("");
+    install.set_up();
+    let future = if install._pg.is_some() {
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'future', true, '\\x00'::bytea, 0)"
+    } else {
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'future', 1, X'00', 0)"
+    };
+    binary::sql(&install.url, future);
+    let out = install.run(&["migrate"]);
+    assert!(out.status.success(), "migrate accepts the newer database: {}", binary::stderr(&out));
+    let out = install.run(&["check"]);
+    let text = binary::stdout(&out);
+    assert!(out.status.success(), "check passes: {text} {}", binary::stderr(&out));
+    assert!(text.contains("note: database: migrated by a newer release too (versions [9999])"), "{text}");
 }

@@ -59,6 +59,7 @@ pub fn fresh_database(dir: &std::path::Path) -> (String, Option<PgDb>) {
 }
 
 pub fn browser() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())

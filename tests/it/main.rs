@@ -12,6 +12,7 @@ mod anywhere;
 mod audiences;
 mod audit_chain;
 mod authorize;
+mod backup;
 mod binary;
 mod check;
 mod cli;

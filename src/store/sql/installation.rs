@@ -51,11 +51,10 @@ macro_rules! installation_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
-                    let (stored,): (String,) =
-                        sqlx::query_as("SELECT key_fingerprint FROM installation WHERE id = 1")
-                            .fetch_one(&mut *tx)
-                            .await
-                            .map_err(db_err)?;
+                    let (stored,): (String,) = sqlx::query_as("SELECT key_fingerprint FROM installation WHERE id = 1")
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
                     tx.commit().await.map_err(db_err)?;
                     Ok(stored)
                 }
