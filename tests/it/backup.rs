@@ -9,7 +9,7 @@ use crate::common::fresh_database;
 use serde_json::Value;
 use std::path::Path;
 
-const SECRET: &str = "backup-test-secret-0123456789";
+const SECRET: &str = "backup-test-secret-0123456789-abcdefgh";
 
 fn write_config(conf: &Path, url: &str, port: u16) {
     let toml = format!(
