@@ -205,6 +205,21 @@ async fn check_unreachable_smtp() {
     install.fails_with(&format!("error: smtp: unreachable: 127.0.0.1:{port}"));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn check_reaches_an_smtp_relay() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(crate::smtp_sink::smtp_sink(listener, Default::default()));
+    let install = Install::new(&format!(
+        "[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nsmtp_tls = \"none\"\n"
+    ));
+    install.set_up();
+    let out = tokio::task::spawn_blocking(move || (install.run(&["check"]), install)).await.unwrap().0;
+    let text = binary::stdout(&out);
+    assert!(out.status.success(), "check passes: {text} {}", binary::stderr(&out));
+    assert!(text.contains(&format!("ok: smtp: 127.0.0.1:{port} answers")), "{text}");
+}
+
 #[tokio::test]
 async fn check_unreachable_esia() {
     let port = free_port();
