@@ -67,7 +67,8 @@ fn validity(report: &mut Report, what: &str, cert: &X509Ref) {
     let started = cert.not_before() <= now;
     match now.diff(cert.not_after()) {
         Ok(diff) => {
-            let days = i64::from(diff.days) - i64::from(diff.secs < 0 && diff.days == 0);
+            // Less than a day past the end is -1, not 0.
+            let days = if diff.days == 0 && diff.secs < 0 { -1 } else { i64::from(diff.days) };
             let valid = started && cert.not_after() > now;
             certificate_finding(report, AREA, what, days, valid);
         }
