@@ -13,12 +13,14 @@ use std::sync::Arc;
 
 mod audit;
 mod clients;
+mod ops;
 mod staff;
 pub use audit::{
     AuditReport, audit_checkpoint, audit_export, audit_search, audit_verify, audit_verify_report, parse_since,
     parse_time,
 };
 pub use clients::{UpdateArgs, clients_rotate_secret, clients_update};
+pub use ops::{check, default_health_url, health};
 pub use staff::{RoleChange, staff_grant, staff_list, staff_revoke};
 
 /// Exit code 2 for bad usage (with the argument named), 1 for everything else.
@@ -61,8 +63,8 @@ async fn store(config: &Config) -> Result<Arc<dyn Store>, CliError> {
 
 /// The store and the audit chain's key (read once from the master key).
 async fn keyed_store(config: &Config) -> Result<(Arc<dyn Store>, crate::audit::ChainKey), CliError> {
-    let key = crate::audit::ChainKey::from_master(&crate::secrets::load_master_key(&config.keys)?);
-    Ok((open_store(config, clock(), key.clone()).await?, key))
+    let master = crate::secrets::load_master_key(&config.keys)?;
+    Ok((open_store(config, clock(), &master).await?, crate::audit::ChainKey::from_master(&master)))
 }
 
 pub async fn migrate(config: &Config) -> Result<(), CliError> {

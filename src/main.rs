@@ -30,6 +30,14 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Test the configuration and its environment without changing anything; exit 2 on a problem.
+    Check,
+    /// GET the server's /healthz (exit 0 when it answers 2xx, else 1): the container health check.
+    Health {
+        /// Default: /healthz of `server.listen`.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Relying parties.
     #[command(subcommand)]
     Clients(ClientsCmd),
@@ -249,6 +257,8 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
     match command {
         Command::Serve { .. } => propusk::serve::run(config).await.map_err(CliError::from),
         Command::Migrate => cli::migrate(&config).await,
+        Command::Check => cli::check(&config).await,
+        Command::Health { url } => cli::health(&url.unwrap_or_else(|| cli::default_health_url(&config))).await,
         Command::Clients(c) => {
             let out = match c {
                 ClientsCmd::Add {

@@ -7,6 +7,7 @@
 //! in the same transaction. Two implementations, [`sqlite`] and [`postgres`], own
 //! their SQL and migrations; one conformance suite runs against both.
 
+pub mod installation;
 pub mod limits;
 pub mod links;
 pub mod model;
@@ -196,6 +197,7 @@ pub trait Store:
     + outbox::MailOutbox
     + passwords::PasswordStore
     + requests::RequestStore
+    + installation::InstallationStore
     + Lifecycle
 {
 }
@@ -212,6 +214,7 @@ impl<T> Store for T where
         + outbox::MailOutbox
         + passwords::PasswordStore
         + requests::RequestStore
+        + installation::InstallationStore
         + Lifecycle
 {
 }
@@ -265,5 +268,15 @@ pub async fn open_with(
         }))
     } else {
         Err(StoreError::Backend(anyhow::anyhow!("unsupported database URL scheme")))
+    }
+}
+
+/// Opens the database the URL names without changing anything (no SQLite file is
+/// created, nothing migrated): `propusk check`.
+pub async fn open_existing(url: &str, pool: PoolSettings, clock: Arc<dyn Clock>) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open_existing(url, pool, clock).await?))
+    } else {
+        open_with(url, pool, clock, None).await
     }
 }

@@ -20,6 +20,7 @@ mod classify;
 pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod group;
+pub(crate) mod installation;
 pub(crate) mod limits;
 mod link_rows;
 pub(crate) mod links;
@@ -165,6 +166,7 @@ macro_rules! sql_store {
         $crate::store::sql::passwords::password_store!($store, $db);
         $crate::store::sql::limits::limit_store!($store, $db);
         $crate::store::sql::roles::role_store!($store, $db);
+        $crate::store::sql::installation::installation_store!($store, $db);
     };
 }
 pub(crate) use sql_store;

@@ -237,7 +237,7 @@ macro_rules! session_store {
             #[async_trait::async_trait]
             impl Lifecycle for $store {
                 async fn migrate(&self) -> StoreResult<()> {
-                    Self::migrator().run(self.pool()).await.map_err(|e| StoreError::Backend(anyhow::Error::new(e)))
+                    $crate::store::sql::installation::tolerant(Self::migrator()).run(self.pool()).await.map_err(|e| StoreError::Backend(anyhow::Error::new(e)))
                 }
 
                 async fn ping(&self) -> StoreResult<()> {
