@@ -7,6 +7,7 @@
 //! in the same transaction. Two implementations, [`sqlite`] and [`postgres`], own
 //! their SQL and migrations; one conformance suite runs against both.
 
+pub mod changes;
 pub mod limits;
 pub mod links;
 pub mod model;
@@ -14,6 +15,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod postgres;
 pub mod requests;
+pub mod sandbox;
 mod sql;
 pub mod sqlite;
 
@@ -186,6 +188,8 @@ pub trait Store:
     + outbox::MailOutbox
     + passwords::PasswordStore
     + requests::RequestStore
+    + sandbox::SandboxRows
+    + changes::ChangeFeed
     + Lifecycle
 {
 }
@@ -201,6 +205,8 @@ impl<T> Store for T where
         + outbox::MailOutbox
         + passwords::PasswordStore
         + requests::RequestStore
+        + sandbox::SandboxRows
+        + changes::ChangeFeed
         + Lifecycle
 {
 }

@@ -27,6 +27,7 @@ pub(crate) mod outbox;
 pub(crate) mod passwords;
 pub(crate) mod requests;
 mod rows;
+pub(crate) mod sandbox;
 pub(crate) mod sessions;
 
 pub(crate) use classify::db_err;
@@ -163,6 +164,7 @@ macro_rules! sql_store {
         $crate::store::sql::requests::request_store!($store, $db);
         $crate::store::sql::passwords::password_store!($store, $db);
         $crate::store::sql::limits::limit_store!($store, $db);
+        $crate::store::sql::sandbox::sandbox_store!($store, $db);
     };
 }
 pub(crate) use sql_store;
