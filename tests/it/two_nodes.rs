@@ -1,7 +1,7 @@
 //! Scale out (issue #11): two propusk servers on ONE PostgreSQL database behind a
 //! round-robin TCP balancer (`balancer.rs`, no stickiness). A journey started on
 //! one node finishes on the other (legacy and ESIA, the sandbox's state in the
-//! database); one refresh token sent to both at once succeeds once; a client the CLI
+//! database; one sandbox consent at both nodes at once issues one code); one refresh token sent to both at once succeeds once; a client the CLI
 //! removes and a key the CLI rotates reach both nodes at once (LISTEN/NOTIFY, the
 //! delays printed), also after the listener's connection was killed; login limits
 //! are shared; both nodes write audit at once and the chain verifies.
@@ -220,5 +220,33 @@ async fn limits_are_shared_and_both_nodes_write_one_audit_chain() {
     println!("40 tokens, 20 on each node at once: {:?}", started.elapsed());
     let after = propusk::cli::audit_verify(&nodes.app.config).await.expect("the chain both nodes wrote verifies");
     assert!(after >= before + 40, "one event per token: {before} → {after}");
+    nodes.stop().await;
+}
+
+#[tokio::test]
+async fn one_sandbox_consent_sent_to_both_nodes_at_once_issues_one_code() {
+    use crate::esia_support::{ESIA_PASSWORD, choose_role, page, post};
+    let Some(nodes) = Nodes::spawn(|_| {}).await else { return };
+    let app = &nodes.app;
+    for round in 0..3 {
+        let http = roaming_browser();
+        let login = start(app, &http, "").await;
+        let to_esia = choose_role(app, &http, &login, "parent").await;
+        let (_, html) = page(app, &http, &to_esia).await;
+        let req = hidden(&html, "req").unwrap();
+        let form = [("req", req.as_str()), ("login", "ivanova@example.ru"), ("password", ESIA_PASSWORD)];
+        let res = post(app, &http, "/esia-sandbox/aas/oauth2/login", &form).await;
+        assert_eq!(res.status(), 200, "round {round}: the sandbox's consent page");
+        let consent = [("req", req.as_str()), ("action", "allow")];
+        let at = |base: &str| {
+            let url = format!("{base}/esia-sandbox/aas/oauth2/consent");
+            let http = http.clone();
+            async move { http.post(url).form(&consent).send().await.unwrap().status().as_u16() }
+        };
+        let (x, y) = tokio::join!(at(&nodes.a_url), at(&nodes.b_url));
+        let mut statuses = [x, y];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [302, 400], "round {round}: one code, one «Сеанс входа устарел»");
+    }
     nodes.stop().await;
 }
