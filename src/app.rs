@@ -75,6 +75,8 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
     let sandbox = if config.demo { Some(demo_esia(&mut config, clock.clone())?) } else { None };
     let master = crate::secrets::load_master_key(&config.keys)?;
     let store = open_store(&config, clock.clone(), &master).await?;
+    // Mounted by a server, the sandbox keeps its rows in the database: every node shares them.
+    let sandbox = sandbox.map(|s| s.with_rows(store.clone()));
     let policy = KeyPolicy {
         rotation_grace_secs: config.keys.rotation_grace_secs,
         max_token_ttl_secs: config.tokens.id_token_ttl_secs.max(config.tokens.access_token_ttl_secs),
@@ -207,6 +209,7 @@ pub async fn serve_with_ops(
 ) -> anyhow::Result<()> {
     let transport = crate::mail::transport_from_config(&app.config.mail).context("mail transport")?;
     let upkeep = spawn_upkeep(app.clone());
+    let cache_sync = crate::cache_sync::spawn(app.clone());
     let checkpoints = crate::audit::checkpoint::spawn_periodic(
         app.store.clone(),
         app.audit_key.clone(),
@@ -233,6 +236,9 @@ pub async fn serve_with_ops(
     signal.abort();
     mail.abort();
     upkeep.abort();
+    if let Some(c) = cache_sync {
+        c.abort();
+    }
     if let Some(c) = checkpoints {
         c.abort();
     }

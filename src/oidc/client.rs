@@ -45,6 +45,16 @@ impl ClientRegistry {
             None => Ok(None),
         }
     }
+
+    /// Forgets the cached copy of client `id` (changed elsewhere: another node, the CLI).
+    pub async fn invalidate(&self, id: &str) {
+        self.cache.invalidate(id).await;
+    }
+
+    /// Forgets every cached client.
+    pub fn invalidate_all(&self) {
+        self.cache.invalidate_all();
+    }
 }
 
 /// Client secrets are generated with 256 bits of entropy, so a salted SHA-256 is

@@ -7,6 +7,7 @@
 //! in the same transaction. Two implementations, [`sqlite`] and [`postgres`], own
 //! their SQL and migrations; one conformance suite runs against both.
 
+pub mod changes;
 pub mod installation;
 pub mod limits;
 pub mod links;
@@ -16,6 +17,7 @@ pub mod passwords;
 pub mod postgres;
 pub mod requests;
 pub mod roles;
+pub mod sandbox;
 mod sql;
 pub mod sqlite;
 
@@ -198,6 +200,8 @@ pub trait Store:
     + passwords::PasswordStore
     + requests::RequestStore
     + installation::InstallationStore
+    + sandbox::SandboxRows
+    + changes::ChangeFeed
     + Lifecycle
 {
 }
@@ -215,6 +219,8 @@ impl<T> Store for T where
         + passwords::PasswordStore
         + requests::RequestStore
         + installation::InstallationStore
+        + sandbox::SandboxRows
+        + changes::ChangeFeed
         + Lifecycle
 {
 }

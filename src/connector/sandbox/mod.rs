@@ -11,12 +11,14 @@ mod config;
 mod pages;
 pub mod personas;
 mod rest;
+mod rows;
 mod state;
 mod token;
 mod verify;
 
 pub use config::{SandboxClient, SandboxConfig};
 pub use personas::{AccountType, Persona, PersonaFile};
+pub use rows::MemoryRows;
 pub use state::{Faults, SandboxState};
 
 use axum::Router;

@@ -29,6 +29,7 @@ pub(crate) mod passwords;
 pub(crate) mod requests;
 pub(crate) mod roles;
 mod rows;
+pub(crate) mod sandbox;
 pub(crate) mod sessions;
 
 pub(crate) use classify::db_err;
@@ -167,6 +168,7 @@ macro_rules! sql_store {
         $crate::store::sql::limits::limit_store!($store, $db);
         $crate::store::sql::roles::role_store!($store, $db);
         $crate::store::sql::installation::installation_store!($store, $db);
+        $crate::store::sql::sandbox::sandbox_store!($store, $db);
     };
 }
 pub(crate) use sql_store;

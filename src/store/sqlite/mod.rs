@@ -148,3 +148,10 @@ impl Backend for SqliteStore {
 }
 
 sql::sql_store!(SqliteStore, sqlx::Sqlite);
+
+/// One node: nothing to listen to; the caches' time bounds suffice.
+impl crate::store::changes::ChangeFeed for SqliteStore {
+    fn changes(&self) -> Option<tokio::sync::mpsc::Receiver<crate::store::changes::Change>> {
+        None
+    }
+}
