@@ -8,7 +8,7 @@ use crate::connector::esia::protocol::{signed_string_v1, signed_string_v2};
 use crate::connector::jwt;
 use crate::crypto::{ct_eq, random_token, token_hash};
 use axum::extract::{Form, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -35,15 +35,15 @@ fn redirect_error(redirect_uri: &str, state: Option<&str>, e: &EsiaErr) -> Respo
     redirect(url.as_str())
 }
 
-pub async fn authorize_v2(State(s): State<SandboxState>, Query(q): Query<Params>) -> Response {
-    authorize(s, q, false)
+pub async fn authorize_v2(State(s): State<SandboxState>, headers: HeaderMap, Query(q): Query<Params>) -> Response {
+    authorize(s, q, false, &headers)
 }
 
-pub async fn authorize_v1(State(s): State<SandboxState>, Query(q): Query<Params>) -> Response {
-    authorize(s, q, true)
+pub async fn authorize_v1(State(s): State<SandboxState>, headers: HeaderMap, Query(q): Query<Params>) -> Response {
+    authorize(s, q, true, &headers)
 }
 
-fn authorize(s: SandboxState, q: Params, v1: bool) -> Response {
+fn authorize(s: SandboxState, q: Params, v1: bool, headers: &HeaderMap) -> Response {
     let client_id = q.get("client_id").map(String::as_str).unwrap_or_default();
     let Some(client) = s.client(client_id) else {
         return pages::error(
@@ -86,16 +86,27 @@ fn authorize(s: SandboxState, q: Params, v1: bool) -> Response {
         redirect_uri: redirect_uri.to_string(),
         scopes,
         state: state.unwrap_or_default().to_string(),
-        persona: None,
+        // A browser still signed in (SSO) is not asked for its password again.
+        persona: s.sso_persona(headers),
         created_at: now,
     };
     let id = random_token();
+    let consent = req.persona.map(|idx| (idx, req.client_id.clone(), req.scopes.clone()));
     {
         let mut requests = lock(&s.0.requests);
         requests.retain(|_, r| now - r.created_at < REQUEST_TTL);
         requests.insert(id.clone(), req);
     }
-    pages::login(s.base(), &id, None)
+    match consent {
+        Some((idx, client_id, scopes)) => consent_page(&s, &id, idx, &client_id, &scopes),
+        None => pages::login(s.base(), &id, None),
+    }
+}
+
+fn consent_page(s: &SandboxState, req: &str, persona: usize, client_id: &str, scopes: &[String]) -> Response {
+    let p = &s.0.personas[persona];
+    let name = format!("{} {}", p.first_name, p.middle_name.as_deref().unwrap_or_default());
+    pages::consent(s.base(), req, client_id, name.trim(), scopes)
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,9 +130,11 @@ pub async fn login(State(s): State<SandboxState>, Form(f): Form<LoginForm>) -> R
         return pages::login(s.base(), &f.req, Some("Неверный логин или пароль"));
     };
     req.persona = Some(idx);
-    let p = &s.0.personas[idx];
-    let name = format!("{} {}", p.first_name, p.middle_name.as_deref().unwrap_or_default());
-    pages::consent(s.base(), &f.req, &req.client_id, name.trim(), &req.scopes)
+    let mut res = consent_page(&s, &f.req, idx, &req.client_id, &req.scopes);
+    if let Some(cookie) = s.sso_begin(idx) {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    res
 }
 
 #[derive(Debug, Deserialize)]
@@ -196,7 +209,9 @@ pub struct LogoutQuery {
     redirect_url: Option<String>,
 }
 
-pub async fn logout(State(s): State<SandboxState>, Query(q): Query<LogoutQuery>) -> Response {
+/// `/idp/ext/Logout`: ends the browser's SSO and returns to `redirect_url` when it is
+/// on the origin of one of the client's redirect URIs.
+pub async fn logout(State(s): State<SandboxState>, headers: HeaderMap, Query(q): Query<LogoutQuery>) -> Response {
     let target = q.redirect_url.as_deref().and_then(|r| url::Url::parse(r).ok());
     let allowed = match (q.client_id.as_deref().and_then(|c| s.client(c)), &target) {
         (Some(client), Some(t)) => {
@@ -204,8 +219,12 @@ pub async fn logout(State(s): State<SandboxState>, Query(q): Query<LogoutQuery>)
         }
         _ => false,
     };
-    match target {
+    let mut res = match target {
         Some(t) if allowed => redirect(t.as_str()),
         _ => pages::logged_out(),
+    };
+    if let Some(clear) = s.sso_end(&headers) {
+        res.headers_mut().append(header::SET_COOKIE, clear);
     }
+    res
 }

@@ -11,6 +11,7 @@ mod config;
 mod pages;
 pub mod personas;
 mod rest;
+mod sso;
 mod state;
 mod token;
 mod verify;

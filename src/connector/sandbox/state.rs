@@ -71,6 +71,7 @@ pub(super) struct Inner {
     pub codes: Mutex<HashMap<String, Grant>>,
     pub refresh: Mutex<HashMap<String, Grant>>,
     pub faults: Mutex<Faults>,
+    pub sso: super::sso::Sessions,
 }
 
 /// Shared sandbox state; cheap to clone.
@@ -127,6 +128,7 @@ impl SandboxState {
             codes: Mutex::default(),
             refresh: Mutex::default(),
             faults: Mutex::default(),
+            sso: Default::default(),
         })))
     }
 
