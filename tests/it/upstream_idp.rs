@@ -46,6 +46,8 @@ struct Inner {
     tokens: Mutex<HashMap<String, Value>>,
     /// Codes redeemed at `/token`.
     redeemed: std::sync::atomic::AtomicUsize,
+    /// Discovery documents served.
+    discovered: std::sync::atomic::AtomicUsize,
 }
 
 /// A running provider; its URL is the issuer.
@@ -72,6 +74,7 @@ impl Idp {
             codes: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
             redeemed: Default::default(),
+            discovered: Default::default(),
         }));
         let router = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
@@ -98,12 +101,18 @@ impl Idp {
         self.0.redeemed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// How many discovery documents were served.
+    pub fn discovered(&self) -> usize {
+        self.0.discovered.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn set_knobs(&self, knobs: Knobs) {
         *self.0.knobs.lock().unwrap() = knobs;
     }
 }
 
 async fn discovery(State(idp): State<Idp>) -> Json<Value> {
+    idp.0.discovered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let b = &idp.0.base;
     Json(json!({
         "issuer": b,

@@ -13,6 +13,10 @@ use serde_json::{Value, json};
 
 /// propusk in demo mode with `[oidc]` pointing at a fresh provider.
 async fn spawn_with_idp() -> (TestApp, Idp) {
+    spawn_with_idp_and(|_| {}).await
+}
+
+async fn spawn_with_idp_and(tweak: impl FnOnce(&mut propusk::config::Config)) -> (TestApp, Idp) {
     let idp = Idp::start().await;
     let issuer = idp.issuer();
     let app = TestApp::spawn_with(
@@ -24,6 +28,7 @@ async fn spawn_with_idp() -> (TestApp, Idp) {
             c.oidc.allow_http = true;
             c.oidc.trusted_claim = "trusted".into();
             c.oidc.snils_claim = "snils".into();
+            tweak(c);
         },
         false,
     )
@@ -76,6 +81,27 @@ async fn oidc_upstream_journey_matches_the_account_and_the_rp_gets_a_code() {
     assert_eq!(claims["amr"], json!(["esia"]), "an upstream login: {claims}");
     let links = links_of(&app, SCHOOL1, "ivanova.mp").await;
     assert!(links.contains(&(idp.issuer(), "idp-1001".to_owned())), "linked to the provider's subject: {links:?}");
+}
+
+#[tokio::test]
+async fn oidc_upstream_with_explicit_endpoints_needs_no_discovery() {
+    let (app, idp) = spawn_with_idp_and(|c| {
+        let base = c.oidc.issuer.clone();
+        c.oidc.authorization_endpoint = format!("{base}/authorize");
+        c.oidc.token_endpoint = format!("{base}/token");
+        c.oidc.jwks_uri = format!("{base}/jwks");
+        c.oidc.userinfo_endpoint = format!("{base}/userinfo");
+    })
+    .await;
+    idp.set_person(ivanova());
+    let http = browser();
+    let login = start(&app, &http, "").await;
+    let res = through_idp(&app, &idp, &http, &login, "parent").await;
+    let back = location(&give_pd_consent(&app, &http, res).await);
+    let claims = demo_claims(&app, &back).await;
+    let id = account_id(&app, SCHOOL1, "ivanova.mp").await;
+    assert_eq!(claims["sub"], sub_of(&app, &id).await, "{claims}");
+    assert_eq!(idp.discovered(), 0, "the configured endpoints, no discovery");
 }
 
 #[tokio::test]
