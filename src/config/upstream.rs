@@ -43,7 +43,8 @@ mod tests {
         c.esia = crate::connector::EsiaConfig::for_sandbox("http://127.0.0.1:1/esia-sandbox", "http://127.0.0.1:1/cb");
         c.demo = true;
         assert_eq!(key_of(&c), "oidc.enabled", "both upstreams on");
-        let cases: [(&str, fn(&mut Config)); 7] = [
+        type Tweak = fn(&mut Config);
+        let cases: [(&str, Tweak); 7] = [
             ("oidc.issuer", |c| c.oidc.issuer = "http://idp.example".into()),
             ("oidc.client_id", |c| c.oidc.client_id = " ".into()),
             ("oidc.token_endpoint", |c| c.oidc.authorization_endpoint = "https://idp.example/a".into()),
