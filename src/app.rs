@@ -72,7 +72,8 @@ pub fn key_mismatch(ours: &str, stored: &str) -> String {
 
 /// Builds the application state: store (migrated), keys, demo data when asked.
 pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<App>> {
-    let sandbox = if config.demo { Some(demo_esia(&mut config, clock.clone())?) } else { None };
+    // With `[oidc]` on, «Через Госуслуги» goes there: no sandbox stands in for ESIA.
+    let sandbox = if config.demo && !config.oidc.enabled { Some(demo_esia(&mut config, clock.clone())?) } else { None };
     let master = crate::secrets::load_master_key(&config.keys)?;
     let store = open_store(&config, clock.clone(), &master).await?;
     // Mounted by a server, the sandbox keeps its rows in the database: every node shares them.
@@ -101,7 +102,7 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         audit_key: crate::audit::ChainKey::from_master(&master),
         directory_keys,
         discovery: crate::oidc::discovery::document(&config.issuer).to_string().into(),
-        esia: esia_connector(&config.esia, clock.clone())?,
+        esia: upstream_connector(&config, clock.clone(), &master)?,
         sandbox,
         viewers: crate::web::viewer::Viewers::default(),
         keys,
@@ -119,7 +120,9 @@ fn demo_esia(config: &mut Config, clock: Arc<dyn Clock>) -> anyhow::Result<Sandb
         let base = format!("{}/esia-sandbox", config.issuer);
         let callback = format!("{}/login/esia/callback", config.issuer);
         let personas = std::mem::take(&mut config.esia.sandbox.personas_file);
+        let sso_secs = config.esia.sandbox.sso_secs;
         config.esia = crate::connector::EsiaConfig::for_sandbox(&base, &callback);
+        config.esia.sandbox.sso_secs = sso_secs;
         // `esia.sandbox.personas_file` set in the configuration replaces the demo personas.
         if !personas.as_os_str().is_empty() {
             config.esia.sandbox.personas_file = personas;
@@ -128,11 +131,27 @@ fn demo_esia(config: &mut Config, clock: Arc<dyn Clock>) -> anyhow::Result<Sandb
     SandboxState::new(config.esia.sandbox.clone(), clock).context("ESIA sandbox (its personas, keys and certificates)")
 }
 
-/// The ESIA connector of the `[esia]` section (`None` when disabled).
-fn esia_connector(
-    cfg: &crate::connector::EsiaConfig,
+/// The connector behind «Через Госуслуги»: the `[oidc]` upstream when enabled, else
+/// ESIA of the `[esia]` section (`None` when neither is on).
+fn upstream_connector(
+    config: &Config,
     clock: Arc<dyn Clock>,
+    master: &crate::crypto::MasterKey,
 ) -> anyhow::Result<Option<Arc<dyn crate::connector::Connector>>> {
+    if config.oidc.enabled {
+        let mut cfg = config.oidc.clone();
+        if cfg.redirect_uri.is_empty() {
+            cfg.redirect_uri = format!("{}/login/esia/callback", config.issuer);
+        }
+        let derive = cfg.pending_key.is_empty();
+        let mut connector = crate::connector::oidc::OidcConnector::new(cfg, clock).context("OIDC upstream")?;
+        if derive {
+            // Every node derives the same key: a login started on one finishes on another.
+            connector = connector.with_pending_key(master.derive("upstream-oidc"));
+        }
+        return Ok(Some(Arc::new(connector)));
+    }
+    let cfg = &config.esia;
     if !cfg.enabled {
         return Ok(None);
     }

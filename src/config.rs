@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 mod audit;
 mod edge;
 pub mod paths;
+mod upstream;
 pub use audit::AuditConfig;
 pub use edge::OpsConfig;
 
@@ -44,6 +45,8 @@ pub struct Config {
     pub clients: ClientsConfig,
     pub log: LogConfig,
     pub esia: crate::connector::EsiaConfig,
+    /// The generic OIDC upstream behind «Через Госуслуги» (instead of `esia`).
+    pub oidc: crate::connector::oidc::OidcConfig,
     pub mail: crate::mail::MailConfig,
     pub ops: OpsConfig,
     pub audit: AuditConfig,
@@ -180,6 +183,7 @@ impl Default for Config {
             clients: ClientsConfig::default(),
             log: LogConfig::default(),
             esia: crate::connector::EsiaConfig::default(),
+            oidc: crate::connector::oidc::OidcConfig::default(),
             mail: crate::mail::MailConfig::default(),
             ops: OpsConfig::default(),
             audit: AuditConfig::default(),
@@ -342,7 +346,7 @@ impl Config {
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(ConfigError::new("log.format", "must be text or json"));
         }
-        self.esia.validate(self.demo).map_err(|(key, reason)| ConfigError::new(format!("esia.{key}"), reason))?;
+        self.validate_upstream()?;
         self.mail.validate().map_err(|(key, reason)| ConfigError::new(format!("mail.{key}"), reason))?;
         Ok(())
     }

@@ -36,6 +36,9 @@ pub struct EsiaConfig {
     pub leeway_secs: i64,
     /// How long a started login may wait for its callback.
     pub state_ttl_secs: i64,
+    /// Our logout of a session that came from ESIA also ends the ESIA session (LO-05):
+    /// the browser goes through ESIA's logout endpoint and back.
+    pub end_session_on_logout: bool,
     /// The ESIA sandbox (`propusk esia-sandbox`, `serve --demo`).
     pub sandbox: SandboxConfig,
 }
@@ -94,6 +97,7 @@ impl Default for EsiaConfig {
             max_response_bytes: 1 << 20,
             leeway_secs: 60,
             state_ttl_secs: 900,
+            end_session_on_logout: true,
             sandbox: SandboxConfig::default(),
         }
     }

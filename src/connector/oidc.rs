@@ -9,8 +9,11 @@
 
 mod config;
 mod map;
+mod provider;
 
-pub use config::OidcConfig;
+pub use config::{ClaimNames, OidcConfig};
+
+use provider::Adapter;
 
 use super::config::EsiaConfig;
 use super::http::HttpClient;
@@ -103,10 +106,7 @@ impl OidcConnector {
     async fn provider(&self) -> Result<Arc<CoreProviderMetadata>, ConnectorError> {
         self.metadata
             .try_get_with((), async {
-                CoreProviderMetadata::discover_async(self.issuer.clone(), &Adapter(&self.http))
-                    .await
-                    .map(Arc::new)
-                    .map_err(discovery_err)
+                provider::fetch(&self.cfg, &self.issuer, &self.algs, &self.http).await.map(Arc::new)
             })
             .await
             .map_err(|e| (*e).clone())
@@ -201,34 +201,6 @@ impl OidcConnector {
         serde_json::from_slice(&answer.body)
             .map(Some)
             .map_err(|_| ConnectorError::Protocol { code: None, message: "userinfo is not a JSON object".into() })
-    }
-}
-
-/// openidconnect's HTTP client: our hardened reqwest client (BR-09).
-struct Adapter<'a>(&'a HttpClient);
-
-type BoxFuture<'c> = std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<openidconnect::HttpResponse, ConnectorError>> + Send + 'c>,
->;
-
-impl<'c> openidconnect::AsyncHttpClient<'c> for Adapter<'_> {
-    type Error = ConnectorError;
-    type Future = BoxFuture<'c>;
-
-    fn call(&'c self, req: openidconnect::HttpRequest) -> Self::Future {
-        Box::pin(async move {
-            let (parts, body) = req.into_parts();
-            let builder = self.0.inner().request(parts.method, parts.uri.to_string()).headers(parts.headers).body(body);
-            let answer = self.0.send(builder).await?;
-            if answer.status >= 500 {
-                return Err(ConnectorError::Unavailable(format!("upstream answered {}", answer.status)));
-            }
-            let mut res = openidconnect::http::Response::builder().status(answer.status);
-            if answer.json {
-                res = res.header(openidconnect::http::header::CONTENT_TYPE, "application/json");
-            }
-            res.body(answer.body).map_err(|e| ConnectorError::Internal(format!("http response: {e}")))
-        })
     }
 }
 
@@ -337,7 +309,7 @@ impl Connector for OidcConnector {
     }
 }
 
-fn is_loopback(url: &url::Url) -> bool {
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d == "localhost",
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -346,7 +318,7 @@ fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
-fn parse_alg(name: &str) -> Result<CoreJwsSigningAlgorithm, ConnectorError> {
+pub(crate) fn parse_alg(name: &str) -> Result<CoreJwsSigningAlgorithm, ConnectorError> {
     Ok(match name {
         "RS256" => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
         "PS256" => CoreJwsSigningAlgorithm::RsaSsaPssSha256,
@@ -366,13 +338,6 @@ fn raw_claims(jwt: &str) -> Result<serde_json::Map<String, serde_json::Value>, C
 
 fn token_err(e: ClaimsVerificationError) -> ConnectorError {
     ConnectorError::InvalidToken(e.to_string())
-}
-
-fn discovery_err(e: openidconnect::DiscoveryError<ConnectorError>) -> ConnectorError {
-    match e {
-        openidconnect::DiscoveryError::Request(e) => e,
-        other => ConnectorError::Protocol { code: None, message: format!("discovery: {other}") },
-    }
 }
 
 fn token_request_err(

@@ -193,7 +193,9 @@ pub async fn start(
 pub async fn redirect_to_esia(app: &App, mut flow: super::Flow) -> Result<Response, PageError> {
     let connector = connector(app)?;
     let Some(step) = flow.esia.as_mut() else { return Err(PageError::bad_request("Не выбрана роль.")) };
-    let req = StartRequest { scopes: scopes_for(step.role), redirect_uri: String::new() };
+    // ESIA's scopes by role; the `[oidc]` upstream asks for its configured `oidc.scopes`.
+    let scopes = if app.config.oidc.enabled { Vec::new() } else { scopes_for(step.role) };
+    let req = StartRequest { scopes, redirect_uri: String::new() };
     let (url, pending) = connector.start(req).await.map_err(|e| {
         PageError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "Госуслуги недоступны", e.user_message())
     })?;
@@ -232,7 +234,8 @@ pub async fn callback(
         Err(e) => {
             tracing::warn!(code = %e.code(), "ESIA login failed");
             metrics::counter!("propusk_logins_total", "method" => "esia", "outcome" => "upstream_error").increment(1);
-            let event = AuditEvent::UpstreamRejected { connector: "esia".into(), code: e.code() };
+            let name = if app.config.oidc.enabled { app.config.oidc.name.clone() } else { "esia".into() };
+            let event = AuditEvent::UpstreamRejected { connector: name, code: e.code() };
             app.store.append_audit(&event).await?;
             let request_id = crate::web::headers::request_id(&headers);
             let page = EsiaErrorPage { flow: signed, message: e.user_message().to_owned(), request_id };

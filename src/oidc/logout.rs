@@ -2,7 +2,10 @@
 //! and a registered `post_logout_redirect_uri` (exact match) the person is signed
 //! out and sent back with `state` (LO-01); otherwise a confirmation page «Выйти из
 //! системы?» and, after it, a plain "signed out" page (LO-02).
+//! A session that came from ESIA ends ESIA's too, through its logout endpoint
+//! (LO-05, `logout_upstream`).
 
+use super::logout_upstream;
 use super::params::Params;
 use crate::app::App;
 use crate::audit::AuditEvent;
@@ -56,15 +59,18 @@ async fn return_target(
     Ok(Some((client_url(uri, &params), same_person)))
 }
 
-async fn end_session(app: &App, headers: &HeaderMap) -> Result<HeaderValue, PageError> {
+/// Ends this browser's session; also says whether ESIA's must end too (LO-05).
+async fn end_session(app: &App, headers: &HeaderMap) -> Result<(HeaderValue, bool), PageError> {
+    let mut esia = false;
     if let Some(id) = cookie::read(headers, app.cookies.session_name()) {
         let hash = crypto::token_hash(&id);
         if let Some(s) = app.store.session(&hash).await? {
+            esia = logout_upstream::ends_esia(app, &s);
             let event = AuditEvent::Logout { account_id: s.account_id, session_id: hash.clone() };
             app.store.end_session(&hash, &event).await?;
         }
     }
-    Ok(app.cookies.clear_session())
+    Ok((app.cookies.clear_session(), esia))
 }
 
 /// GET /logout
@@ -77,7 +83,10 @@ pub async fn get(
     let session = current_session(&app, &headers).await?;
     let target = return_target(&app, &p, session.as_ref().map(|s| s.account_id.as_str())).await?;
     if let Some((url, true)) = target {
-        let clear = end_session(&app, &headers).await?;
+        let (clear, esia) = end_session(&app, &headers).await?;
+        if esia {
+            return logout_upstream::through_esia(&app, Some(url), clear).await;
+        }
         return Ok(redirect(&url, false, &[clear]));
     }
     let (browser_id, set_browser) = cookie::browser_id(&app.cookies, &headers);
@@ -100,7 +109,10 @@ pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
     let p = Params::parse(&body);
     checked_browser(&app.cookies, &headers, &p)?;
     let target = return_target(&app, &p, None).await?;
-    let clear = end_session(&app, &headers).await?;
+    let (clear, esia) = end_session(&app, &headers).await?;
+    if esia {
+        return logout_upstream::through_esia(&app, target.map(|(url, _)| url), clear).await;
+    }
     match target {
         Some((url, _)) => Ok(redirect(&url, true, &[clear])),
         None => {

@@ -15,6 +15,7 @@ pub mod grant;
 pub mod inspect;
 pub mod introspect;
 pub mod logout;
+pub mod logout_upstream;
 pub mod params;
 pub mod prompt;
 pub mod redirect;
@@ -42,5 +43,7 @@ pub fn routes() -> Router<Arc<App>> {
 /// The endpoint of the protocol the person's browser is sent to (it answers with
 /// pages or redirects); `/authorize` is served by `flow::begin`.
 pub fn browser_routes() -> Router<Arc<App>> {
-    Router::new().route("/logout", get(logout::get).post(logout::post))
+    Router::new()
+        .route("/logout", get(logout::get).post(logout::post))
+        .route("/logout/esia", get(logout_upstream::returned))
 }

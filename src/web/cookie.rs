@@ -46,6 +46,19 @@ impl CookieKit {
         self.build(self.esia_name(), String::new(), Some(0))
     }
 
+    /// Carries the way back from ESIA's logout (LO-05): a signed id of a stored, single-use record.
+    pub fn logout_name(&self) -> &'static str {
+        if self.https { "__Host-propusk-logout" } else { "propusk_logout" }
+    }
+
+    pub fn set_logout(&self, signed_id: &str, max_age: i64) -> HeaderValue {
+        self.build(self.logout_name(), signed_id.to_owned(), Some(max_age))
+    }
+
+    pub fn clear_logout(&self) -> HeaderValue {
+        self.build(self.logout_name(), String::new(), Some(0))
+    }
+
     fn mac(&self, purpose: &str, value: &str) -> String {
         let tag = crypto::hmac_sha256(&self.key, format!("{purpose}|{value}").as_bytes());
         crypto::b64(&tag[..16])

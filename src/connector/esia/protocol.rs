@@ -15,6 +15,14 @@ pub const TE_V1: &str = "/aas/oauth2/te";
 pub const LOGOUT: &str = "/idp/ext/Logout";
 pub const PRNS: &str = "/rs/prns";
 
+/// ESIA's logout URL (LO-05): `{base}/idp/ext/Logout?client_id=..&redirect_url=..`
+/// (`redirect_url`, not `redirect_uri`; no signature).
+pub fn logout_url(base_url: &str, client_id: &str, redirect_url: &str) -> Option<url::Url> {
+    let mut url = url::Url::parse(&format!("{}{LOGOUT}", base_url.trim_end_matches('/'))).ok()?;
+    url.query_pairs_mut().append_pair("client_id", client_id).append_pair("redirect_url", redirect_url);
+    Some(url)
+}
+
 const TS_FORMAT: &[BorrowedFormatItem<'static>] =
     format_description!("[year].[month].[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]");
 

@@ -1,4 +1,4 @@
-//! Standard OIDC claims (ID token, then UserInfo) → [`UpstreamIdentity`].
+//! OIDC claims (ID token, then UserInfo; names from `oidc.claims`) → [`UpstreamIdentity`].
 
 use super::OidcConfig;
 use crate::connector::{AccountLevel, ConnectorError, Contact, ContactKind, Gender, UpstreamIdentity};
@@ -26,10 +26,10 @@ pub(super) fn identity(
     }
     let trusted = !cfg.trusted_claim.is_empty() && flag(&cfg.trusted_claim);
     let mut contacts = Vec::new();
-    if let Some(email) = text("email") {
+    if let Some(email) = text(&cfg.claims.email) {
         contacts.push(Contact { kind: ContactKind::Email, value: email, verified: flag("email_verified") });
     }
-    if let Some(phone) = text("phone_number") {
+    if let Some(phone) = text(&cfg.claims.phone_number) {
         contacts.push(Contact { kind: ContactKind::Mobile, value: phone, verified: flag("phone_number_verified") });
     }
     let gender = match text("gender").as_deref() {
@@ -43,10 +43,10 @@ pub(super) fn identity(
         subject,
         trusted,
         account_level: if trusted { AccountLevel::Confirmed } else { AccountLevel::Simplified },
-        surname: text("family_name"),
-        given_name: text("given_name"),
-        patronymic: text("middle_name"),
-        birth_date: text("birthdate").filter(|d| is_iso_date(d)),
+        surname: text(&cfg.claims.family_name),
+        given_name: text(&cfg.claims.given_name),
+        patronymic: text(&cfg.claims.middle_name),
+        birth_date: text(&cfg.claims.birthdate).filter(|d| is_iso_date(d)),
         gender,
         snils,
         contacts,

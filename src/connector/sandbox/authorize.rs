@@ -9,7 +9,7 @@ use crate::connector::esia::protocol::{signed_string_v1, signed_string_v2};
 use crate::connector::jwt;
 use crate::crypto::{ct_eq, random_token, token_hash};
 use axum::extract::{Form, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -44,15 +44,15 @@ fn redirect_error(redirect_uri: &str, state: Option<&str>, e: &EsiaErr) -> Respo
     redirect(url.as_str())
 }
 
-pub async fn authorize_v2(State(s): State<SandboxState>, Query(q): Query<Params>) -> Response {
-    authorize(s, q, false).await
+pub async fn authorize_v2(State(s): State<SandboxState>, headers: HeaderMap, Query(q): Query<Params>) -> Response {
+    authorize(s, q, false, &headers).await
 }
 
-pub async fn authorize_v1(State(s): State<SandboxState>, Query(q): Query<Params>) -> Response {
-    authorize(s, q, true).await
+pub async fn authorize_v1(State(s): State<SandboxState>, headers: HeaderMap, Query(q): Query<Params>) -> Response {
+    authorize(s, q, true, &headers).await
 }
 
-async fn authorize(s: SandboxState, q: Params, v1: bool) -> Response {
+async fn authorize(s: SandboxState, q: Params, v1: bool, headers: &HeaderMap) -> Response {
     let client_id = q.get("client_id").map(String::as_str).unwrap_or_default();
     let Some(client) = s.client(client_id) else {
         return pages::error(
@@ -95,14 +95,25 @@ async fn authorize(s: SandboxState, q: Params, v1: bool) -> Response {
         redirect_uri: redirect_uri.to_string(),
         scopes,
         state: state.unwrap_or_default().to_string(),
-        persona: None,
+        // A browser still signed in (SSO) is not asked for its password again.
+        persona: s.sso_persona(headers).await,
         created_at: now,
     };
     let id = random_token();
+    let consent = req.persona.map(|idx| (idx, req.client_id.clone(), req.scopes.clone()));
     if let Err(e) = s.rows().put(Kind::Request, &id, &req, now + REQUEST_TTL).await {
         return storage_error(&e);
     }
-    pages::login(s.base(), &id, None)
+    match consent {
+        Some((idx, client_id, scopes)) => consent_page(&s, &id, idx, &client_id, &scopes),
+        None => pages::login(s.base(), &id, None),
+    }
+}
+
+fn consent_page(s: &SandboxState, req: &str, persona: usize, client_id: &str, scopes: &[String]) -> Response {
+    let p = &s.0.personas[persona];
+    let name = format!("{} {}", p.first_name, p.middle_name.as_deref().unwrap_or_default());
+    pages::consent(s.base(), req, client_id, name.trim(), scopes)
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,9 +138,15 @@ pub async fn login(State(s): State<SandboxState>, Form(f): Form<LoginForm>) -> R
     if let Err(e) = s.rows().put(Kind::Request, &f.req, &req, req.created_at + REQUEST_TTL).await {
         return storage_error(&e);
     }
-    let p = &s.0.personas[idx];
-    let name = format!("{} {}", p.first_name, p.middle_name.as_deref().unwrap_or_default());
-    pages::consent(s.base(), &f.req, &req.client_id, name.trim(), &req.scopes)
+    let mut res = consent_page(&s, &f.req, idx, &req.client_id, &req.scopes);
+    match s.sso_begin(idx).await {
+        Ok(Some(cookie)) => {
+            res.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        Ok(None) => {}
+        Err(e) => return storage_error(&e),
+    }
+    res
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,7 +218,9 @@ pub struct LogoutQuery {
     redirect_url: Option<String>,
 }
 
-pub async fn logout(State(s): State<SandboxState>, Query(q): Query<LogoutQuery>) -> Response {
+/// `/idp/ext/Logout`: ends the browser's SSO and returns to `redirect_url` when it is
+/// on the origin of one of the client's redirect URIs.
+pub async fn logout(State(s): State<SandboxState>, headers: HeaderMap, Query(q): Query<LogoutQuery>) -> Response {
     let target = q.redirect_url.as_deref().and_then(|r| url::Url::parse(r).ok());
     let allowed = match (q.client_id.as_deref().and_then(|c| s.client(c)), &target) {
         (Some(client), Some(t)) => {
@@ -209,8 +228,12 @@ pub async fn logout(State(s): State<SandboxState>, Query(q): Query<LogoutQuery>)
         }
         _ => false,
     };
-    match target {
+    let mut res = match target {
         Some(t) if allowed => redirect(t.as_str()),
         _ => pages::logged_out(),
+    };
+    if let Some(clear) = s.sso_end(&headers).await {
+        res.headers_mut().append(header::SET_COOKIE, clear);
     }
+    res
 }

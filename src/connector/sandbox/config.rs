@@ -21,6 +21,9 @@ pub struct SandboxConfig {
     pub code_ttl_secs: i64,
     pub access_ttl_secs: i64,
     pub id_ttl_secs: i64,
+    /// How long the sandbox remembers a signed-in browser (a second `/ac` asks no
+    /// password) until `/idp/ext/Logout`; 0: no SSO.
+    pub sso_secs: i64,
 }
 
 /// An information system registered at the sandbox (as on ESIA's tech portal).
@@ -63,6 +66,7 @@ impl Default for SandboxConfig {
             code_ttl_secs: 240,
             access_ttl_secs: 3600,
             id_ttl_secs: 10800,
+            sso_secs: 0,
         }
     }
 }

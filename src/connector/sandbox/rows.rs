@@ -21,6 +21,9 @@ pub(super) enum Kind {
     Code,
     /// A refresh token (`Grant`), by the token's hash.
     Refresh,
+    /// A browser still signed in (single sign-on: the persona's index), by the hash
+    /// of its cookie.
+    Sso,
 }
 
 impl Kind {
@@ -29,6 +32,7 @@ impl Kind {
             Self::Request => "request",
             Self::Code => "code",
             Self::Refresh => "refresh",
+            Self::Sso => "sso",
         }
     }
 }
