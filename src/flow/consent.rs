@@ -45,17 +45,17 @@ pub async fn show(
         return Err(PageError::bad_request("Сначала войдите в систему."));
     }
     let request = flow.rp()?;
+    // Its display name when the admin gave one, else its id.
+    let client_name = match app.clients.get(&request.client_id).await? {
+        Some(c) => c.display_name.clone().unwrap_or_else(|| c.id.clone()),
+        None => request.client_id.clone(),
+    };
     let scopes = request
         .scope
         .split(' ')
         .filter_map(|s| describe_scope(s).map(|d| ScopeLine { scope: s.to_owned(), description: d.to_owned() }))
         .collect();
-    Ok(pages::html(&ConsentPage {
-        flow: q.flow,
-        csrf: app.cookies.csrf_token(&browser_id),
-        client_name: request.client_id.clone(),
-        scopes,
-    }))
+    Ok(pages::html(&ConsentPage { flow: q.flow, csrf: app.cookies.csrf_token(&browser_id), client_name, scopes }))
 }
 
 /// POST /consent

@@ -17,6 +17,7 @@ mod balancer;
 mod binary;
 mod check;
 mod cli;
+mod client_admin;
 mod client_auth;
 mod common;
 mod container;
