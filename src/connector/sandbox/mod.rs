@@ -11,6 +11,7 @@ mod config;
 mod pages;
 pub mod personas;
 mod rest;
+mod signing;
 mod state;
 mod token;
 mod verify;

@@ -28,6 +28,8 @@ pub struct Faults {
     pub expired_tokens: bool,
     /// Echo a different `state` from the token endpoint.
     pub wrong_state_echo: bool,
+    /// Send the browser straight back from `/ac` with this ESIA code (`ESIA-007055`).
+    pub callback_error: Option<String>,
 }
 
 pub(super) struct RegisteredClient {
@@ -71,6 +73,8 @@ pub(super) struct Inner {
     pub codes: Mutex<HashMap<String, Grant>>,
     pub refresh: Mutex<HashMap<String, Grant>>,
     pub faults: Mutex<Faults>,
+    /// Token signers that replaced `signer`, newest last (`signing.rs`).
+    pub rotated: Mutex<Vec<Arc<dyn Signer>>>,
 }
 
 /// Shared sandbox state; cheap to clone.
@@ -127,6 +131,7 @@ impl SandboxState {
             codes: Mutex::default(),
             refresh: Mutex::default(),
             faults: Mutex::default(),
+            rotated: Mutex::default(),
         })))
     }
 
