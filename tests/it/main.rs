@@ -18,6 +18,7 @@ mod common;
 mod edge;
 mod esia_direct;
 mod esia_error_page;
+mod esia_production;
 mod esia_journey;
 mod esia_support;
 mod files;
