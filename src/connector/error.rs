@@ -60,9 +60,8 @@ impl ConnectorError {
             Self::Denied { code } | Self::SignatureRejected { code } | Self::Protocol { code: Some(code), .. } => {
                 Some(code.clone())
             }
-            Self::Unavailable(m) => esia_code(m).or_else(|| {
-                ["temporarily_unavailable", "server_error"].contains(&m.as_str()).then(|| m.clone())
-            }),
+            Self::Unavailable(m) => esia_code(m)
+                .or_else(|| ["temporarily_unavailable", "server_error"].contains(&m.as_str()).then(|| m.clone())),
             _ => None,
         }
     }

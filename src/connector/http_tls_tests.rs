@@ -80,7 +80,8 @@ fn tls_server(cert: X509, key: PKey<Private>, ca: X509, connections: usize) -> u
                     Ok(n) => seen.extend_from_slice(&buf[..n]),
                 }
             }
-            let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+            let answer =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
             let _ = tls.write_all(answer.as_bytes());
             let _ = tls.shutdown();
         }

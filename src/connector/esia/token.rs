@@ -3,8 +3,8 @@
 
 use super::EsiaConnector;
 use super::protocol::{TE_V1, TE_V3, new_state, scope_name, signed_string_v1, signed_string_v2, timestamp};
-use crate::connector::jwt::{self, Expect};
 use super::trust::Trusted;
+use crate::connector::jwt::{self, Expect};
 use crate::connector::{ConnectorError, Pending};
 use openssl::x509::X509;
 use serde::Deserialize;
@@ -136,7 +136,10 @@ impl EsiaConnector {
         let check = |token: &str, sbt: &str| {
             jwt::verify(token, &certs, &self.expect(sbt)).map_err(|e| Failure {
                 untrusted: jwt::is_untrusted(&e).then(|| token.to_owned()),
-                error: ConnectorError::InvalidToken(format!("{} token: {e}", if sbt == "id" { "id" } else { "access" })),
+                error: ConnectorError::InvalidToken(format!(
+                    "{} token: {e}",
+                    if sbt == "id" { "id" } else { "access" }
+                )),
             })
         };
         let at = check(access_token, "access")?;

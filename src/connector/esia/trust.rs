@@ -65,7 +65,10 @@ impl TrustStore {
             certs.extend(read_listed(&listing, &[]));
         }
         if certs.is_empty() {
-            return Err(internal("certificates", "no ESIA certificate found (esia.certificates, esia.certificates_dir)"));
+            return Err(internal(
+                "certificates",
+                "no ESIA certificate found (esia.certificates, esia.certificates_dir)",
+            ));
         }
         let store = Self {
             fixed: cfg.certificates.clone(),

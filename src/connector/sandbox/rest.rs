@@ -43,8 +43,8 @@ async fn authorize(s: &SandboxState, headers: &HeaderMap, oid: &str) -> Result<(
         return Err(status_only(StatusCode::UNAUTHORIZED));
     }
     let expect = Expect { sbt: "access", issuer: &s.0.cfg.issuer, client_id: &client_id, now: s.now(), leeway: 0 };
-    let claims = jwt::verify(token, &s.token_certificates(), &expect)
-        .map_err(|_| status_only(StatusCode::UNAUTHORIZED))?;
+    let claims =
+        jwt::verify(token, &s.token_certificates(), &expect).map_err(|_| status_only(StatusCode::UNAUTHORIZED))?;
     if jwt::text(&claims, "urn:esia:sbj_id").as_deref() != Some(oid) {
         return Err(status_only(StatusCode::FORBIDDEN));
     }
