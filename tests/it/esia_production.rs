@@ -82,3 +82,45 @@ async fn a_login_that_waits_14_minutes_for_esias_second_factor_still_finishes() 
     assert_eq!(res.status(), 502);
     assert!(res.text().await.unwrap().contains("Сеанс входа устарел"));
 }
+
+/// One ESIA login of the demo client through the running server: its callback's answer.
+async fn esia_callback(app: &TestApp) -> reqwest::Response {
+    let http = browser();
+    let login = start(app, &http, "").await;
+    let callback = esia_callback_url(app, &http, &login, "parent", "ivanova@example.ru").await;
+    get(app, &http, &callback).await
+}
+
+fn signed_in(res: &reqwest::Response) -> bool {
+    res.status().is_redirection() && location(res).starts_with("/login/esia/consent?")
+}
+
+#[tokio::test]
+async fn the_server_picks_up_esias_rotated_certificate_without_a_restart() {
+    use propusk::connector::signer::{OpensslSigner, Signer};
+    let signer = |key: &str, cert: &str| -> std::sync::Arc<dyn Signer> {
+        std::sync::Arc::new(OpensslSigner::from_files(key.as_ref(), cert.as_ref()).unwrap())
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy("keys/test-esia-sandbox-rsa.crt", dir.path().join("esia-old.pem")).unwrap();
+    let certs = dir.path().to_path_buf();
+    let app = TestApp::spawn_with(move |c| c.esia.certificates_dir = Some(certs), true).await;
+    let sandbox = app.app().sandbox.clone().unwrap();
+    assert!(signed_in(&esia_callback(&app).await), "the old certificate");
+
+    sandbox.rotate_token_signer(signer("keys/test-other-rsa.key", "keys/test-other-rsa.crt"));
+    let res = esia_callback(&app).await;
+    assert_eq!(res.status(), 502, "ESIA's new key before its certificate is in place");
+    assert!(res.text().await.unwrap().contains("Не удалось проверить ответ портала Госуслуг"));
+    assert!(audit_of(&app, "upstream_rejected").await.iter().any(|e| e.contains("bad_token")));
+
+    std::fs::copy("keys/test-other-rsa.crt", dir.path().join("esia-new.cer")).unwrap();
+    assert!(signed_in(&esia_callback(&app).await), "the new certificate dropped in: no restart");
+    sandbox.rotate_token_signer(signer("keys/test-esia-sandbox-rsa.key", "keys/test-esia-sandbox-rsa.crt"));
+    assert!(signed_in(&esia_callback(&app).await), "the old one until it is removed");
+    std::fs::remove_file(dir.path().join("esia-old.pem")).unwrap();
+    app.clock.as_ref().unwrap().advance(app.config.esia.certificates_reload_secs + 1);
+    assert_eq!(esia_callback(&app).await.status(), 502, "the old one removed");
+    sandbox.rotate_token_signer(signer("keys/test-rp-rsa.key", "keys/test-rp-rsa.crt"));
+    assert_eq!(esia_callback(&app).await.status(), 502, "a key never trusted");
+}
