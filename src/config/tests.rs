@@ -57,9 +57,9 @@ fn a_login_outlives_esias_second_factor() {
     let mut c = Config::default();
     c.session.flow_ttl_secs = 899;
     assert_eq!(c.validate().unwrap_err().key, "session.flow_ttl_secs");
-    let mut c = Config::default();
-    c.esia =
+    let esia =
         crate::connector::EsiaConfig::for_sandbox("http://127.0.0.1:8080/esia-sandbox", "http://127.0.0.1:8080/cb");
+    let mut c = Config { esia, ..Config::default() };
     c.validate().unwrap();
     c.esia.state_ttl_secs = c.session.flow_ttl_secs + 1;
     assert_eq!(c.validate().unwrap_err().key, "esia.state_ttl_secs");
