@@ -5,6 +5,7 @@ use crate::account::throttle::LoginThrottle;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::connector::sandbox::SandboxState;
+use crate::crypto::MasterKey;
 use crate::oidc::client::ClientRegistry;
 use crate::store::Store;
 use crate::token::{Issuer, KeyPolicy, KeyRing};
@@ -45,24 +46,37 @@ pub struct App {
 }
 
 /// Opens and migrates the store named by the configuration; its audit chain is keyed
-/// with `chain` (the master key's chain key).
-pub async fn open_store(
-    config: &Config,
-    clock: Arc<dyn Clock>,
-    chain: crate::audit::ChainKey,
-) -> anyhow::Result<Arc<dyn Store>> {
+/// from `master`. The first open records the master key's fingerprint in the
+/// database; a later open with a different master key is refused.
+pub async fn open_store(config: &Config, clock: Arc<dyn Clock>, master: &MasterKey) -> anyhow::Result<Arc<dyn Store>> {
+    let chain = crate::audit::ChainKey::from_master(master);
     let store = crate::store::open_with(&config.database.url, config.database.pool(), clock, Some(chain))
         .await
         .context("cannot open the database")?;
     store.migrate().await.context("cannot migrate the database")?;
+    let ours = crate::secrets::fingerprint(master);
+    let stored = store.claim_installation(&ours).await.context("cannot read the installation's key fingerprint")?;
+    if stored != ours {
+        anyhow::bail!("{}", key_mismatch(&ours, &stored));
+    }
     Ok(store)
+}
+
+/// The refusal of a master key that is not the installation's.
+pub fn key_mismatch(ours: &str, stored: &str) -> String {
+    format!(
+        "the master key is not this installation's (its fingerprint {ours}, the database's {stored}): \
+         every node needs the same keys.master_key or keys.master_key_file"
+    )
 }
 
 /// Builds the application state: store (migrated), keys, demo data when asked.
 pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<App>> {
     let sandbox = if config.demo { Some(demo_esia(&mut config, clock.clone())?) } else { None };
     let master = crate::secrets::load_master_key(&config.keys)?;
-    let store = open_store(&config, clock.clone(), crate::audit::ChainKey::from_master(&master)).await?;
+    let store = open_store(&config, clock.clone(), &master).await?;
+    // Mounted by a server, the sandbox keeps its rows in the database: every node shares them.
+    let sandbox = sandbox.map(|s| s.with_rows(store.clone()));
     let policy = KeyPolicy {
         rotation_grace_secs: config.keys.rotation_grace_secs,
         max_token_ttl_secs: config.tokens.id_token_ttl_secs.max(config.tokens.access_token_ttl_secs),
@@ -201,6 +215,7 @@ pub async fn serve_with_ops(
 ) -> anyhow::Result<()> {
     let transport = crate::mail::transport_from_config(&app.config.mail).context("mail transport")?;
     let upkeep = spawn_upkeep(app.clone());
+    let cache_sync = crate::cache_sync::spawn(app.clone());
     let checkpoints = crate::audit::checkpoint::spawn_periodic(
         app.store.clone(),
         app.audit_key.clone(),
@@ -227,6 +242,9 @@ pub async fn serve_with_ops(
     signal.abort();
     mail.abort();
     upkeep.abort();
+    if let Some(c) = cache_sync {
+        c.abort();
+    }
     if let Some(c) = checkpoints {
         c.abort();
     }

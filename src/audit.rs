@@ -8,6 +8,7 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod search;
 
 pub use chain::{AuditRecord, ChainError, ChainKey, ChainVerifier, GENESIS_HASH, chain_hash, verify_chain};
 
@@ -114,6 +115,12 @@ pub enum AuditEvent {
     },
     ClientChanged {
         client_id: String,
+    },
+    /// A new client secret; the previous one is accepted until `old_valid_until`
+    /// (`None`: not at all).
+    ClientSecretRotated {
+        client_id: String,
+        old_valid_until: Option<UnixTime>,
     },
     ClientRemoved {
         client_id: String,
@@ -247,6 +254,21 @@ pub enum AuditEvent {
     /// A password set through a «Забыли пароль?» link; every session of the account ended.
     PasswordReset {
         account_id: String,
+    },
+    /// A staff role granted (`reviewer`, `org-admin`, `system-admin`); `organisation_id`
+    /// empty for the installation-wide role; `by`: `cli` or the acting admin's account id.
+    RoleGranted {
+        account_id: String,
+        role: String,
+        organisation_id: String,
+        by: String,
+    },
+    /// A staff role revoked; fields as in `role_granted`.
+    RoleRevoked {
+        account_id: String,
+        role: String,
+        organisation_id: String,
+        by: String,
     },
 }
 

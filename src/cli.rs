@@ -12,7 +12,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod audit;
-pub use audit::{AuditReport, audit_checkpoint, audit_export, audit_verify, audit_verify_report, parse_since};
+mod clients;
+mod ops;
+mod staff;
+pub use audit::{
+    AuditReport, audit_checkpoint, audit_export, audit_search, audit_verify, audit_verify_report, parse_since,
+    parse_time,
+};
+pub use clients::{UpdateArgs, clients_rotate_secret, clients_update};
+pub use ops::{check, default_health_url, health};
+pub use staff::{RoleChange, staff_grant, staff_list, staff_revoke};
 
 /// Exit code 2 for bad usage (with the argument named), 1 for everything else.
 #[derive(Debug, thiserror::Error)]
@@ -54,8 +63,8 @@ async fn store(config: &Config) -> Result<Arc<dyn Store>, CliError> {
 
 /// The store and the audit chain's key (read once from the master key).
 async fn keyed_store(config: &Config) -> Result<(Arc<dyn Store>, crate::audit::ChainKey), CliError> {
-    let key = crate::audit::ChainKey::from_master(&crate::secrets::load_master_key(&config.keys)?);
-    Ok((open_store(config, clock(), key.clone()).await?, key))
+    let master = crate::secrets::load_master_key(&config.keys)?;
+    Ok((open_store(config, clock(), &master).await?, crate::audit::ChainKey::from_master(&master)))
 }
 
 pub async fn migrate(config: &Config) -> Result<(), CliError> {
@@ -80,6 +89,7 @@ pub struct AddClient {
     pub sector_identifier_uri: Option<String>,
     /// RFC 8707 resources (repeatable `--resource`).
     pub resources: Vec<String>,
+    pub display_name: Option<String>,
 }
 
 pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Value, CliError> {
@@ -115,6 +125,7 @@ pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Va
         subject_type: a.subject_type.unwrap_or_else(|| "public".to_owned()),
         sector_identifier_uri: a.sector_identifier_uri,
         resources: a.resources,
+        display_name: a.display_name,
     };
     let (client, secret) =
         build_client(new, &config.tokens, clock().now()).map_err(|e| CliError::Usage(e.to_string()))?;

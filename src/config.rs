@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 mod audit;
 mod edge;
+pub mod paths;
 pub use audit::AuditConfig;
 pub use edge::OpsConfig;
 
@@ -265,7 +266,8 @@ impl Default for LogConfig {
 }
 
 impl Config {
-    /// Defaults, then the file (if any), then `PROPUSK_*` variables; then validation.
+    /// Defaults, then the file (if any), then `PROPUSK_*` variables; relative paths then
+    /// resolve against the file's directory ([`paths`]); then validation.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
@@ -275,10 +277,13 @@ impl Config {
             fig = fig.merge(Toml::file(path));
         }
         fig = fig.merge(Env::prefixed("PROPUSK_").split("__"));
-        let config: Config = fig.extract().map_err(|e| {
+        let mut config: Config = fig.extract().map_err(|e| {
             let key = if e.path.is_empty() { "(file)".to_owned() } else { e.path.join(".") };
             ConfigError::new(key, e.kind.to_string())
         })?;
+        if let Some(path) = file {
+            paths::resolve(&mut config, &paths::config_dir(path));
+        }
         config.validate()?;
         Ok(config)
     }

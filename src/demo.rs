@@ -27,6 +27,7 @@ pub async fn seed(store: &dyn Store, config: &Config, keys: &DirectoryKeys, cloc
             id_token_alg: config.keys.default_alg.clone(),
             subject_type: "public".into(),
             sector_identifier_uri: None,
+            display_name: None,
             resources: vec![],
         };
         let (client, _) = build_client(new, &config.tokens, clock.now())?;

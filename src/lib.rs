@@ -24,6 +24,8 @@ pub mod account;
 pub mod admin;
 pub mod app;
 pub mod audit;
+pub mod cache_sync;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -30,6 +30,14 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Test the configuration and its environment without changing anything; exit 2 on a problem.
+    Check,
+    /// GET the server's /healthz (exit 0 when it answers 2xx, else 1): the container health check.
+    Health {
+        /// Default: /healthz of `server.listen`.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Relying parties.
     #[command(subcommand)]
     Clients(ClientsCmd),
@@ -42,6 +50,9 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Roles of staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCmd),
     /// Run the ESIA sandbox alone.
     EsiaSandbox {
         #[arg(long, default_value = "127.0.0.1:8090")]
@@ -87,6 +98,18 @@ enum ClientsCmd {
         /// An RFC 8707 resource the client may ask tokens for (repeatable).
         #[arg(long = "resource")]
         resource: Vec<String>,
+        /// Shown on consent pages instead of the id.
+        #[arg(long = "display-name")]
+        display_name: Option<String>,
+    },
+    /// Change a client; prints it as JSON.
+    Update(cli::UpdateArgs),
+    /// Give a confidential client a new secret (printed once).
+    RotateSecret {
+        id: String,
+        /// The old secret stays valid until then (unix seconds or RFC 3339, at most 30 days).
+        #[arg(long = "old-valid-until")]
+        old_valid_until: Option<String>,
     },
     List,
     Show {
@@ -133,6 +156,62 @@ enum AuditCmd {
         #[arg(long)]
         since: Option<String>,
     },
+    /// Print the events that match every filter given, as JSON lines.
+    Search {
+        /// Event kind, e.g. token_issued.
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        client: Option<String>,
+        /// Account id (as account, staff member or token subject).
+        #[arg(long)]
+        account: Option<String>,
+        /// Organisation id.
+        #[arg(long)]
+        org: Option<String>,
+        /// Token id (`jti`).
+        #[arg(long)]
+        jti: Option<String>,
+        /// The X-Request-Id of the request.
+        #[arg(long = "request-id")]
+        request_id: Option<String>,
+        /// From this time (unix seconds or RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Before this time (unix seconds or RFC 3339).
+        #[arg(long)]
+        until: Option<String>,
+        /// At most this many events.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCmd {
+    /// Grant a role: reviewer or org-admin (for --org, default the account's own), or system-admin.
+    Grant(RoleArgs),
+    /// Revoke a role granted before.
+    Revoke(RoleArgs),
+    /// Every role granted, as JSON.
+    List,
+}
+
+#[derive(clap::Args)]
+struct RoleArgs {
+    /// The staff account's login (ORG/LOGIN when it exists in several organisations).
+    login: String,
+    /// reviewer, org-admin or system-admin.
+    role: String,
+    /// Organisation (id or exact name) the role holds for.
+    #[arg(long)]
+    org: Option<String>,
+}
+
+impl RoleArgs {
+    fn change(self) -> cli::RoleChange {
+        cli::RoleChange { login: self.login, role: self.role, org: self.org }
+    }
 }
 
 fn print_json(v: &serde_json::Value) {
@@ -178,6 +257,8 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
     match command {
         Command::Serve { .. } => propusk::serve::run(config).await.map_err(CliError::from),
         Command::Migrate => cli::migrate(&config).await,
+        Command::Check => cli::check(&config).await,
+        Command::Health { url } => cli::health(&url.unwrap_or_else(|| cli::default_health_url(&config))).await,
         Command::Clients(c) => {
             let out = match c {
                 ClientsCmd::Add {
@@ -194,6 +275,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                     subject_type,
                     sector_identifier_uri,
                     resource,
+                    display_name,
                 } => {
                     let args = AddClient {
                         id,
@@ -209,8 +291,13 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                         subject_type,
                         sector_identifier_uri,
                         resources: resource,
+                        display_name,
                     };
                     cli::clients_add(&config, args).await?
+                }
+                ClientsCmd::Update(args) => cli::clients_update(&config, &args).await?,
+                ClientsCmd::RotateSecret { id, old_valid_until } => {
+                    cli::clients_rotate_secret(&config, &id, old_valid_until.as_deref()).await?
                 }
                 ClientsCmd::List => cli::clients_list(&config).await?,
                 ClientsCmd::Show { id } => cli::clients_show(&config, &id).await?,
@@ -246,6 +333,31 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
         Command::Audit(AuditCmd::Export { since }) => {
             let since = since.as_deref().map(cli::parse_since).transpose()?;
             cli::audit_export(&config, since, &mut std::io::stdout().lock()).await
+        }
+        Command::Audit(AuditCmd::Search { kind, client, account, org, jti, request_id, since, until, limit }) => {
+            let filter = propusk::audit::search::Filter {
+                kind,
+                client_id: client,
+                account_id: account,
+                organisation_id: org,
+                token_id: jti,
+                request_id,
+                since: since.as_deref().map(|s| cli::parse_time("--since", s)).transpose()?,
+                until: until.as_deref().map(|s| cli::parse_time("--until", s)).transpose()?,
+            };
+            cli::audit_search(&config, &filter, limit, &mut std::io::stdout().lock()).await.map(|_| ())
+        }
+        Command::Staff(StaffCmd::Grant(a)) => {
+            print_json(&cli::staff_grant(&config, &a.change()).await?);
+            Ok(())
+        }
+        Command::Staff(StaffCmd::Revoke(a)) => {
+            print_json(&cli::staff_revoke(&config, &a.change()).await?);
+            Ok(())
+        }
+        Command::Staff(StaffCmd::List) => {
+            print_json(&cli::staff_list(&config).await?);
+            Ok(())
         }
         Command::EsiaSandbox { listen } => {
             let addr = listen

@@ -9,6 +9,29 @@ use crate::crypto::{self, MasterKey};
 use anyhow::{Context as _, bail};
 use std::io::Write as _;
 
+/// The master key if one is configured or its file exists; creates and changes nothing
+/// (`propusk check`).
+pub fn existing_master_key(cfg: &KeysConfig) -> anyhow::Result<Option<MasterKey>> {
+    let encoded = if !cfg.master_key.is_empty() {
+        cfg.master_key.expose().trim().to_owned()
+    } else if cfg.master_key_file.exists() {
+        std::fs::read_to_string(&cfg.master_key_file)
+            .with_context(|| format!("cannot read {}", cfg.master_key_file.display()))?
+            .trim()
+            .to_owned()
+    } else {
+        return Ok(None);
+    };
+    decode(&encoded).map(Some)
+}
+
+/// The installation's fingerprint of a master key: a keyed hash derived from it (never
+/// the key), stored in the database by the first `migrate`/`serve` and compared by every
+/// later one and by `propusk check`.
+pub fn fingerprint(master: &MasterKey) -> String {
+    hex::encode(&master.derive("installation-fingerprint")[..16])
+}
+
 pub fn load_master_key(cfg: &KeysConfig) -> anyhow::Result<MasterKey> {
     let encoded = if !cfg.master_key.is_empty() {
         cfg.master_key.expose().trim().to_owned()
@@ -29,7 +52,11 @@ pub fn load_master_key(cfg: &KeysConfig) -> anyhow::Result<MasterKey> {
         tracing::info!(file = %cfg.master_key_file.display(), "generated a new master key");
         encoded
     };
-    let bytes = crypto::b64_decode(&encoded).context("the master key is not base64url")?;
+    decode(&encoded)
+}
+
+fn decode(encoded: &str) -> anyhow::Result<MasterKey> {
+    let bytes = crypto::b64_decode(encoded).context("the master key is not base64url")?;
     let Ok(arr) = <[u8; 32]>::try_from(bytes.as_slice()) else {
         bail!("the master key must be 32 bytes");
     };

@@ -43,7 +43,7 @@ async fn open_request(
     headers: &HeaderMap,
     number: &str,
     p: &Params,
-) -> Result<(Account, AccessRequest), AdminError> {
+) -> Result<(super::Staff, AccessRequest), AdminError> {
     let staff = posted_staff(app, headers, p).await?;
     let req = request_of(app, &staff, number).await?;
     if req.status != RequestStatus::Open {

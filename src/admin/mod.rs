@@ -1,19 +1,20 @@
 //! Staff pages (`/admin/...`): the review of access requests by school staff
-//! (issue 5). Every page needs a propusk session of a staff account with the
-//! review permission ([`staff`]); every POST checks CSRF first ([`posted_staff`]);
-//! a request of another organisation is answered exactly like a missing one
-//! ([`request_of`], AB-05: authorisation per object).
+//! (issue 5). Every page needs a propusk session of a staff account holding a role
+//! ([`staff`]; roles: [`roles`]); every POST checks CSRF first ([`posted_staff`]);
+//! a request of an organisation the staff member does not review is answered exactly
+//! like a missing one ([`request_of`], AB-05: authorisation per object).
 
 pub mod decide;
 pub mod new_account;
 pub mod requests;
 pub mod review;
+pub mod roles;
 
 use crate::app::App;
 use crate::oidc::params::Params;
 use crate::session::{checked_browser, current_session};
+use crate::store::Account;
 use crate::store::requests::{AccessRequest, is_request_number};
-use crate::store::{Account, Role};
 use crate::web::error_page::PageError;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -70,9 +71,25 @@ impl IntoResponse for AdminError {
     }
 }
 
-/// Whether `account` may review access requests (staff role and the permission).
-pub fn is_reviewer(account: &Account) -> bool {
-    account.role == Role::Staff && account.can_review_requests && !account.disabled
+/// A signed-in staff member with the roles they hold.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub account: Account,
+    pub roles: Vec<roles::Held>,
+}
+
+impl Staff {
+    /// Whether they review the requests of `organisation_id`.
+    pub fn reviews(&self, organisation_id: &str) -> bool {
+        roles::may_review(&self.roles, organisation_id)
+    }
+}
+
+impl std::ops::Deref for Staff {
+    type Target = Account;
+    fn deref(&self) -> &Account {
+        &self.account
+    }
 }
 
 async fn signed_in_reviewer(
@@ -80,7 +97,7 @@ async fn signed_in_reviewer(
     headers: &axum::http::HeaderMap,
     after_post: bool,
     next: &str,
-) -> Result<Account, AdminError> {
+) -> Result<Staff, AdminError> {
     let sign_in = || AdminError::SignIn { after_post, next: next.to_owned() };
     let Some(session) = current_session(app, headers).await? else {
         return Err(sign_in());
@@ -88,37 +105,38 @@ async fn signed_in_reviewer(
     let Some(account) = app.store.account(&session.account_id).await? else {
         return Err(sign_in());
     };
-    if !is_reviewer(&account) {
+    let roles = roles::held(&account, &app.store.roles_of(&account.id).await?);
+    if !roles::reviews_any(&roles) {
         return Err(PageError::forbidden(
             "Раздел «Обращения» доступен только сотрудникам организации, которым поручено рассматривать обращения.",
         )
         .into());
     }
-    Ok(account)
+    Ok(Staff { account, roles })
 }
 
 /// The staff member of a page request (GET) at the local path `here` (where the
 /// login page sends them back).
-pub async fn staff(app: &App, headers: &axum::http::HeaderMap, here: &str) -> Result<Account, AdminError> {
+pub async fn staff(app: &App, headers: &axum::http::HeaderMap, here: &str) -> Result<Staff, AdminError> {
     signed_in_reviewer(app, headers, false, here).await
 }
 
 /// The staff member of a form POST: the CSRF token first (AZ-12, AB-05), then the session.
-pub async fn posted_staff(app: &App, headers: &axum::http::HeaderMap, form: &Params) -> Result<Account, AdminError> {
+pub async fn posted_staff(app: &App, headers: &axum::http::HeaderMap, form: &Params) -> Result<Staff, AdminError> {
     checked_browser(&app.cookies, headers, form)?;
     signed_in_reviewer(app, headers, true, QUEUE).await
 }
 
-/// The request `number` of the staff member's own organisation; a malformed number,
-/// a missing request and another organisation's request are the same 404 (AB-05).
-pub async fn request_of(app: &App, staff: &Account, number: &str) -> Result<AccessRequest, PageError> {
+/// The request `number` of an organisation the staff member reviews; a malformed
+/// number, a missing request and another organisation's request are the same 404 (AB-05).
+pub async fn request_of(app: &App, staff: &Staff, number: &str) -> Result<AccessRequest, PageError> {
     if !is_request_number(number) {
         return Err(PageError::not_found());
     }
     app.store
         .access_request_by_number(number)
         .await?
-        .filter(|r| r.organisation_id == staff.organisation_id)
+        .filter(|r| staff.reviews(&r.organisation_id))
         .ok_or_else(PageError::not_found)
 }
 

@@ -10,7 +10,8 @@ use crate::audit::AuditEvent;
 use crate::store::requests::{AccessRequest, RequestStatus};
 use crate::store::{Account, Role};
 use crate::web::admin_pages::{
-    CandidateView, FilterLink, InfoLine, OutcomeView, RequestPage, RequestRow, RequestsPage, age_label, date_time,
+    CandidateView, FilterLink, InfoLine, OrgLink, OutcomeView, RequestPage, RequestRow, RequestsPage, age_label,
+    date_time,
 };
 use crate::web::pages::russian_date;
 use crate::web::{cookie, pages};
@@ -32,6 +33,9 @@ const SHOWN: usize = 5;
 #[derive(Debug, serde::Deserialize)]
 pub struct ListQuery {
     pub status: Option<String>,
+    /// The organisation listed (one the staff member reviews); default: their own,
+    /// else the first they review.
+    pub org: Option<String>,
 }
 
 /// The filters: `open` (default), `resolved`, `rejected`, `all`.
@@ -59,12 +63,29 @@ pub async fn list(
 ) -> Result<Response, AdminError> {
     let staff = staff(&app, &headers, super::QUEUE).await?;
     let (current, status) = filter_of(q.status.as_deref());
-    let org = app.store.organisation(&staff.organisation_id).await?.map(|o| o.name).unwrap_or_default();
-    let classes = class_names(&app, &staff.organisation_id).await?;
+    let reviewed: Vec<_> = app.store.organisations().await?.into_iter().filter(|o| staff.reviews(&o.id)).collect();
+    let listed = q
+        .org
+        .as_deref()
+        .and_then(|id| reviewed.iter().find(|o| o.id == id))
+        .or_else(|| reviewed.iter().find(|o| o.id == staff.organisation_id))
+        .or_else(|| reviewed.first())
+        .ok_or_else(crate::web::error_page::PageError::not_found)?;
+    let org_id = listed.id.clone();
+    let org = listed.name.clone();
+    let organisations = reviewed
+        .iter()
+        .map(|o| OrgLink {
+            label: o.name.clone(),
+            href: format!("/admin/requests?status={current}&org={}", url_part(&o.id)),
+            current: o.id == org_id,
+        })
+        .collect();
+    let classes = class_names(&app, &org_id).await?;
     let now = app.clock.now();
     let rows = app
         .store
-        .requests_of_organisation(&staff.organisation_id, status, LIST_LIMIT)
+        .requests_of_organisation(&org_id, status, LIST_LIMIT)
         .await?
         .into_iter()
         .map(|r| {
@@ -88,17 +109,22 @@ pub async fn list(
         .into_iter()
         .map(|(key, label)| FilterLink {
             label,
-            href: format!("/admin/requests?status={key}"),
+            href: format!("/admin/requests?status={key}&org={}", url_part(&org_id)),
             current: key == current,
         })
         .collect();
     let page = RequestsPage {
         staff_name: full_name(&staff.surname, &staff.given_name, staff.patronymic.as_deref()),
         organisation: org,
+        organisations,
         filters,
         rows,
     };
     Ok(pages::html(&page))
+}
+
+fn url_part(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 async fn class_names(app: &App, organisation_id: &str) -> Result<HashMap<String, String>, AdminError> {

@@ -1,9 +1,10 @@
 //! `propusk audit …`: verify the keyed chain (against checkpoints), take a
-//! checkpoint, export the log.
+//! checkpoint, export or search the log.
 
 use super::{CliError, clock, keyed_store, store};
 use crate::audit::ChainVerifier;
 use crate::audit::checkpoint::{self, CheckpointMatcher};
+use crate::audit::search::Filter;
 use crate::config::Config;
 use std::path::Path;
 
@@ -64,27 +65,46 @@ pub async fn audit_checkpoint(config: &Config, out: Option<&Path>) -> Result<Str
 
 /// `--since`: unix seconds or an RFC 3339 time.
 pub fn parse_since(s: &str) -> Result<i64, CliError> {
+    parse_time("--since", s)
+}
+
+/// A time argument `arg`: unix seconds or an RFC 3339 time.
+pub fn parse_time(arg: &str, s: &str) -> Result<i64, CliError> {
     if let Ok(n) = s.parse::<i64>() {
         return Ok(n);
     }
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
         .map(|t| t.unix_timestamp())
-        .map_err(|_| CliError::Usage("--since: expected unix seconds or an RFC 3339 time".into()))
+        .map_err(|_| CliError::Usage(format!("{arg}: expected unix seconds or an RFC 3339 time")))
 }
 
 /// Writes the audit log as JSON lines to `out`.
 pub async fn audit_export(config: &Config, since: Option<i64>, out: &mut dyn std::io::Write) -> Result<(), CliError> {
+    audit_search(config, &Filter { since, ..Filter::default() }, None, out).await.map(|_| ())
+}
+
+/// Writes the rows `filter` matches as JSON lines to `out`, at most `limit` of them.
+/// Returns how many were written.
+pub async fn audit_search(
+    config: &Config,
+    filter: &Filter,
+    limit: Option<usize>,
+    out: &mut dyn std::io::Write,
+) -> Result<usize, CliError> {
     let store = store(config).await?;
+    let limit = limit.unwrap_or(usize::MAX);
     let mut after = 0;
-    loop {
+    let mut written = 0;
+    while written < limit {
         let page = store.audit_records(after, 1000).await?;
         let Some(last) = page.last() else { break };
         after = last.seq;
-        for row in page.iter().filter(|r| since.is_none_or(|s| r.at >= s)) {
+        for row in page.iter().filter(|r| filter.matches(r)).take(limit - written) {
             let event: serde_json::Value = serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null);
             let line = serde_json::json!({"seq": row.seq, "at": row.at, "kind": row.kind, "event": event, "prev_hash": row.prev_hash, "hash": row.hash});
             writeln!(out, "{line}").map_err(|e| CliError::Failure(e.to_string()))?;
+            written += 1;
         }
     }
-    Ok(())
+    Ok(written)
 }

@@ -45,6 +45,12 @@ impl HttpClient {
         &self.client
     }
 
+    /// Whether `url` answers at all (any HTTP status): `propusk check`'s probe of ESIA.
+    pub async fn probe(&self, url: &str) -> Result<u16, ConnectorError> {
+        let resp = self.client.get(url).send().await.map_err(|e| ConnectorError::Unavailable(describe(&e)))?;
+        Ok(resp.status().as_u16())
+    }
+
     /// Sends and reads the body, refusing bodies over the cap.
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Answer, ConnectorError> {
         let mut resp = req.send().await.map_err(|e| ConnectorError::Unavailable(describe(&e)))?;

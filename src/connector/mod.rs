@@ -10,7 +10,7 @@ mod config;
 mod error;
 pub mod esia;
 pub mod files;
-mod http;
+pub(crate) mod http;
 pub mod jwt;
 pub mod oidc;
 pub mod sandbox;

@@ -101,6 +101,18 @@ impl SmtpTransport {
     }
 }
 
+impl SmtpTransport {
+    /// Connects to the relay and says EHLO (`propusk check`); sends nothing.
+    pub async fn probe(&self) -> Result<(), MailError> {
+        match tokio::time::timeout(self.timeout * 2, self.inner.test_connection()).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(MailError::Transport("smtp: the relay did not answer".into())),
+            Ok(Err(e)) => Err(MailError::Transport(format!("smtp: {e}"))),
+            Err(_) => Err(MailError::Transport("smtp: timed out".into())),
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl Transport for SmtpTransport {
     async fn send(&self, msg: &OutboxMessage) -> Result<(), MailError> {

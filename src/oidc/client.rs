@@ -45,6 +45,16 @@ impl ClientRegistry {
             None => Ok(None),
         }
     }
+
+    /// Forgets the cached copy of client `id` (changed elsewhere: another node, the CLI).
+    pub async fn invalidate(&self, id: &str) {
+        self.cache.invalidate(id).await;
+    }
+
+    /// Forgets every cached client.
+    pub fn invalidate_all(&self) {
+        self.cache.invalidate_all();
+    }
 }
 
 /// Client secrets are generated with 256 bits of entropy, so a salted SHA-256 is
@@ -86,6 +96,8 @@ pub struct NewClient {
     pub sector_identifier_uri: Option<String>,
     /// RFC 8707 resources the client may ask access tokens for (besides the issuer).
     pub resources: Vec<String>,
+    /// Shown to people instead of the id.
+    pub display_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,7 +107,7 @@ pub struct ClientRuleError {
     pub reason: String,
 }
 
-fn rule(field: &'static str, reason: impl Into<String>) -> ClientRuleError {
+pub(crate) fn rule(field: &'static str, reason: impl Into<String>) -> ClientRuleError {
     ClientRuleError { field, reason: reason.into() }
 }
 
@@ -174,6 +186,9 @@ pub fn build_client(
         refresh_token_ttl: tokens.refresh_token_ttl_secs,
         subject_type: new.subject_type,
         sector_identifier_uri,
+        display_name: new.display_name,
+        previous_secret_hash: None,
+        previous_secret_until: None,
         resources: new.resources,
         created_at: now,
         updated_at: now,
@@ -263,6 +278,7 @@ mod tests {
             id_token_alg: "RS256".into(),
             subject_type: "public".into(),
             sector_identifier_uri: None,
+            display_name: None,
             resources: vec![],
         }
     }

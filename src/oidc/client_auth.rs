@@ -70,6 +70,7 @@ pub async fn authenticate(
     registry: &ClientRegistry,
     headers: &HeaderMap,
     form: &Params,
+    now: crate::clock::UnixTime,
 ) -> Result<Arc<Client>, OAuthError> {
     let p = presented(headers, form)?;
     let basic = p.method == AuthMethod::ClientSecretBasic;
@@ -79,6 +80,8 @@ pub async fn authenticate(
     }
     match (&client.secret_hash, &p.secret) {
         (Some(hash), Some(secret)) if verify_secret(hash, secret) => Ok(client),
+        // A rotation's overlap: the previous secret until the chosen time.
+        (Some(_), Some(secret)) if super::client_change::previous_secret_accepted(&client, secret, now) => Ok(client),
         (None, None) => Ok(client),
         _ => Err(OAuthError::invalid_client(basic)),
     }

@@ -7,6 +7,7 @@ pub mod authorize;
 pub mod claims;
 pub mod client;
 pub mod client_auth;
+pub mod client_change;
 pub mod code;
 pub mod discovery;
 pub mod error;

@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs` or `requests.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `roles.rs` or `sandbox.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -19,6 +19,8 @@ mod outbox;
 mod passwords;
 mod records;
 mod requests;
+mod roles;
+mod sandbox;
 mod subjects;
 mod unlink;
 
@@ -55,6 +57,7 @@ conformance! {
     records::directory_import_all_or_nothing,
     records::settings_round_trip,
     records::clients_round_trip,
+    records::client_changes_at_once_apply_one_after_the_other,
     records::signing_keys_round_trip,
     records::sessions_and_flows_expire,
     records::codes_grants_tokens_consents_round_trip,
@@ -104,4 +107,9 @@ conformance! {
     limits::ab_01_parallel_hits_count_one_by_one,
     limits::ab_01_windows_and_locks_end,
     limits::ab_02_flows_are_stored_within_their_limit,
+    roles::staff_roles_grant_and_revoke_with_their_events,
+    roles::staff_role_granted_twice_at_once_is_one_event,
+    sandbox::sandbox_rows_expire_and_are_purged,
+    sandbox::sandbox_parallel_takes_one_winner,
+    sandbox::change_feed_notifies_client_and_key_changes,
 }

@@ -7,6 +7,8 @@
 //! in the same transaction. Two implementations, [`sqlite`] and [`postgres`], own
 //! their SQL and migrations; one conformance suite runs against both.
 
+pub mod changes;
+pub mod installation;
 pub mod limits;
 pub mod links;
 pub mod model;
@@ -14,6 +16,8 @@ pub mod outbox;
 pub mod passwords;
 pub mod postgres;
 pub mod requests;
+pub mod roles;
+pub mod sandbox;
 mod sql;
 pub mod sqlite;
 
@@ -72,8 +76,16 @@ pub trait ClientStore: Send + Sync {
     async fn clients(&self) -> StoreResult<Vec<Client>>;
     /// Fails with [`StoreError::Conflict`] when the id exists.
     async fn insert_client(&self, client: &Client, audit: &AuditEvent) -> StoreResult<()>;
-    /// Fails with [`StoreError::NotFound`] when the id does not exist.
-    async fn update_client(&self, client: &Client, audit: &AuditEvent) -> StoreResult<()>;
+    /// Reads the client inside a write transaction, stores what `change` makes of
+    /// it with `audit`, and returns it; `None` (nothing stored) when `change` refuses.
+    /// Two changes at once apply one after the other. [`StoreError::NotFound`] when
+    /// the id does not exist.
+    async fn change_client(
+        &self,
+        id: &str,
+        change: &(dyn for<'c> Fn(&'c Client) -> Option<Client> + Send + Sync),
+        audit: &AuditEvent,
+    ) -> StoreResult<Option<Client>>;
     /// Removes the client and revokes its grants. `false` when it did not exist.
     async fn remove_client(&self, id: &str, audit: &AuditEvent) -> StoreResult<bool>;
 }
@@ -183,9 +195,13 @@ pub trait Store:
     + AuditStore
     + links::LinkStore
     + limits::LimitStore
+    + roles::RoleStore
     + outbox::MailOutbox
     + passwords::PasswordStore
     + requests::RequestStore
+    + installation::InstallationStore
+    + sandbox::SandboxRows
+    + changes::ChangeFeed
     + Lifecycle
 {
 }
@@ -198,9 +214,13 @@ impl<T> Store for T where
         + AuditStore
         + links::LinkStore
         + limits::LimitStore
+        + roles::RoleStore
         + outbox::MailOutbox
         + passwords::PasswordStore
         + requests::RequestStore
+        + installation::InstallationStore
+        + sandbox::SandboxRows
+        + changes::ChangeFeed
         + Lifecycle
 {
 }
@@ -254,5 +274,15 @@ pub async fn open_with(
         }))
     } else {
         Err(StoreError::Backend(anyhow::anyhow!("unsupported database URL scheme")))
+    }
+}
+
+/// Opens the database the URL names without changing anything (no SQLite file is
+/// created, nothing migrated): `propusk check`.
+pub async fn open_existing(url: &str, pool: PoolSettings, clock: Arc<dyn Clock>) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open_existing(url, pool, clock).await?))
+    } else {
+        open_with(url, pool, clock, None).await
     }
 }

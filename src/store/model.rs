@@ -216,6 +216,11 @@ pub struct Client {
     /// RFC 8707 resources (absolute URIs) the client may ask access tokens for,
     /// besides the issuer (always permitted; the audience when none is asked).
     pub resources: Vec<String>,
+    /// Shown to people (consent page) instead of the id, when set.
+    pub display_name: Option<String>,
+    /// The secret before the last rotation, accepted until `previous_secret_until`.
+    pub previous_secret_hash: Option<String>,
+    pub previous_secret_until: Option<UnixTime>,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }

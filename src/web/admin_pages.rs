@@ -12,6 +12,14 @@ pub struct FilterLink {
     pub current: bool,
 }
 
+/// An organisation whose requests the staff member may list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgLink {
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+}
+
 /// One row of «Обращения».
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRow {
@@ -34,6 +42,8 @@ pub struct RequestRow {
 pub struct RequestsPage {
     pub staff_name: String,
     pub organisation: String,
+    /// The organisations the staff member reviews (a choice when more than one).
+    pub organisations: Vec<OrgLink>,
     pub filters: Vec<FilterLink>,
     pub rows: Vec<RequestRow>,
 }

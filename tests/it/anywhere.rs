@@ -52,3 +52,26 @@ async fn serve_demo_runs_from_an_empty_directory() {
     }
     assert!(!dir.path().join("config").exists(), "nothing is read from a config/ directory");
 }
+
+/// `propusk --config /some/dir/propusk.toml serve --demo` from an unrelated empty
+/// working directory: every relative path of the configuration (here all defaults)
+/// resolves against the config file's directory.
+#[tokio::test]
+async fn serve_demo_with_only_a_config_file() {
+    let conf = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let port = crate::binary::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let config = conf.path().join("propusk.toml");
+    std::fs::write(&config, format!("issuer = \"{base}\"\n[server]\nlisten = \"127.0.0.1:{port}\"\n")).unwrap();
+    let cmd = crate::binary::command(cwd.path(), &["--config", config.to_str().unwrap(), "serve", "--demo"]);
+    let _server = crate::binary::Server::spawn(cmd);
+    assert!(crate::binary::wait_ok(&format!("{base}/healthz")).await, "the demo starts with only a config file");
+    let http = browser();
+    assert_eq!(submit_login(&http, &base, "/login", "ivanova.mp", PASSWORD).await.status(), 303, "demo login");
+    for created in ["data/propusk.db", "keys/master.key"] {
+        assert!(conf.path().join(created).is_file(), "{created} is created next to the config");
+    }
+    let left: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing is written to the working directory: {left:?}");
+}

@@ -4,6 +4,7 @@
 
 use crate::common::*;
 use crate::support::*;
+use propusk::audit::search::Filter;
 use sqlx::Connection as _;
 
 /// Runs one SQL statement on the test database (SQLite file or PostgreSQL).
@@ -113,6 +114,33 @@ async fn every_token_issued_is_one_event_with_its_jti() {
         assert_eq!(e["grant_id"], issued[0]["grant_id"], "one family");
     }
     assert!(issued[4]["subject"].is_null() && issued[4]["grant_id"].is_null(), "{}", issued[4]);
+
+    // `audit search` finds a token's issuance by its jti, a client's issuances, one request.
+    let found = |filter: Filter| {
+        let config = app.config.clone();
+        async move {
+            let mut out = Vec::new();
+            propusk::cli::audit_search(&config, &filter, None, &mut out).await.unwrap();
+            String::from_utf8(out)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<serde_json::Value>>()
+        }
+    };
+    let by_jti = found(Filter { token_id: Some(jtis[2].clone()), ..Filter::default() }).await;
+    assert_eq!(by_jti.len(), 1, "{by_jti:?}");
+    assert_eq!(by_jti[0]["event"]["grant_type"], "refresh_token");
+    let request_id = by_jti[0]["event"]["request_id"].as_str().unwrap().to_owned();
+    let by_request = found(Filter { request_id: Some(request_id), ..Filter::default() }).await;
+    assert_eq!(by_request.len(), 1, "one token request, one event: {by_request:?}");
+    let by_client =
+        found(Filter { kind: Some("token_issued".into()), client_id: Some("audit-all".into()), ..Filter::default() })
+            .await;
+    assert_eq!(by_client.len(), 5);
+    let mut out = Vec::new();
+    let filter = Filter { client_id: Some("audit-all".into()), ..Filter::default() };
+    assert_eq!(propusk::cli::audit_search(&app.config, &filter, Some(2), &mut out).await.unwrap(), 2, "--limit");
 }
 
 /// Writes a checkpoint now into `dir/checkpoints.jsonl` (the CLI's `audit checkpoint --out`).

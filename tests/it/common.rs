@@ -38,7 +38,28 @@ pub struct TestApp {
     _pg: Option<PgDb>,
 }
 
+/// A fresh database of the backend the tests run on: a new PostgreSQL database when
+/// `TEST_POSTGRES_URL` is set (dropped with the returned guard), else a SQLite file in `dir`.
+pub fn fresh_database(dir: &std::path::Path) -> (String, Option<PgDb>) {
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("propusk_it_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+            let out = std::process::Command::new("psql")
+                .arg(&admin_url)
+                .arg("-qc")
+                .arg(format!("CREATE DATABASE {name}"))
+                .output()
+                .expect("psql");
+            assert!(out.status.success(), "create database: {}", String::from_utf8_lossy(&out.stderr));
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin_url.clone());
+            (format!("{base}/{name}"), Some(PgDb { admin_url, name }))
+        }
+        _ => (format!("sqlite://{}", dir.join("propusk.db").display()), None),
+    }
+}
+
 pub fn browser() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -64,25 +85,8 @@ impl TestApp {
         config.keys.master_key = propusk::crypto::SecretString::new(propusk::crypto::random_token());
         config.keys.master_key_file = dir.path().join("master.key");
         config.mail.dir = dir.path().join("mail");
-        let pg = match std::env::var("TEST_POSTGRES_URL") {
-            Ok(admin_url) if !admin_url.is_empty() => {
-                let name = format!("propusk_it_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-                let out = std::process::Command::new("psql")
-                    .arg(&admin_url)
-                    .arg("-qc")
-                    .arg(format!("CREATE DATABASE {name}"))
-                    .output()
-                    .expect("psql");
-                assert!(out.status.success(), "create database: {}", String::from_utf8_lossy(&out.stderr));
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin_url.clone());
-                config.database.url = format!("{base}/{name}");
-                Some(PgDb { admin_url, name })
-            }
-            _ => {
-                config.database.url = format!("sqlite://{}", dir.path().join("propusk.db").display());
-                None
-            }
-        };
+        let (url, pg) = fresh_database(dir.path());
+        config.database.url = url;
         config.database.max_connections = 8;
         tweak(&mut config);
         let fixed = fixed_clock.then(|| Arc::new(FixedClock::new(1_790_000_000)));

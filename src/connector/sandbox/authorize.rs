@@ -2,7 +2,8 @@
 //! checks, the login and consent pages, the code redirect, and `/idp/ext/Logout`.
 
 use super::pages;
-use super::state::{AuthRequest, Grant, SandboxState, lock};
+use super::rows::Kind;
+use super::state::{AuthRequest, Grant, SandboxState};
 use super::verify::{self, EsiaErr, Params};
 use crate::connector::esia::protocol::{signed_string_v1, signed_string_v2};
 use crate::connector::jwt;
@@ -15,6 +16,14 @@ use serde_json::json;
 
 /// Requests not answered within this time are forgotten.
 const REQUEST_TTL: i64 = 1800;
+
+const STALE: &str = "Сеанс входа устарел. Вернитесь в систему и начните вход заново.";
+
+/// The page of a failure to read or write the sandbox's rows.
+fn storage_error(e: &anyhow::Error) -> Response {
+    tracing::warn!(error = %format!("{e:#}"), "ESIA sandbox: rows unavailable");
+    pages::error(StatusCode::SERVICE_UNAVAILABLE, "ESIA-007007: временная ошибка, повторите позже.")
+}
 
 fn redirect(location: &str) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, location.to_string())]).into_response()
@@ -48,14 +57,14 @@ fn fault_error(code: &str) -> EsiaErr {
 }
 
 pub async fn authorize_v2(State(s): State<SandboxState>, Query(q): Query<Params>) -> Response {
-    authorize(s, q, false)
+    authorize(s, q, false).await
 }
 
 pub async fn authorize_v1(State(s): State<SandboxState>, Query(q): Query<Params>) -> Response {
-    authorize(s, q, true)
+    authorize(s, q, true).await
 }
 
-fn authorize(s: SandboxState, q: Params, v1: bool) -> Response {
+async fn authorize(s: SandboxState, q: Params, v1: bool) -> Response {
     let client_id = q.get("client_id").map(String::as_str).unwrap_or_default();
     let Some(client) = s.client(client_id) else {
         return pages::error(
@@ -105,10 +114,8 @@ fn authorize(s: SandboxState, q: Params, v1: bool) -> Response {
         created_at: now,
     };
     let id = random_token();
-    {
-        let mut requests = lock(&s.0.requests);
-        requests.retain(|_, r| now - r.created_at < REQUEST_TTL);
-        requests.insert(id.clone(), req);
+    if let Err(e) = s.rows().put(Kind::Request, &id, &req, now + REQUEST_TTL).await {
+        return storage_error(&e);
     }
     pages::login(s.base(), &id, None)
 }
@@ -123,17 +130,18 @@ pub struct LoginForm {
 pub async fn login(State(s): State<SandboxState>, Form(f): Form<LoginForm>) -> Response {
     let found =
         s.0.personas.iter().position(|p| p.answers_to(&f.login) && ct_eq(p.password.as_bytes(), f.password.as_bytes()));
-    let mut requests = lock(&s.0.requests);
-    let Some(req) = requests.get_mut(&f.req) else {
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            "Сеанс входа устарел. Вернитесь в систему и начните вход заново.",
-        );
+    let mut req: AuthRequest = match s.rows().get(Kind::Request, &f.req, s.now()).await {
+        Ok(Some(req)) => req,
+        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, STALE),
+        Err(e) => return storage_error(&e),
     };
     let Some(idx) = found else {
         return pages::login(s.base(), &f.req, Some("Неверный логин или пароль"));
     };
     req.persona = Some(idx);
+    if let Err(e) = s.rows().put(Kind::Request, &f.req, &req, req.created_at + REQUEST_TTL).await {
+        return storage_error(&e);
+    }
     let p = &s.0.personas[idx];
     let name = format!("{} {}", p.first_name, p.middle_name.as_deref().unwrap_or_default());
     pages::consent(s.base(), &f.req, &req.client_id, name.trim(), &req.scopes)
@@ -146,11 +154,11 @@ pub struct ConsentForm {
 }
 
 pub async fn consent(State(s): State<SandboxState>, Form(f): Form<ConsentForm>) -> Response {
-    let Some(req) = lock(&s.0.requests).remove(&f.req) else {
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            "Сеанс входа устарел. Вернитесь в систему и начните вход заново.",
-        );
+    // Taken, not read: a consent answered twice (or on two nodes at once) issues one code.
+    let req: AuthRequest = match s.rows().take(Kind::Request, &f.req, s.now()).await {
+        Ok(Some(req)) => req,
+        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, STALE),
+        Err(e) => return storage_error(&e),
     };
     let Some(persona) = req.persona else {
         return pages::error(StatusCode::BAD_REQUEST, "Вход не выполнен.");
@@ -197,11 +205,8 @@ async fn issue_code(s: &SandboxState, req: &AuthRequest, persona: usize) -> anyh
         scopes: req.scopes.clone(),
         persona,
         expires_at: now + s.0.cfg.code_ttl_secs,
-        used: false,
     };
-    let mut codes = lock(&s.0.codes);
-    codes.retain(|_, g| g.expires_at > now - 3600);
-    codes.insert(token_hash(&code), grant);
+    s.rows().put(Kind::Code, &token_hash(&code), &grant, grant.expires_at).await?;
     Ok(code)
 }
 

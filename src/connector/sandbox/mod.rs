@@ -11,6 +11,7 @@ mod config;
 mod pages;
 pub mod personas;
 mod rest;
+mod rows;
 mod signing;
 mod state;
 mod token;
@@ -18,6 +19,7 @@ mod verify;
 
 pub use config::{SandboxClient, SandboxConfig};
 pub use personas::{AccountType, Persona, PersonaFile};
+pub use rows::MemoryRows;
 pub use state::{Faults, SandboxState};
 
 use axum::Router;

@@ -1,14 +1,15 @@
 //! The sandbox's state: loaded personas, registered clients with their certificate
-//! hashes, the token key, pending logins, issued codes and refresh tokens, and the
-//! fault knobs tests turn.
+//! hashes, the token key, the fault knobs tests turn, and the rows (pending logins,
+//! issued codes and refresh tokens: in memory, or in the server's database when a
+//! server mounts the sandbox, see `rows.rs`).
 
 use super::config::SandboxConfig;
 use super::personas::{Persona, PersonaFile};
+use super::rows::{MemoryRows, Rows};
 use crate::clock::Clock;
 use crate::connector::signer::{OpensslSigner, Signer, certificate_hash, load_certificates};
 use anyhow::Context as _;
 use openssl::x509::X509;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Failure injection (tests): applied to the token and REST endpoints.
@@ -41,7 +42,7 @@ pub(super) struct RegisteredClient {
 }
 
 /// A login in progress at the sandbox (between `/ac` and the consent answer).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct AuthRequest {
     pub client_id: String,
     pub redirect_uri: String,
@@ -51,15 +52,14 @@ pub(super) struct AuthRequest {
     pub created_at: i64,
 }
 
-/// An issued authorization code or refresh token.
-#[derive(Debug, Clone)]
+/// An issued authorization code or refresh token (spent by taking its row).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct Grant {
     pub client_id: String,
     pub redirect_uri: String,
     pub scopes: Vec<String>,
     pub persona: usize,
     pub expires_at: i64,
-    pub used: bool,
 }
 
 pub(super) struct Inner {
@@ -69,9 +69,6 @@ pub(super) struct Inner {
     pub signer: Arc<dyn Signer>,
     pub token_cert: X509,
     pub clock: Arc<dyn Clock>,
-    pub requests: Mutex<HashMap<String, AuthRequest>>,
-    pub codes: Mutex<HashMap<String, Grant>>,
-    pub refresh: Mutex<HashMap<String, Grant>>,
     pub faults: Mutex<Faults>,
     /// Token signers that replaced `signer`, newest last (`signing.rs`).
     pub rotated: Mutex<Vec<Arc<dyn Signer>>>,
@@ -79,7 +76,7 @@ pub(super) struct Inner {
 
 /// Shared sandbox state; cheap to clone.
 #[derive(Clone)]
-pub struct SandboxState(pub(super) Arc<Inner>);
+pub struct SandboxState(pub(super) Arc<Inner>, pub(super) Rows);
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -120,19 +117,26 @@ impl SandboxState {
                 scopes: c.scopes.clone(),
             });
         }
-        Ok(Self(Arc::new(Inner {
-            cfg,
-            personas,
-            clients,
-            signer,
-            token_cert,
-            clock,
-            requests: Mutex::default(),
-            codes: Mutex::default(),
-            refresh: Mutex::default(),
-            faults: Mutex::default(),
-            rotated: Mutex::default(),
-        })))
+        let rows = Rows::new(Arc::new(MemoryRows::new(clock.clone())));
+        Ok(Self(
+            Arc::new(Inner {
+                cfg,
+                personas,
+                clients,
+                signer,
+                token_cert,
+                clock,
+                faults: Mutex::default(),
+                rotated: Mutex::default(),
+            }),
+            rows,
+        ))
+    }
+
+    /// The same sandbox keeping its rows in `rows` (the server's database, so that
+    /// every node mounting the sandbox shares them) instead of in memory.
+    pub fn with_rows(self, rows: Arc<dyn crate::store::sandbox::SandboxRows>) -> Self {
+        Self(self.0, Rows::new(rows))
     }
 
     /// Sets the fault knobs (tests).
@@ -155,6 +159,10 @@ impl SandboxState {
 
     pub(super) fn client(&self, id: &str) -> Option<&RegisteredClient> {
         self.0.clients.iter().find(|c| c.client_id == id)
+    }
+
+    pub(super) fn rows(&self) -> &Rows {
+        &self.1
     }
 
     pub(super) fn now(&self) -> i64 {

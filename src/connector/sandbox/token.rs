@@ -2,7 +2,8 @@
 //! one-time codes, refresh rotation, ESIA-shaped access and ID tokens, and the
 //! fault knobs (latency, 5xx, malformed JSON, bad or expired tokens).
 
-use super::state::{Faults, Grant, SandboxState, lock};
+use super::rows::Kind;
+use super::state::{Faults, Grant, SandboxState};
 use super::verify::{self, EsiaErr, Params};
 use crate::connector::esia::protocol::{new_state, signed_string_v1, signed_string_v2};
 use crate::connector::jwt;
@@ -65,7 +66,7 @@ async fn token(s: SandboxState, q: Params, v1: bool) -> Response {
         return r;
     }
     let state = q.get("state").map(String::as_str);
-    let grant = match check(&s, &q, v1) {
+    let grant = match check(&s, &q, v1).await {
         Ok(g) => g,
         Err(e) => return json_error(&e, state),
     };
@@ -77,7 +78,7 @@ async fn token(s: SandboxState, q: Params, v1: bool) -> Response {
     }
 }
 
-fn check(s: &SandboxState, q: &Params, v1: bool) -> Result<Grant, EsiaErr> {
+async fn check(s: &SandboxState, q: &Params, v1: bool) -> Result<Grant, EsiaErr> {
     let client_id = verify::required(q, "client_id")?;
     let client = s
         .client(client_id)
@@ -89,9 +90,9 @@ fn check(s: &SandboxState, q: &Params, v1: bool) -> Result<Grant, EsiaErr> {
     let scope = verify::required(q, "scope")?;
     let ts = verify::required(q, "timestamp")?;
     let redirect_uri = q.get("redirect_uri").map(String::as_str).unwrap_or_default();
-    let (token, store) = match grant_type {
-        "authorization_code" => (verify::required(q, "code")?, &s.0.codes),
-        "refresh_token" => (verify::required(q, "refresh_token")?, &s.0.refresh),
+    let (token, kind) = match grant_type {
+        "authorization_code" => (verify::required(q, "code")?, Kind::Code),
+        "refresh_token" => (verify::required(q, "refresh_token")?, Kind::Refresh),
         _ => return Err(EsiaErr::new("unsupported_grant_type", "ESIA-007009", "The grant type is not supported.")),
     };
     if v1 {
@@ -113,17 +114,22 @@ fn check(s: &SandboxState, q: &Params, v1: bool) -> Result<Grant, EsiaErr> {
     let bad = || {
         EsiaErr::new("invalid_grant", "ESIA-007011", "The provided authorization grant is invalid, expired or revoked.")
     };
+    let unavailable = |e: anyhow::Error| {
+        tracing::warn!(error = %format!("{e:#}"), "ESIA sandbox: rows unavailable");
+        EsiaErr::new("server_error", "ESIA-007007", "Temporary failure, try again later.")
+    };
     let now = s.now();
-    let mut map = lock(store);
-    let g = map.get_mut(&token_hash(token)).ok_or_else(bad)?;
-    if g.used || g.expires_at <= now || g.client_id != client_id {
+    let key = token_hash(token);
+    // Read to check, then spend by taking the row: the take alone decides, so of
+    // two exchanges of one code (on any nodes) one gets it.
+    let g: Grant = s.rows().get(kind, &key, now).await.map_err(unavailable)?.ok_or_else(bad)?;
+    if g.expires_at <= now || g.client_id != client_id {
         return Err(bad());
     }
     if grant_type == "authorization_code" && g.redirect_uri != redirect_uri {
         return Err(bad());
     }
-    g.used = true;
-    Ok(g.clone())
+    s.rows().take::<Grant>(kind, &key, now).await.map_err(unavailable)?.ok_or_else(bad)
 }
 
 async fn mint(s: &SandboxState, g: &Grant, f: &Faults, echo_state: String) -> anyhow::Result<Value> {
@@ -158,7 +164,8 @@ async fn mint(s: &SandboxState, g: &Grant, f: &Faults, echo_state: String) -> an
     })
     .await??;
     let refresh = new_state();
-    lock(&s.0.refresh).insert(token_hash(&refresh), Grant { expires_at: now + 30 * 86400, used: false, ..g.clone() });
+    let expires_at = now + 30 * 86400;
+    s.rows().put(Kind::Refresh, &token_hash(&refresh), &Grant { expires_at, ..g.clone() }, expires_at).await?;
     let (at, it) = (damage(at, f), it.map(|t| damage(t, f)));
     Ok(json!({
         "access_token": at, "id_token": it, "refresh_token": refresh, "state": echo_state,

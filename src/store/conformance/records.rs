@@ -113,10 +113,39 @@ pub async fn clients_round_trip(db: &mut TestDb) {
 
     c.redirect_uris.push("https://rp.example/cb2".into());
     c.updated_at = T0 + 5;
-    s.update_client(&c, &AuditEvent::ClientChanged { client_id: "rp".into() }).await.unwrap();
+    c.display_name = Some("Дневник".into());
+    c.previous_secret_hash = Some("sha256$old$hash".into());
+    c.previous_secret_until = Some(T0 + 60);
+    let changed = AuditEvent::ClientChanged { client_id: "rp".into() };
+    let want = c.clone();
+    assert_eq!(s.change_client("rp", &|_| Some(want.clone()), &changed).await.unwrap(), Some(c.clone()));
     assert_eq!(s.client("rp").await.unwrap(), Some(c));
-    assert!(matches!(s.update_client(&client("nope"), &event()).await, Err(StoreError::NotFound)));
+    assert_eq!(s.change_client("rp", &|_| None, &changed).await.unwrap(), None, "refused: nothing stored");
+    assert!(matches!(s.change_client("nope", &|c| Some(c.clone()), &event()).await, Err(StoreError::NotFound)));
     assert_eq!(audit_kinds(s).await, ["client_added", "demo_seeded", "client_changed"]);
+}
+
+pub async fn client_changes_at_once_apply_one_after_the_other(db: &mut TestDb) {
+    let s = db.shared();
+    s.insert_client(&client("rp"), &event()).await.unwrap();
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let add = move |c: &Client| {
+                    let mut c = c.clone();
+                    c.redirect_uris.push(format!("https://rp.example/cb{i}"));
+                    Some(c)
+                };
+                s.change_client("rp", &add, &AuditEvent::ClientChanged { client_id: "rp".into() }).await.unwrap()
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let uris = s.client("rp").await.unwrap().unwrap().redirect_uris;
+    assert_eq!(uris.len(), 2 + 10, "no change lost: {uris:?}");
 }
 
 pub async fn signing_keys_round_trip(db: &mut TestDb) {

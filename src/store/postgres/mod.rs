@@ -5,6 +5,8 @@
 //! operations are conditional row updates, which PostgreSQL re-checks after
 //! waiting for a concurrent writer of the same row.
 
+mod listen;
+
 use crate::clock::{Clock, UnixTime};
 use crate::store::sql::{self, Backend};
 use crate::store::{PoolSettings, StoreResult};

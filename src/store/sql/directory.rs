@@ -274,8 +274,9 @@ macro_rules! directory_store {
                     sqlx::query(
                         "INSERT INTO clients (id, secret_hash, auth_method, redirect_uris, post_logout_redirect_uris, \
                          grant_types, scope, consent, id_token_alg, access_token_ttl, id_token_ttl, \
-                         refresh_token_ttl, subject_type, created_at, updated_at, sector_identifier_uri, resources) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                         refresh_token_ttl, subject_type, created_at, updated_at, sector_identifier_uri, resources, \
+                         display_name, previous_secret_hash, previous_secret_until) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
                     )
                     .bind(&c.id)
                     .bind(c.secret_hash.as_deref())
@@ -294,22 +295,47 @@ macro_rules! directory_store {
                     .bind(c.updated_at)
                     .bind(c.sector_identifier_uri.as_deref())
                     .bind(to_json_list(&c.resources))
+                    .bind(c.display_name.as_deref())
+                    .bind(c.previous_secret_hash.as_deref())
+                    .bind(c.previous_secret_until)
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
                     self.commit_with_audit(tx, audit).await
                 }
 
-                async fn update_client(&self, c: &Client, audit: &AuditEvent) -> StoreResult<()> {
+                async fn change_client(
+                    &self,
+                    id: &str,
+                    change: &(dyn for<'c> Fn(&'c Client) -> Option<Client> + Send + Sync),
+                    audit: &AuditEvent,
+                ) -> StoreResult<Option<Client>> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
-                    let changed = sqlx::query(
+                    // The row is read inside the write transaction (locked on PostgreSQL), so
+                    // two changes at once apply one after the other, never one over the other.
+                    let lock = if <$store>::NAME == "postgres" { " FOR UPDATE" } else { "" };
+                    let row: Option<sql::ClientRow> =
+                        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT * FROM clients WHERE id = $1{lock}")))
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    let Some(row) = row else {
+                        return Err(StoreError::NotFound);
+                    };
+                    let current = Client::try_from(row)?;
+                    let Some(c) = change(&current) else {
+                        return Ok(None);
+                    };
+                    sqlx::query(
                         "UPDATE clients SET secret_hash = $2, auth_method = $3, redirect_uris = $4, \
                          post_logout_redirect_uris = $5, grant_types = $6, scope = $7, consent = $8, \
                          id_token_alg = $9, access_token_ttl = $10, id_token_ttl = $11, refresh_token_ttl = $12, \
-                         subject_type = $13, updated_at = $14, sector_identifier_uri = $15, resources = $16 \
+                         subject_type = $13, updated_at = $14, sector_identifier_uri = $15, resources = $16, \
+                         display_name = $17, previous_secret_hash = $18, previous_secret_until = $19 \
                          WHERE id = $1",
                     )
-                    .bind(&c.id)
+                    .bind(id)
                     .bind(c.secret_hash.as_deref())
                     .bind(c.auth_method.as_str())
                     .bind(to_json_list(&c.redirect_uris))
@@ -325,14 +351,14 @@ macro_rules! directory_store {
                     .bind(c.updated_at)
                     .bind(c.sector_identifier_uri.as_deref())
                     .bind(to_json_list(&c.resources))
+                    .bind(c.display_name.as_deref())
+                    .bind(c.previous_secret_hash.as_deref())
+                    .bind(c.previous_secret_until)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_err)?
-                    .rows_affected();
-                    if changed == 0 {
-                        return Err(StoreError::NotFound);
-                    }
-                    self.commit_with_audit(tx, audit).await
+                    .map_err(db_err)?;
+                    self.commit_with_audit(tx, audit).await?;
+                    Ok(Some(c))
                 }
 
                 async fn remove_client(&self, id: &str, audit: &AuditEvent) -> StoreResult<bool> {

@@ -20,13 +20,16 @@ mod classify;
 pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod group;
+pub(crate) mod installation;
 pub(crate) mod limits;
 mod link_rows;
 pub(crate) mod links;
 pub(crate) mod outbox;
 pub(crate) mod passwords;
 pub(crate) mod requests;
+pub(crate) mod roles;
 mod rows;
+pub(crate) mod sandbox;
 pub(crate) mod sessions;
 
 pub(crate) use classify::db_err;
@@ -163,6 +166,9 @@ macro_rules! sql_store {
         $crate::store::sql::requests::request_store!($store, $db);
         $crate::store::sql::passwords::password_store!($store, $db);
         $crate::store::sql::limits::limit_store!($store, $db);
+        $crate::store::sql::roles::role_store!($store, $db);
+        $crate::store::sql::installation::installation_store!($store, $db);
+        $crate::store::sql::sandbox::sandbox_store!($store, $db);
     };
 }
 pub(crate) use sql_store;

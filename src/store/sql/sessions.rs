@@ -176,7 +176,7 @@ macro_rules! session_store {
                 }
 
                 async fn purge_expired(&self) -> StoreResult<u64> {
-                    const PURGES: [&str; 7] = [
+                    const PURGES: [&str; 8] = [
                         "DELETE FROM sessions WHERE expires_at <= $1",
                         "DELETE FROM flows WHERE expires_at <= $1",
                         "DELETE FROM codes WHERE expires_at <= $1",
@@ -184,6 +184,7 @@ macro_rules! session_store {
                         "DELETE FROM revoked_tokens WHERE expires_at <= $1",
                         "DELETE FROM pd_deletions WHERE keep_until <= $1",
                         "DELETE FROM limit_counters WHERE window_end <= $1 AND locked_until <= $1",
+                        "DELETE FROM sandbox_rows WHERE expires_at <= $1",
                     ];
                     let now = self.now();
                     let mut tx = self.begin_write().await.map_err(db_err)?;
@@ -237,7 +238,7 @@ macro_rules! session_store {
             #[async_trait::async_trait]
             impl Lifecycle for $store {
                 async fn migrate(&self) -> StoreResult<()> {
-                    Self::migrator().run(self.pool()).await.map_err(|e| StoreError::Backend(anyhow::Error::new(e)))
+                    $crate::store::sql::installation::tolerant(Self::migrator()).run(self.pool()).await.map_err(|e| StoreError::Backend(anyhow::Error::new(e)))
                 }
 
                 async fn ping(&self) -> StoreResult<()> {

@@ -63,6 +63,23 @@ impl SqliteStore {
         Ok(Self { pool, clock, audit: Arc::default(), chain: None })
     }
 
+    /// Opens a database file that exists, changing nothing: no file or directory is
+    /// created, no mode tightened, no journal mode set (`propusk check`).
+    pub async fn open_existing(url: &str, settings: PoolSettings, clock: Arc<dyn Clock>) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url).map_err(sql::db_err)?.create_if_missing(false);
+        let file = options.get_filename().to_path_buf();
+        if !file.is_file() {
+            return Err(StoreError::Unavailable(anyhow::anyhow!("no database file {}", file.display())));
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(settings.max_connections.max(1))
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options.busy_timeout(Duration::from_secs(5)))
+            .await
+            .map_err(sql::db_err)?;
+        Ok(Self { pool, clock, audit: Arc::default(), chain: None })
+    }
+
     /// Hashes the audit rows this store appends with `key` ([`crate::audit::chain`]).
     pub fn with_chain_key(mut self, key: crate::audit::ChainKey) -> Self {
         self.chain = Some(key);
@@ -131,3 +148,10 @@ impl Backend for SqliteStore {
 }
 
 sql::sql_store!(SqliteStore, sqlx::Sqlite);
+
+/// One node: nothing to listen to; the caches' time bounds suffice.
+impl crate::store::changes::ChangeFeed for SqliteStore {
+    fn changes(&self) -> Option<tokio::sync::mpsc::Receiver<crate::store::changes::Change>> {
+        None
+    }
+}
