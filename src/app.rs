@@ -121,8 +121,14 @@ fn demo_esia(config: &mut Config, clock: Arc<dyn Clock>) -> anyhow::Result<Sandb
         let callback = format!("{}/login/esia/callback", config.issuer);
         let personas = std::mem::take(&mut config.esia.sandbox.personas_file);
         let sso_secs = config.esia.sandbox.sso_secs;
+        let certificates_dir = config.esia.certificates_dir.take();
         config.esia = crate::connector::EsiaConfig::for_sandbox(&base, &callback);
         config.esia.sandbox.sso_secs = sso_secs;
+        // `esia.certificates_dir` set replaces the sandbox's certificate (a rotation rehearsed).
+        if certificates_dir.is_some() {
+            config.esia.certificates = Vec::new();
+            config.esia.certificates_dir = certificates_dir;
+        }
         // `esia.sandbox.personas_file` set in the configuration replaces the demo personas.
         if !personas.as_os_str().is_empty() {
             config.esia.sandbox.personas_file = personas;

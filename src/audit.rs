@@ -230,6 +230,12 @@ pub enum AuditEvent {
         /// ESIA error code or verification failure, e.g. `ESIA-007053`, `bad_signature`.
         code: String,
     },
+    /// ESIA answered a login with an error: its code (`ESIA-007053`, or the OAuth
+    /// `error` when it sent none) and the class of `connector::esia::errors`.
+    EsiaError {
+        code: String,
+        class: String,
+    },
     /// A password changed at `/account`; every other session of the account ended.
     PasswordChanged {
         account_id: String,

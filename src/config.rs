@@ -330,6 +330,7 @@ impl Config {
                 return Err(ConfigError::new(key, format!("must be at least {min}")));
             }
         }
+        self.validate_login_time()?;
         if self.tokens.code_ttl_secs > 600 {
             return Err(ConfigError::new("tokens.code_ttl_secs", "must be at most 600 (RFC 6749 §4.1.2)"));
         }
@@ -348,6 +349,22 @@ impl Config {
         }
         self.validate_upstream()?;
         self.mail.validate().map_err(|(key, reason)| ConfigError::new(format!("mail.{key}"), reason))?;
+        Ok(())
+    }
+
+    /// A login must outlive ESIA's second factor: the flow at least 15 minutes, and
+    /// ESIA's state no longer than the flow that keeps it.
+    fn validate_login_time(&self) -> Result<(), ConfigError> {
+        let min = crate::connector::MIN_LOGIN_SECS;
+        if self.session.flow_ttl_secs < min {
+            return Err(ConfigError::new(
+                "session.flow_ttl_secs",
+                format!("must be at least {min} (ESIA's second factor can take minutes)"),
+            ));
+        }
+        if self.esia.enabled && self.esia.state_ttl_secs > self.session.flow_ttl_secs {
+            return Err(ConfigError::new("esia.state_ttl_secs", "must not exceed session.flow_ttl_secs"));
+        }
         Ok(())
     }
 

@@ -128,9 +128,11 @@ mod tests {
     }
 
     /// (account org, directory permission, stored roles, organisation asked, may review)
+    type Case = (&'static str, bool, &'static [(&'static str, &'static str)], &'static str, bool);
+
     #[test]
     fn may_review_table() {
-        let cases: &[(&str, bool, &[(&str, &str)], &str, bool)] = &[
+        let cases: &[Case] = &[
             ("a", false, &[], "a", false),
             ("a", true, &[], "a", true),
             ("a", true, &[], "b", false),

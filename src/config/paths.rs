@@ -20,6 +20,8 @@ fn path_keys(c: &mut Config) -> Vec<(&'static str, &mut PathBuf)> {
         ("esia.sandbox.token_cert_file", &mut c.esia.sandbox.token_cert_file),
     ];
     keys.extend(c.esia.certificates.iter_mut().map(|p| ("esia.certificates", p)));
+    keys.extend(c.esia.certificates_dir.as_mut().map(|p| ("esia.certificates_dir", p)));
+    keys.extend(c.esia.ca_bundle.as_mut().map(|p| ("esia.ca_bundle", p)));
     for client in &mut c.esia.sandbox.clients {
         keys.extend(client.certificates.iter_mut().map(|p| ("esia.sandbox.clients.certificates", p)));
     }

@@ -54,3 +54,29 @@ fn acquire_timeout_is_bounded_and_short_by_default() {
         }
     }
 }
+
+#[test]
+fn a_login_outlives_esias_second_factor() {
+    let mut c = Config::default();
+    c.session.flow_ttl_secs = 899;
+    assert_eq!(c.validate().unwrap_err().key, "session.flow_ttl_secs");
+    let esia =
+        crate::connector::EsiaConfig::for_sandbox("http://127.0.0.1:8080/esia-sandbox", "http://127.0.0.1:8080/cb");
+    let mut c = Config { esia, ..Config::default() };
+    c.validate().unwrap();
+    c.esia.state_ttl_secs = c.session.flow_ttl_secs + 1;
+    assert_eq!(c.validate().unwrap_err().key, "esia.state_ttl_secs");
+    c.esia.state_ttl_secs = 600;
+    assert_eq!(c.validate().unwrap_err().key, "esia.state_ttl_secs");
+    c.esia.state_ttl_secs = 900;
+    c.esia.certificates_reload_secs = 0;
+    assert_eq!(c.validate().unwrap_err().key, "esia.certificates_reload_secs");
+    c.esia.certificates_reload_secs = 30;
+    c.esia.ca_bundle_only = true;
+    assert_eq!(c.validate().unwrap_err().key, "esia.ca_bundle_only");
+    c.esia.ca_bundle_only = false;
+    c.esia.certificates.clear();
+    assert_eq!(c.validate().unwrap_err().key, "esia.certificates");
+    c.esia.certificates_dir = Some("esia-certs".into());
+    c.validate().unwrap();
+}

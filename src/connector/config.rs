@@ -5,6 +5,10 @@ use super::sandbox::SandboxConfig;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+/// The shortest time a login may take at ESIA (the second factor: SMS, push, ЭП):
+/// both `esia.state_ttl_secs` and `session.flow_ttl_secs` are at least this.
+pub const MIN_LOGIN_SECS: i64 = 900;
+
 /// The `[esia]` section of the configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -21,6 +25,16 @@ pub struct EsiaConfig {
     pub issuer: String,
     /// PEM/DER files with ESIA's token-signing certificates (several during rotation).
     pub certificates: Vec<PathBuf>,
+    /// A directory of ESIA's certificates (every `.pem`, `.cer`, `.crt`, `.der` file),
+    /// re-read without a restart; used together with `certificates`.
+    pub certificates_dir: Option<PathBuf>,
+    /// How often `certificates_dir` is looked at again (it is also looked at when a
+    /// token fits none of the trusted certificates).
+    pub certificates_reload_secs: i64,
+    /// A PEM bundle of CA certificates trusted for ESIA's TLS (the Russian Trusted Root CA).
+    pub ca_bundle: Option<PathBuf>,
+    /// Trust only `ca_bundle` for ESIA's TLS, not the system's roots.
+    pub ca_bundle_only: bool,
     /// Use the legacy v1 endpoints (`/aas/oauth2/ac`, `/te`) with CMS signatures.
     pub legacy_v1: bool,
     /// `online` or `offline` (the latter asks for a refresh token).
@@ -88,6 +102,10 @@ impl Default for EsiaConfig {
             redirect_uri: String::new(),
             issuer: "http://esia-portal1.test.gosuslugi.ru/".into(),
             certificates: Vec::new(),
+            certificates_dir: None,
+            certificates_reload_secs: 30,
+            ca_bundle: None,
+            ca_bundle_only: false,
             legacy_v1: false,
             access_type: "online".into(),
             signer: SignerConfig::default(),
@@ -152,8 +170,17 @@ impl EsiaConfig {
         if self.issuer.is_empty() {
             return err("issuer", "required");
         }
-        if self.certificates.is_empty() {
-            return err("certificates", "at least one ESIA certificate is required to verify tokens");
+        if self.certificates.is_empty() && self.certificates_dir.is_none() {
+            return err(
+                "certificates",
+                "at least one ESIA certificate (or esia.certificates_dir) is required to verify tokens",
+            );
+        }
+        if !(1..=86_400).contains(&self.certificates_reload_secs) {
+            return err("certificates_reload_secs", "between 1 and 86400");
+        }
+        if self.ca_bundle_only && self.ca_bundle.is_none() {
+            return err("ca_bundle_only", "needs esia.ca_bundle");
         }
         if !matches!(self.access_type.as_str(), "online" | "offline") {
             return err("access_type", "online or offline");
@@ -175,6 +202,9 @@ impl EsiaConfig {
         }
         if !(0..=300).contains(&self.leeway_secs) {
             return err("leeway_secs", "between 0 and 300");
+        }
+        if self.state_ttl_secs < MIN_LOGIN_SECS {
+            return err("state_ttl_secs", "at least 900: ESIA's second factor can take minutes");
         }
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! Why an upstream login failed, with the Russian text for people and the raw code
 //! for logs and the `UpstreamRejected` audit event.
 
+use super::esia::errors::{self, ErrorClass};
+
 /// A failed upstream login. Never carries personal data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConnectorError {
@@ -28,27 +30,39 @@ pub enum ConnectorError {
 }
 
 impl ConnectorError {
-    /// Text to show to the person (Russian).
+    /// Text to show to the person (Russian), from the table of ESIA's codes.
     pub fn user_message(&self) -> &'static str {
+        match self.esia_answer() {
+            Some(code) => errors::describe(&code).1,
+            None => self.class().text(),
+        }
+    }
+
+    /// Who must act (the class of ESIA's code, or of our own failure).
+    pub fn class(&self) -> ErrorClass {
+        if let Some(code) = self.esia_answer() {
+            return errors::describe(&code).0;
+        }
         match self {
-            Self::Denied { .. } => "Вы отказались предоставить доступ к данным на портале Госуслуг. Вход не выполнен.",
-            Self::StateMismatch => "Сеанс входа устарел или был прерван. Начните вход через Госуслуги заново.",
-            Self::Unavailable(_) => {
-                "Портал Госуслуг сейчас недоступен. Попробуйте войти позже или воспользуйтесь логином и паролем."
+            Self::StateMismatch => ErrorClass::Expired,
+            Self::Unavailable(_) => ErrorClass::Unavailable,
+            Self::InvalidToken(_) | Self::Protocol { .. } => ErrorClass::Verification,
+            Self::Internal(_) => ErrorClass::Internal,
+            Self::Denied { .. } => ErrorClass::Denied,
+            Self::SignatureRejected { .. } => ErrorClass::Signature,
+        }
+    }
+
+    /// The code ESIA answered with (`ESIA-007053`, or its OAuth `error` when it sent
+    /// no ESIA code); `None` when ESIA sent no error (our checks, transport, our side).
+    pub fn esia_answer(&self) -> Option<String> {
+        match self {
+            Self::Denied { code } | Self::SignatureRejected { code } | Self::Protocol { code: Some(code), .. } => {
+                Some(code.clone())
             }
-            Self::SignatureRejected { .. } => {
-                "Портал Госуслуг не принял запрос системы (ошибка подписи). Сообщите администратору."
-            }
-            Self::InvalidToken(_) => {
-                "Не удалось проверить ответ портала Госуслуг. Попробуйте ещё раз или сообщите администратору."
-            }
-            Self::Protocol { code: Some(c), .. } if c == "ESIA-007015" => {
-                "Портал Госуслуг отклонил запрос из-за расхождения времени. Попробуйте ещё раз позже."
-            }
-            Self::Protocol { .. } => {
-                "Портал Госуслуг вернул ошибку. Попробуйте ещё раз или воспользуйтесь логином и паролем."
-            }
-            Self::Internal(_) => "Вход через Госуслуги временно невозможен. Сообщите администратору.",
+            Self::Unavailable(m) => esia_code(m)
+                .or_else(|| ["temporarily_unavailable", "server_error"].contains(&m.as_str()).then(|| m.clone())),
+            _ => None,
         }
     }
 
@@ -107,6 +121,14 @@ mod tests {
         let p = ConnectorError::from_esia("invalid_request", Some("ESIA-007015: wrong time"));
         assert_eq!(p.code(), "ESIA-007015");
         assert!(p.user_message().contains("времени"));
+        assert_eq!(p.class(), ErrorClass::Time);
+        let u = ConnectorError::from_esia("server_error", Some("ESIA-007008: maintenance"));
+        assert_eq!((u.esia_answer().as_deref(), u.class()), (Some("ESIA-007008"), ErrorClass::Unavailable));
+        let a = ConnectorError::from_esia("access_denied", Some("ESIA-007055: unconfirmed"));
+        assert_eq!((a.code(), a.class()), ("ESIA-007055".to_string(), ErrorClass::Account));
+        assert!(a.user_message().contains("не подтверждена"));
+        assert_eq!(ConnectorError::StateMismatch.esia_answer(), None);
+        assert_eq!(ConnectorError::InvalidToken("x".into()).class(), ErrorClass::Verification);
         assert_eq!(esia_code("x ESIA-12"), None);
     }
 }

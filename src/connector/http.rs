@@ -1,5 +1,7 @@
 //! The outbound HTTP client for identity providers (BR-09): redirects off, short
-//! timeouts, https unless allowed otherwise, and a cap on response size.
+//! timeouts, https unless allowed otherwise, a cap on response size, and the CA
+//! bundle of `esia.ca_bundle` (ESIA's chain ends in the Russian Trusted Root CA),
+//! added to the system's roots or, with `esia.ca_bundle_only`, instead of them.
 
 use super::ConnectorError;
 use super::config::EsiaConfig;
@@ -22,7 +24,12 @@ impl HttpClient {
     pub fn new(cfg: &EsiaConfig) -> Result<Self, ConnectorError> {
         // Another part of the process may have installed it first; that is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(path) = &cfg.ca_bundle {
+            let roots = ca_bundle(path)?;
+            builder = if cfg.ca_bundle_only { builder.tls_certs_only(roots) } else { builder.tls_certs_merge(roots) };
+        }
+        let client = builder
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
             .read_timeout(Duration::from_millis(cfg.timeout_ms))
@@ -67,6 +74,18 @@ impl HttpClient {
     }
 }
 
+/// The CA certificates of a PEM bundle; an unreadable file, or one without a
+/// certificate, is an error naming `esia.ca_bundle`.
+pub fn ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, ConnectorError> {
+    let bad = |why: String| ConnectorError::Internal(format!("esia.ca_bundle {}: {why}", path.display()));
+    let pem = crate::connector::files::read(path).map_err(|e| bad(e.to_string()))?;
+    let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad(format!("not a PEM bundle ({e})")))?;
+    if roots.is_empty() {
+        return Err(bad("no certificate in it".into()));
+    }
+    Ok(roots)
+}
+
 fn too_big() -> ConnectorError {
     ConnectorError::Protocol { code: None, message: "response exceeds the size limit".into() }
 }
@@ -80,3 +99,7 @@ fn describe(e: &reqwest::Error) -> String {
         "transport error".into()
     }
 }
+
+#[cfg(test)]
+#[path = "http_tls_tests.rs"]
+mod tls_tests;

@@ -46,6 +46,20 @@ fn split(token: &str) -> Result<Parts, String> {
     })
 }
 
+/// Why [`verify`] refuses a token whose signature fits none of the certificates.
+pub const BAD_SIGNATURE: &str = "bad signature";
+
+/// Whether a [`verify`] error means: no trusted certificate checks this signature
+/// (an unknown signing certificate, or an altered token).
+pub fn is_untrusted(err: &str) -> bool {
+    err == BAD_SIGNATURE || err.starts_with("no configured ESIA certificate")
+}
+
+/// Reads the header without checking anything (logs of untrusted tokens).
+pub fn header_unverified(token: &str) -> Result<Claims, String> {
+    split(token).map(|p| p.header)
+}
+
 /// Reads the claims without checking anything (for the sandbox's own code lookup and tests).
 pub fn claims_unverified(token: &str) -> Result<Claims, String> {
     split(token).map(|p| p.claims)
@@ -96,7 +110,7 @@ pub fn verify(token: &str, certs: &[X509], expect: &Expect<'_>) -> Result<Claims
         return Err(format!("no configured ESIA certificate can check {alg_name}"));
     }
     if !valid {
-        return Err("bad signature".into());
+        return Err(BAD_SIGNATURE.into());
     }
     let c = parts.claims;
     if c.get("iss").and_then(Value::as_str) != Some(expect.issuer) {

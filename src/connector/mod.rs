@@ -17,7 +17,7 @@ pub mod sandbox;
 pub mod signer;
 mod types;
 
-pub use config::{EsiaConfig, SignerConfig};
+pub use config::{EsiaConfig, MIN_LOGIN_SECS, SignerConfig};
 pub use error::ConnectorError;
 pub use types::{
     AccountLevel, Callback, Child, Contact, ContactKind, Document, Gender, Pending, StartRequest, UpstreamIdentity,

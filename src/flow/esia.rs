@@ -6,7 +6,6 @@
 use super::journey::{Action, Stage};
 use super::resolve;
 use crate::app::App;
-use crate::audit::AuditEvent;
 use crate::connector::{AccountLevel, Callback, ContactKind, Pending, StartRequest, UpstreamIdentity};
 use crate::oidc::params::Params;
 use crate::session::checked_browser;
@@ -14,7 +13,7 @@ use crate::store::Role;
 use crate::web::client_addr::ClientAddr;
 use crate::web::cookie;
 use crate::web::error_page::PageError;
-use crate::web::esia_pages::{EsiaErrorPage, RolePage};
+use crate::web::esia_pages::RolePage;
 use crate::web::pages;
 use crate::web::redirect::{local_path, redirect, same_origin_path};
 use axum::body::Bytes;
@@ -232,14 +231,7 @@ pub async fn callback(
     let identity = match connector.finish(&pending, cb).await {
         Ok(identity) => identity,
         Err(e) => {
-            tracing::warn!(code = %e.code(), "ESIA login failed");
-            metrics::counter!("propusk_logins_total", "method" => "esia", "outcome" => "upstream_error").increment(1);
-            let name = if app.config.oidc.enabled { app.config.oidc.name.clone() } else { "esia".into() };
-            let event = AuditEvent::UpstreamRejected { connector: name, code: e.code() };
-            app.store.append_audit(&event).await?;
-            let request_id = crate::web::headers::request_id(&headers);
-            let page = EsiaErrorPage { flow: signed, message: e.user_message().to_owned(), request_id };
-            let mut res = pages::html_with_status(axum::http::StatusCode::BAD_GATEWAY, &page);
+            let mut res = super::esia_error::failed(&app, &headers, signed, &e).await?;
             res.headers_mut().append(axum::http::header::SET_COOKIE, clear);
             return Ok(res);
         }

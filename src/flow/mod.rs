@@ -12,6 +12,7 @@ pub mod account;
 pub mod begin;
 pub mod consent;
 pub mod esia;
+pub mod esia_error;
 pub mod esia_link;
 pub mod finish;
 pub mod journey;

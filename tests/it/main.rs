@@ -26,6 +26,7 @@ mod esia_direct;
 mod esia_error_page;
 mod esia_journey;
 mod esia_logout;
+mod esia_production;
 mod esia_support;
 mod files;
 mod headers;

@@ -3,19 +3,20 @@
 //! then the person read from `/rs/prns/{oid}` according to the granted scopes.
 
 pub mod api;
+pub mod errors;
 mod person;
 #[cfg(test)]
 mod proptests;
 pub mod protocol;
 mod token;
+pub mod trust;
 
 use super::config::EsiaConfig;
 use super::http::HttpClient;
-use super::signer::{SignError, Signer, certificate_hash, load_certificates, sign_blocking};
+use super::signer::{SignError, Signer, certificate_hash, sign_blocking};
 use super::{Callback, Connector, ConnectorError, Pending, StartRequest, UpstreamIdentity};
 use crate::clock::Clock;
 use crate::crypto::{b64, ct_eq};
-use openssl::x509::X509;
 use protocol::{AC_V1, AC_V2, LOGOUT, new_state, signed_string_v1, signed_string_v2, timestamp};
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ pub struct EsiaConnector {
     base: url::Url,
     signer: Arc<dyn Signer>,
     cert_hash: String,
-    esia_certs: Vec<X509>,
+    trust: trust::TrustStore,
     http: HttpClient,
     clock: Arc<dyn Clock>,
 }
@@ -57,21 +58,20 @@ impl EsiaConnector {
         if base.scheme() != "https" && !cfg.allow_http {
             return Err(ConnectorError::Internal("esia.base_url must be https".into()));
         }
-        let mut esia_certs = Vec::new();
-        for path in &cfg.certificates {
-            esia_certs.extend(load_certificates(path).map_err(sign_err)?);
-        }
-        if esia_certs.is_empty() {
-            return Err(ConnectorError::Internal("esia.certificates: none configured".into()));
-        }
+        let trust = trust::TrustStore::load(&cfg, clock.now())?;
         let cert_hash = certificate_hash(signer.certificate_der());
         let http = HttpClient::new(&cfg)?;
-        Ok(Self { cfg, base, signer, cert_hash, esia_certs, http, clock })
+        Ok(Self { cfg, base, signer, cert_hash, trust, http, clock })
     }
 
     /// `client_certificate_hash` we send (Streebog-256 of our certificate, uppercase hex).
     pub fn certificate_hash(&self) -> &str {
         &self.cert_hash
+    }
+
+    /// SHA-256 fingerprints of the ESIA certificates trusted now.
+    pub fn trusted_fingerprints(&self) -> Vec<String> {
+        self.trust.fingerprints()
     }
 
     /// ESIA's logout URL (RP-initiated logout); `redirect_url` must be registered at ESIA.

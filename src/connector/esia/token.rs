@@ -3,8 +3,10 @@
 
 use super::EsiaConnector;
 use super::protocol::{TE_V1, TE_V3, new_state, scope_name, signed_string_v1, signed_string_v2, timestamp};
+use super::trust::Trusted;
 use crate::connector::jwt::{self, Expect};
 use crate::connector::{ConnectorError, Pending};
+use openssl::x509::X509;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -86,7 +88,7 @@ impl EsiaConnector {
             }
         }
         let access_token = resp.access_token.filter(|t| !t.is_empty()).ok_or_else(|| malformed("no access_token"))?;
-        self.verify_tokens(access_token, resp.id_token.as_deref())
+        self.verify_tokens(access_token, resp.id_token.as_deref()).await
     }
 
     fn expect<'a>(&'a self, sbt: &'a str) -> Expect<'a> {
@@ -99,12 +101,52 @@ impl EsiaConnector {
         }
     }
 
-    fn verify_tokens(&self, access_token: String, id_token: Option<&str>) -> Result<Verified, ConnectorError> {
-        let at = jwt::verify(&access_token, &self.esia_certs, &self.expect("access"))
-            .map_err(|e| ConnectorError::InvalidToken(format!("access token: {e}")))?;
+    /// Verifies both tokens against the trusted certificates; when a signature fits
+    /// none of them, looks at `esia.certificates_dir` again (ESIA may have rotated)
+    /// and, if it still fits none, logs the token's fingerprint and header.
+    async fn verify_tokens(&self, access_token: String, id_token: Option<&str>) -> Result<Verified, ConnectorError> {
+        let now = self.clock.now();
+        let certs = self.trust.certificates(now, false).await;
+        let failure = match self.verify_with(&certs, &access_token, id_token) {
+            Ok(v) => return Ok(v),
+            Err(f) => f,
+        };
+        if failure.untrusted.is_none() {
+            return Err(failure.error);
+        }
+        let certs = self.trust.certificates(now, true).await;
+        match self.verify_with(&certs, &access_token, id_token) {
+            Ok(v) => Ok(v),
+            Err(Failure { error, untrusted: Some(token) }) => {
+                let trusted: Vec<&str> = certs.iter().map(|t| t.sha256.as_str()).collect();
+                log_untrusted(token, &trusted);
+                Err(error)
+            }
+            Err(f) => Err(f.error),
+        }
+    }
+
+    fn verify_with(
+        &self,
+        trusted: &[Trusted],
+        access_token: &str,
+        id_token: Option<&str>,
+    ) -> Result<Verified, Failure> {
+        let certs: Vec<X509> = trusted.iter().map(|t| t.cert.clone()).collect();
+        let check = |token: &str, sbt: &str| {
+            jwt::verify(token, &certs, &self.expect(sbt)).map_err(|e| Failure {
+                untrusted: jwt::is_untrusted(&e).then(|| token.to_owned()),
+                error: ConnectorError::InvalidToken(format!(
+                    "{} token: {e}",
+                    if sbt == "id" { "id" } else { "access" }
+                )),
+            })
+        };
+        let at = check(access_token, "access")?;
+        let bad = |m: &str| Failure { error: ConnectorError::InvalidToken(m.into()), untrusted: None };
         let oid = jwt::text(&at, "urn:esia:sbj_id")
             .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or_else(|| ConnectorError::InvalidToken("access token without urn:esia:sbj_id".into()))?;
+            .ok_or_else(|| bad("access token without urn:esia:sbj_id"))?;
         let granted = at
             .get("scope")
             .and_then(Value::as_str)
@@ -114,10 +156,9 @@ impl EsiaConnector {
             .collect();
         let mut level = None;
         if let Some(token) = id_token {
-            let it = jwt::verify(token, &self.esia_certs, &self.expect("id"))
-                .map_err(|e| ConnectorError::InvalidToken(format!("id token: {e}")))?;
+            let it = check(token, "id")?;
             if jwt::text(&it, "sub").as_deref() != Some(oid.as_str()) {
-                return Err(ConnectorError::InvalidToken("id token subject differs from access token".into()));
+                return Err(bad("id token subject differs from access token"));
             }
             level = it
                 .get("urn:esia:sbj")
@@ -125,6 +166,29 @@ impl EsiaConnector {
                 .and_then(Value::as_str)
                 .map(str::to_string);
         }
-        Ok(Verified { access_token, oid, issuer: self.cfg.issuer.clone(), granted, level })
+        Ok(Verified { access_token: access_token.to_owned(), oid, issuer: self.cfg.issuer.clone(), granted, level })
     }
+}
+
+/// Why verification failed; `untrusted` is the token whose signature fits no trusted certificate.
+struct Failure {
+    error: ConnectorError,
+    untrusted: Option<String>,
+}
+
+/// One line an operator can act on: which token (its SHA-256), what its header says
+/// (`alg`, `sbt`, `kid`, `x5t` when ESIA sends them) and which certificates we trust.
+fn log_untrusted(token: String, trusted: &[&str]) {
+    let header = jwt::header_unverified(&token).unwrap_or_default();
+    let field = |name: &str| header.get(name).and_then(Value::as_str).unwrap_or("-").to_owned();
+    tracing::warn!(
+        token_sha256 = %super::trust::sha256_hex(token.as_bytes()),
+        alg = %field("alg"),
+        sbt = %field("sbt"),
+        kid = %field("kid"),
+        x5t = %field("x5t"),
+        trusted = %trusted.join(", "),
+        "ESIA token refused: its signature fits none of the trusted ESIA certificates \
+         (a new ESIA certificate missing from esia.certificates_dir, or an altered token)"
+    );
 }

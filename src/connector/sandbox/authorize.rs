@@ -44,6 +44,18 @@ fn redirect_error(redirect_uri: &str, state: Option<&str>, e: &EsiaErr) -> Respo
     redirect(url.as_str())
 }
 
+/// The `callback_error` fault: ESIA's code with the OAuth `error` ESIA pairs with it.
+fn fault_error(code: &str) -> EsiaErr {
+    use crate::connector::esia::errors::{ErrorClass, describe};
+    let error = match describe(code).0 {
+        ErrorClass::Denied | ErrorClass::Signature | ErrorClass::Account => "access_denied",
+        ErrorClass::Registration => "unauthorized_client",
+        ErrorClass::Unavailable => "temporarily_unavailable",
+        _ => "invalid_request",
+    };
+    EsiaErr::new(error, code, "sandbox fault")
+}
+
 pub async fn authorize_v2(State(s): State<SandboxState>, headers: HeaderMap, Query(q): Query<Params>) -> Response {
     authorize(s, q, false, &headers).await
 }
@@ -65,6 +77,9 @@ async fn authorize(s: SandboxState, q: Params, v1: bool, headers: &HeaderMap) ->
         return pages::error(StatusCode::BAD_REQUEST, "ESIA-007023: redirect_uri is not allowed for this client.");
     }
     let state = q.get("state").map(String::as_str);
+    if let Some(code) = s.faults().callback_error {
+        return redirect_error(redirect_uri, state, &fault_error(&code));
+    }
     let checked = (|| {
         let state = verify::required(&q, "state")?;
         verify::check_state(state)?;
@@ -198,7 +213,7 @@ async fn issue_code(s: &SandboxState, req: &AuthRequest, persona: usize) -> anyh
                          "urn:esia:sbj:nam": format!("OID.{}", p.oid), "urn:esia:sbj:eid": p.oid},
         "params": {}, "jti": crate::connector::esia::protocol::new_state(),
     });
-    let signer = s.0.signer.clone();
+    let signer = s.token_signer();
     let code =
         tokio::task::spawn_blocking(move || jwt::sign(signer.as_ref(), 1, "authorization_code", &claims)).await??;
     let grant = Grant {

@@ -12,6 +12,7 @@ mod pages;
 pub mod personas;
 mod rest;
 mod rows;
+mod signing;
 mod sso;
 mod state;
 mod token;

@@ -43,8 +43,8 @@ async fn authorize(s: &SandboxState, headers: &HeaderMap, oid: &str) -> Result<(
         return Err(status_only(StatusCode::UNAUTHORIZED));
     }
     let expect = Expect { sbt: "access", issuer: &s.0.cfg.issuer, client_id: &client_id, now: s.now(), leeway: 0 };
-    let claims = jwt::verify(token, std::slice::from_ref(&s.0.token_cert), &expect)
-        .map_err(|_| status_only(StatusCode::UNAUTHORIZED))?;
+    let claims =
+        jwt::verify(token, &s.token_certificates(), &expect).map_err(|_| status_only(StatusCode::UNAUTHORIZED))?;
     if jwt::text(&claims, "urn:esia:sbj_id").as_deref() != Some(oid) {
         return Err(status_only(StatusCode::FORBIDDEN));
     }
@@ -120,7 +120,7 @@ pub async fn element(
 
 /// The sandbox's token-signing certificate (like ESIA's `esia.zip`).
 pub async fn certificate(State(s): State<SandboxState>) -> Response {
-    match s.token_certificate_pem() {
+    match s.current_certificate_pem() {
         Ok(pem) => ([(header::CONTENT_TYPE, "application/x-pem-file")], pem).into_response(),
         Err(_) => status_only(StatusCode::INTERNAL_SERVER_ERROR),
     }

@@ -29,6 +29,8 @@ pub struct Faults {
     pub expired_tokens: bool,
     /// Echo a different `state` from the token endpoint.
     pub wrong_state_echo: bool,
+    /// Send the browser straight back from `/ac` with this ESIA code (`ESIA-007055`).
+    pub callback_error: Option<String>,
 }
 
 pub(super) struct RegisteredClient {
@@ -68,6 +70,8 @@ pub(super) struct Inner {
     pub token_cert: X509,
     pub clock: Arc<dyn Clock>,
     pub faults: Mutex<Faults>,
+    /// Token signers that replaced `signer`, newest last (`signing.rs`).
+    pub rotated: Mutex<Vec<Arc<dyn Signer>>>,
 }
 
 /// Shared sandbox state; cheap to clone.
@@ -114,7 +118,19 @@ impl SandboxState {
             });
         }
         let rows = Rows::new(Arc::new(MemoryRows::new(clock.clone())));
-        Ok(Self(Arc::new(Inner { cfg, personas, clients, signer, token_cert, clock, faults: Mutex::default() }), rows))
+        Ok(Self(
+            Arc::new(Inner {
+                cfg,
+                personas,
+                clients,
+                signer,
+                token_cert,
+                clock,
+                faults: Mutex::default(),
+                rotated: Mutex::default(),
+            }),
+            rows,
+        ))
     }
 
     /// The same sandbox keeping its rows in `rows` (the server's database, so that

@@ -156,7 +156,7 @@ async fn mint(s: &SandboxState, g: &Grant, f: &Faults, echo_state: String) -> an
         "exp": iat + cfg.id_ttl_secs, "amr": "PWD", "urn:esia:amd": "PWD", "urn:esia:sid": sid, "urn:esia:sbj": sbj,
     });
     let with_id = g.scopes.iter().any(|x| x == "openid");
-    let signer = s.0.signer.clone();
+    let signer = s.token_signer();
     let (at, it) = tokio::task::spawn_blocking(move || -> anyhow::Result<(String, Option<String>)> {
         let at = jwt::sign(signer.as_ref(), 1, "access", &access)?;
         let it = if with_id { Some(jwt::sign(signer.as_ref(), 0, "id", &id)?) } else { None };

@@ -1,6 +1,7 @@
 //! Signing through an external program (CryptoPro `csptest`/`cryptcp` wrappers,
 //! `openssl dgst`, an HSM client): the message goes to stdin, the signature comes
-//! from stdout, and the program is killed when it overruns its timeout.
+//! from stdout (the raw signature, or a detached CMS with `esia.legacy_v1`), and the
+//! program is killed when it overruns its timeout.
 
 use super::{SigAlg, SignError, Signer, load_certificates};
 use crate::connector::config::SignerConfig;
@@ -63,7 +64,33 @@ impl CommandSigner {
 }
 
 impl Signer for CommandSigner {
+    /// The raw signature the command prints, reversed when `reverse_bytes`.
     fn sign(&self, data: &[u8]) -> Result<Vec<u8>, SignError> {
+        let mut sig = self.run(data)?;
+        if self.reverse_bytes {
+            sig.reverse();
+        }
+        Ok(sig)
+    }
+
+    /// With `esia.legacy_v1` the command prints a detached CMS (DER), used as is
+    /// (`cryptcp -signf -der -detached`, docs/esia-production.md).
+    fn sign_cms_detached(&self, data: &[u8]) -> Result<Vec<u8>, SignError> {
+        self.run(data)
+    }
+
+    fn certificate_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    fn algorithm(&self) -> SigAlg {
+        self.alg
+    }
+}
+
+impl CommandSigner {
+    /// Runs the command once: `data` on stdin, the decoded stdout back.
+    fn run(&self, data: &[u8]) -> Result<Vec<u8>, SignError> {
         let program = &self.command[0];
         let mut child = Command::new(program)
             .args(&self.command[1..])
@@ -105,7 +132,7 @@ impl Signer for CommandSigner {
             let text: String = String::from_utf8_lossy(&err).chars().take(300).collect();
             return Err(SignError::Failed(format!("`{program}` exited with {status}: {}", text.trim())));
         }
-        let mut sig = if self.base64_output {
+        let sig = if self.base64_output {
             let text: String = String::from_utf8_lossy(&out).split_whitespace().collect();
             base64::engine::general_purpose::STANDARD
                 .decode(text.as_bytes())
@@ -116,17 +143,6 @@ impl Signer for CommandSigner {
         if sig.is_empty() {
             return Err(SignError::Failed(format!("`{program}` printed no signature")));
         }
-        if self.reverse_bytes {
-            sig.reverse();
-        }
         Ok(sig)
-    }
-
-    fn certificate_der(&self) -> &[u8] {
-        &self.cert_der
-    }
-
-    fn algorithm(&self) -> SigAlg {
-        self.alg
     }
 }

@@ -4,9 +4,11 @@
 
 mod command;
 mod openssl_key;
+mod self_test;
 
 pub use command::CommandSigner;
 pub use openssl_key::{OpensslSigner, gost_digest, verify_with_cert};
+pub use self_test::{SELF_TEST_MESSAGE, SelfTest, self_test, self_test_blocking};
 
 use super::config::SignerConfig;
 use openssl::x509::X509;
