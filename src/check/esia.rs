@@ -41,21 +41,17 @@ async fn signer_signs(config: &Config, report: &mut Report) {
         Ok(Err(e)) => return report.error(AREA, format!("esia.signer: {e}")),
         Err(e) => return report.error(AREA, format!("esia.signer: {e}")),
     };
-    let message = b"propusk check: a test message".to_vec();
-    let signature = match signer::sign_blocking(signer.clone(), message.clone(), false).await {
-        Ok(sig) => sig,
+    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+    match signer::self_test_blocking(signer.clone(), now).await {
+        Ok(t) => {
+            report.ok(AREA, format!("the signer signs ({}) and its certificate verifies it", t.algorithm.jwt_name()))
+        }
         Err(e) => return report.error(AREA, format!("esia.signer cannot sign a test message: {e}")),
-    };
+    }
     let cert = match openssl::x509::X509::from_der(signer.certificate_der()) {
         Ok(c) => c,
         Err(e) => return report.error(AREA, format!("esia.signer.cert_file: not a certificate: {e}")),
     };
-    let alg = signer.algorithm();
-    match signer::verify_with_cert(&cert, alg, &message, &signature) {
-        Ok(true) => report.ok(AREA, format!("the signer signs ({}) and its certificate verifies it", alg.jwt_name())),
-        Ok(false) => report.error(AREA, "esia.signer: the signature does not verify with esia.signer.cert_file"),
-        Err(e) => report.error(AREA, format!("esia.signer: {e}")),
-    }
     validity(report, "the signer's certificate (esia.signer.cert_file)", &cert);
 }
 
