@@ -21,6 +21,7 @@ pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod group;
 pub(crate) mod installation;
+pub(crate) mod keys;
 pub(crate) mod limits;
 mod link_rows;
 pub(crate) mod links;
@@ -160,6 +161,7 @@ macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         $crate::store::sql::sessions::session_store!($store, $db);
         $crate::store::sql::directory::directory_store!($store, $db);
+        $crate::store::sql::keys::key_store!($store, $db);
         $crate::store::sql::grants::grant_store!($store, $db);
         $crate::store::sql::links::link_store!($store, $db);
         $crate::store::sql::outbox::outbox_store!($store, $db);
