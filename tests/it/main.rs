@@ -33,6 +33,7 @@ mod headers;
 mod hygiene;
 mod introspect_revoke;
 mod journey_order;
+mod key_retire;
 mod limits;
 mod link_lifecycle;
 mod link_notice;
