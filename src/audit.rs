@@ -130,6 +130,12 @@ pub enum AuditEvent {
         alg: String,
         activates_at: UnixTime,
     },
+    /// `keys retire`: the key stops signing now and leaves the JWKS at `retire_at`.
+    KeyRetired {
+        kid: String,
+        alg: String,
+        retire_at: UnixTime,
+    },
     DirectoryImported {
         organisations: u64,
         accounts: u64,

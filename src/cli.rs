@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 mod audit;
 mod clients;
+mod keys;
 mod ops;
 mod staff;
 pub use audit::{
@@ -20,6 +21,7 @@ pub use audit::{
     parse_time,
 };
 pub use clients::{UpdateArgs, clients_rotate_secret, clients_update};
+pub use keys::{keys_list, keys_retire, keys_rotate};
 pub use ops::{check, default_health_url, health};
 pub use staff::{RoleChange, staff_grant, staff_list, staff_revoke};
 
@@ -158,30 +160,6 @@ pub async fn clients_remove(config: &Config, id: &str) -> Result<serde_json::Val
     } else {
         Err(CliError::Failure(format!("client `{id}` not found")))
     }
-}
-
-pub async fn keys_list(config: &Config) -> Result<serde_json::Value, CliError> {
-    let store = store(config).await?;
-    let master = crate::secrets::load_master_key(&config.keys)?;
-    let policy = crate::token::KeyPolicy {
-        rotation_grace_secs: config.keys.rotation_grace_secs,
-        max_token_ttl_secs: config.tokens.id_token_ttl_secs.max(config.tokens.access_token_ttl_secs),
-    };
-    let ring =
-        crate::token::KeyRing::load_or_init(store, &master, clock(), policy).await.map_err(anyhow::Error::from)?;
-    serde_json::to_value(ring.key_summaries()).map_err(|e| CliError::Failure(e.to_string()))
-}
-
-pub async fn keys_rotate(config: &Config, alg: &str) -> Result<serde_json::Value, CliError> {
-    if !matches!(alg, "RS256" | "ES256" | "EdDSA") {
-        return Err(CliError::Usage("--alg: must be RS256, ES256 or EdDSA".into()));
-    }
-    let store = store(config).await?;
-    let master = crate::secrets::load_master_key(&config.keys)?;
-    let key = crate::token::keys::rotate(&*store, &master, &*clock(), alg, config.keys.rotation_grace_secs)
-        .await
-        .map_err(anyhow::Error::from)?;
-    Ok(serde_json::json!({ "kid": key.kid, "alg": key.alg, "activates_at": key.activates_at }))
 }
 
 pub async fn directory_import(config: &Config, file: &Path) -> Result<serde_json::Value, CliError> {

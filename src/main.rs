@@ -134,6 +134,13 @@ enum KeysCmd {
         #[arg(long, default_value = "RS256")]
         alg: String,
     },
+    /// Stop signing with a key; it stays in /jwks for the overlap, then leaves it.
+    Retire {
+        kid: String,
+        /// How long it stays published (default: the longest token lifetime).
+        #[arg(long)]
+        overlap_secs: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -316,6 +323,10 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
         }
         Command::Keys(KeysCmd::Rotate { alg }) => {
             print_json(&cli::keys_rotate(&config, &alg).await?);
+            Ok(())
+        }
+        Command::Keys(KeysCmd::Retire { kid, overlap_secs }) => {
+            print_json(&cli::keys_retire(&config, &kid, overlap_secs).await?);
             Ok(())
         }
         Command::Audit(AuditCmd::Verify { checkpoint }) => {

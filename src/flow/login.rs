@@ -93,21 +93,17 @@ pub async fn show(
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, PageError> {
     let (browser_id, set_browser) = cookie::browser_id(&app.cookies, &headers);
-    let client_name = match &q.flow {
+    // `login_hint` only pre-fills «Логин» (oidc::login_hint): never trusted, never an error.
+    let (client_name, login) = match &q.flow {
         Some(f) => {
             let flow = super::enter(&app, f, &browser_id, Action::LoginPage).await?;
-            flow.request.map(|r| r.client_id).unwrap_or_default()
+            flow.request
+                .map(|r| (r.client_id, crate::oidc::login_hint::prefill(r.login_hint.as_deref())))
+                .unwrap_or_default()
         }
-        None => String::new(),
+        None => Default::default(),
     };
-    let form = Form {
-        flow: q.flow,
-        next: q.next,
-        error: None,
-        login: String::new(),
-        selected_org: None,
-        tabs: Tabs::default(),
-    };
+    let form = Form { flow: q.flow, next: q.next, error: None, login, selected_org: None, tabs: Tabs::default() };
     let mut res = render(&app, &browser_id, form, client_name, StatusCode::OK).await?;
     if let Some(c) = set_browser {
         res.headers_mut().append(header::SET_COOKIE, c);

@@ -14,6 +14,7 @@ pub mod error;
 pub mod grant;
 pub mod inspect;
 pub mod introspect;
+pub mod login_hint;
 pub mod logout;
 pub mod logout_upstream;
 pub mod params;

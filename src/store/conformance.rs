@@ -59,6 +59,7 @@ conformance! {
     records::clients_round_trip,
     records::client_changes_at_once_apply_one_after_the_other,
     records::signing_keys_round_trip,
+    records::signing_keys_retire,
     records::sessions_and_flows_expire,
     records::codes_grants_tokens_consents_round_trip,
     records::unique_violations_are_conflicts,

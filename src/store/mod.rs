@@ -95,6 +95,15 @@ pub trait ClientStore: Send + Sync {
 pub trait KeyStore: Send + Sync {
     async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>>;
     async fn add_signing_key(&self, key: &StoredKey, audit: &AuditEvent) -> StoreResult<()>;
+    /// `keys retire`, in one transaction with `audit`: sets `retire_at` of `kid` unless it
+    /// is unknown, already retired at the store's now, or the key that signs for its
+    /// algorithm (the latest started key of its algorithm not retired by hand).
+    async fn retire_signing_key(
+        &self,
+        kid: &str,
+        retire_at: crate::clock::UnixTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<RetireOutcome>;
 }
 
 /// Browser sessions and flows in progress.

@@ -236,6 +236,21 @@ pub struct StoredKey {
     pub created_at: UnixTime,
     /// When it starts signing (later than `created_at` after a rotation).
     pub activates_at: UnixTime,
+    /// Set by `keys retire`: it no longer signs and leaves the JWKS at this moment.
+    pub retire_at: Option<UnixTime>,
+}
+
+/// What `keys retire` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetireOutcome {
+    /// Retiring from now; published until the given moment.
+    Retired,
+    /// No key has this kid.
+    Unknown,
+    /// It is the key that signs for its algorithm: rotate first.
+    Active,
+    /// Already past its `retire_at`.
+    AlreadyRetired,
 }
 
 /// A browser session. The cookie holds the id; the store holds its hash.

@@ -122,6 +122,7 @@ fn generate_blocking(
         public_jwk: public.to_string(),
         created_at,
         activates_at,
+        retire_at: None,
     })
 }
 

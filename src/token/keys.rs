@@ -1,15 +1,12 @@
-//! The key ring: which signing key is active, pending or retiring (DS-03), the JWKS,
-//! and loading, generating and rotating keys through the store.
-//!
-//! For each algorithm the ACTIVE key is the one with the greatest `activates_at <= now`.
-//! A key is published from its creation (so a rotated-in key is visible before it
-//! signs) until `superseded_at + max_token_ttl_secs`, where `superseded_at` is the
-//! `activates_at` of the next key of its algorithm. After that it is neither published
-//! nor used for verification. Keys are parsed once per load; the ring keeps an
+//! The key ring: which signing key is next, active or retiring (DS-03; the states:
+//! `key_state.rs`), the JWKS, and loading, generating, rotating and retiring keys
+//! through the store. Keys are parsed once per load; the ring keeps an
 //! immutable view behind a lock and swaps it when the store changes or when the clock
 //! passes the next moment a key changes state.
 
 use super::TokenError;
+pub use super::key_state::KeyState;
+use super::key_state::states_at;
 use super::keygen::{self, Alg, LoadedKey};
 use crate::audit::AuditEvent;
 use crate::clock::{Clock, UnixTime};
@@ -28,31 +25,6 @@ pub struct KeyPolicy {
     pub max_token_ttl_secs: i64,
 }
 
-/// Where a key is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyState {
-    /// Signs new tokens of its algorithm; published.
-    Active,
-    /// Published, signs from `activates_at`.
-    Pending,
-    /// Superseded; published until the tokens it signed have expired.
-    Retiring,
-    /// Neither published nor trusted.
-    Expired,
-}
-
-impl KeyState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Pending => "pending",
-            Self::Retiring => "retiring",
-            Self::Expired => "expired",
-        }
-    }
-}
-
 /// One line of `keys list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeySummary {
@@ -61,7 +33,7 @@ pub struct KeySummary {
     pub created_at: UnixTime,
     pub activates_at: UnixTime,
     pub state: KeyState,
-    /// When a superseded key leaves the JWKS (`None` while active or pending).
+    /// When a retiring key leaves the JWKS (`None` while active or next).
     pub published_until: Option<UnixTime>,
 }
 
@@ -82,47 +54,6 @@ struct View {
     jwks: Arc<str>,
 }
 
-/// State of every key at `now` (parallel to `keys`) and the next moment any state changes.
-fn states_at<'a, I>(keys: I, now: UnixTime, ttl: i64) -> (Vec<(KeyState, Option<UnixTime>)>, UnixTime)
-where
-    I: IntoIterator<Item = &'a StoredKey>,
-{
-    let keys: Vec<&StoredKey> = keys.into_iter().collect();
-    let mut out = vec![(KeyState::Expired, None); keys.len()];
-    let mut next = UnixTime::MAX;
-    let mut by_alg: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, k) in keys.iter().enumerate() {
-        by_alg.entry(k.alg.as_str()).or_default().push(i);
-    }
-    for group in by_alg.values_mut() {
-        group.sort_by(|&a, &b| {
-            let (a, b) = (keys[a], keys[b]);
-            (a.activates_at, a.created_at, &a.kid).cmp(&(b.activates_at, b.created_at, &b.kid))
-        });
-        let active = group.iter().rposition(|&i| keys[i].activates_at <= now);
-        for (pos, &i) in group.iter().enumerate() {
-            let k = keys[i];
-            out[i] = if k.activates_at > now {
-                next = next.min(k.activates_at);
-                (KeyState::Pending, None)
-            } else if Some(pos) == active {
-                (KeyState::Active, None)
-            } else {
-                // Not the last started key, so a later one exists and has started.
-                let superseded_at = group.get(pos + 1).map_or(now, |&n| keys[n].activates_at);
-                let until = superseded_at.saturating_add(ttl);
-                if now < until {
-                    next = next.min(until);
-                    (KeyState::Retiring, Some(until))
-                } else {
-                    (KeyState::Expired, Some(until))
-                }
-            };
-        }
-    }
-    (out, next)
-}
-
 impl View {
     fn compute(entries: Arc<Vec<Entry>>, now: UnixTime, ttl: i64) -> Self {
         let (states, valid_until) = states_at(entries.iter().map(|e| &e.meta), now, ttl);
@@ -134,9 +65,9 @@ impl View {
             let Some(key) = &entry.loaded else { continue };
             match state {
                 KeyState::Active => active.push(key.clone()),
-                KeyState::Pending => pending.push(key.clone()),
+                KeyState::Next => pending.push(key.clone()),
                 KeyState::Retiring => retiring.push(key.clone()),
-                KeyState::Expired => continue,
+                KeyState::Retired => continue,
             }
             published.insert(key.kid.clone(), key.clone());
         }
@@ -178,7 +109,7 @@ impl KeyRing {
         let mut keys = store.signing_keys().await?;
         let now = clock.now();
         for alg in keygen::SUPPORTED_ALGS {
-            if keys.iter().any(|k| k.alg == alg && k.activates_at <= now) {
+            if keys.iter().any(|k| k.alg == alg && k.activates_at <= now && k.retire_at.is_none()) {
                 continue;
             }
             let key = keygen::generate_key(alg, master, now, now).await?;
@@ -336,7 +267,7 @@ fn load_entries(
         if Alg::parse(&meta.alg).is_none() {
             return Err(TokenError::Key(format!("key {}: unsupported alg {}", meta.kid, meta.alg)));
         }
-        let loaded = if state == KeyState::Expired {
+        let loaded = if state == KeyState::Retired {
             None
         } else if let Some(prev) = old.iter().find(|e| e.meta == meta).and_then(|e| e.loaded.clone()) {
             Some(prev)

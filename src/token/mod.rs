@@ -9,6 +9,7 @@
 pub mod claims;
 pub mod issuer;
 mod jws;
+mod key_state;
 mod keygen;
 pub mod keys;
 pub mod scope;

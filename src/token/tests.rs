@@ -224,7 +224,7 @@ async fn ds_03_new_key_published_before_use() {
     let t = issuer.access_token("ES256", &access(T0)).await.unwrap();
     assert_eq!(part(&t, 0)["kid"], old_kid.as_str(), "old key still signs during grace");
     let state = |kid: &str| ring.key_summaries().into_iter().find(|s| s.kid == kid).unwrap().state;
-    assert_eq!(state(&new.kid), KeyState::Pending);
+    assert_eq!(state(&new.kid), KeyState::Next);
 
     // Grace over: the new key signs, the old one is published until its tokens expired.
     clock.set(T0 + 3600);
@@ -245,13 +245,44 @@ async fn ds_03_new_key_published_before_use() {
     assert!(ring.verifying_key(&old_kid).is_some());
     clock.set(T0 + 3600 + TTL);
     assert!(!ring.jwks_json().contains(&old_kid));
-    assert_eq!(state(&old_kid), KeyState::Expired);
+    assert_eq!(state(&old_kid), KeyState::Retired);
     assert!(matches!(issuer.verify_id_token_hint(&old_token), Err(TokenError::Invalid(_))));
 
     // A reload after expiry does not parse the expired key (and still works).
     ring.replace_keys(keys).unwrap();
     assert!(!ring.jwks_json().contains(&old_kid));
     assert_eq!(ring.signing_algs(), vec!["RS256", "ES256", "EdDSA"]);
+}
+
+/// `keys retire`: a superseded key retired by hand leaves the JWKS at its `retire_at`
+/// (before its automatic end), a retired next key never signs; no reload needed.
+#[tokio::test]
+async fn retire_at_ends_publication_and_a_retired_next_key_never_signs() {
+    let clock = Arc::new(FixedClock::new(T0));
+    let mut keys = all_keys(T0).await;
+    let old = keys.iter().position(|k| k.alg == "ES256").unwrap();
+    let new = generate_key("ES256", &master(), T0, T0 + 10).await.unwrap();
+    let mut spare = generate_key("ES256", &master(), T0, T0 + 20).await.unwrap();
+    spare.retire_at = Some(T0 + 15);
+    keys[old].retire_at = Some(T0 + 30);
+    let old_kid = keys[old].kid.clone();
+    keys.extend([new.clone(), spare.clone()]);
+    let ring = KeyRing::from_keys(keys, &master(), clock.clone(), policy()).unwrap();
+    let state = |kid: &str| ring.key_summaries().into_iter().find(|s| s.kid == kid).unwrap().state;
+    // Retired by hand while it signed (a ring loaded from a tampered store): it stops signing.
+    assert_eq!(state(&old_kid), KeyState::Retiring);
+    assert!(ring.signing_key("ES256").is_err(), "no ES256 key signs until `new` starts");
+    clock.set(T0 + 10);
+    assert_eq!(ring.signing_key("ES256").unwrap().kid, new.kid);
+    assert!(ring.jwks_json().contains(&spare.kid));
+    clock.set(T0 + 25);
+    assert_eq!(state(&spare.kid), KeyState::Retired);
+    assert_eq!(ring.signing_key("ES256").unwrap().kid, new.kid, "the retired next key never signs");
+    assert!(ring.verifying_key(&old_kid).is_some());
+    clock.set(T0 + 30);
+    assert!(!ring.jwks_json().contains(&old_kid));
+    assert!(ring.verifying_key(&old_kid).is_none());
+    assert_eq!(state(&old_kid), KeyState::Retired);
 }
 
 #[tokio::test]

@@ -136,7 +136,7 @@ async fn cli_clients_add_prints_rfc7591_json() {
 }
 
 #[tokio::test]
-async fn cli_keys_rotate_then_list_shows_a_pending_key() {
+async fn cli_keys_rotate_then_list_shows_a_next_key() {
     let install = Install::new();
     let o = install.run(&["keys", "list"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -149,10 +149,24 @@ async fn cli_keys_rotate_then_list_shows_a_pending_key() {
     let o = install.run(&["keys", "list"]);
     let after = json(&o);
     let new = after.as_array().unwrap().iter().find(|k| k["kid"] == kid.as_str()).expect("the new key is listed");
-    assert_eq!(new["state"], "pending", "{after}");
+    assert_eq!(new["state"], "next", "{after}");
     assert!(after.as_array().unwrap().iter().any(|k| k["state"] == "active"), "the old key still signs: {after}");
     let o = install.run(&["keys", "rotate", "--alg", "HS256"]);
     assert_eq!(o.status.code(), Some(2), "a bad --alg is bad usage: {}", stderr(&o));
+    // The active key cannot be retired (exit 2, one line); an unknown kid is exit 1.
+    let active = after.as_array().unwrap().iter().find(|k| k["state"] == "active").unwrap()["kid"].clone();
+    let o = install.run(&["keys", "retire", active.as_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
+    let o = install.run(&["keys", "retire", "no-such-kid", "--overlap-secs", "5"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // The next key may be retired: it never signs.
+    let o = install.run(&["keys", "retire", &kid, "--overlap-secs", "0"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = install.run(&["keys", "list"]);
+    let listed = json(&o);
+    let k = listed.as_array().unwrap().iter().find(|k| k["kid"] == kid.as_str()).unwrap();
+    assert_eq!(k["state"], "retired", "{listed}");
 }
 
 #[tokio::test]

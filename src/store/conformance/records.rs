@@ -157,11 +157,48 @@ pub async fn signing_keys_round_trip(db: &mut TestDb) {
         public_jwk: format!(r#"{{"kid":"{kid}"}}"#),
         created_at: at,
         activates_at: at + 60,
+        retire_at: None,
     };
     let (k1, k2) = (key("k1", T0), key("k2", T0 + 10));
     s.add_signing_key(&k2, &event()).await.unwrap();
     s.add_signing_key(&k1, &event()).await.unwrap();
     assert_eq!(s.signing_keys().await.unwrap(), vec![k1, k2]);
+}
+
+/// `keys retire`: refused for the key that signs and for an unknown kid, stored with
+/// its audit event otherwise; a next key may be retired and no longer becomes active.
+pub async fn signing_keys_retire(db: &mut TestDb) {
+    let s = db.store();
+    let key = |kid: &str, created: i64, starts: i64| StoredKey {
+        kid: kid.into(),
+        alg: "ES256".into(),
+        private_jwk_enc: vec![7],
+        public_jwk: format!(r#"{{"kid":"{kid}"}}"#),
+        created_at: created,
+        activates_at: starts,
+        retire_at: None,
+    };
+    for k in [key("old", T0, T0), key("cur", T0 + 1, T0 + 10), key("nxt", T0 + 2, T0 + 1000)] {
+        s.add_signing_key(&k, &event()).await.unwrap();
+    }
+    db.clock.set(T0 + 20);
+    let retired = |kid: &str| AuditEvent::KeyRetired { kid: kid.into(), alg: "ES256".into(), retire_at: T0 + 100 };
+    let (head, _) = s.audit_head().await.unwrap();
+    assert_eq!(s.retire_signing_key("nope", T0 + 100, &retired("nope")).await.unwrap(), RetireOutcome::Unknown);
+    assert_eq!(s.retire_signing_key("cur", T0 + 100, &retired("cur")).await.unwrap(), RetireOutcome::Active);
+    assert_eq!(s.audit_head().await.unwrap().0, head, "a refused retire writes no audit event");
+    assert_eq!(s.retire_signing_key("old", T0 + 100, &retired("old")).await.unwrap(), RetireOutcome::Retired);
+    assert_eq!(s.retire_signing_key("nxt", T0 + 100, &retired("nxt")).await.unwrap(), RetireOutcome::Retired);
+    let after = s.audit_records(head, 10).await.unwrap();
+    let kinds: Vec<&str> = after.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, ["key_retired", "key_retired"]);
+    let stored = s.signing_keys().await.unwrap();
+    let at = |kid: &str| stored.iter().find(|k| k.kid == kid).unwrap().retire_at;
+    assert_eq!((at("old"), at("cur"), at("nxt")), (Some(T0 + 100), None, Some(T0 + 100)));
+    // The retired next key never takes over: `cur` still signs, so it is still refused.
+    db.clock.set(T0 + 2000);
+    assert_eq!(s.retire_signing_key("cur", T0 + 3000, &retired("cur")).await.unwrap(), RetireOutcome::Active);
+    assert_eq!(s.retire_signing_key("old", T0 + 3000, &retired("old")).await.unwrap(), RetireOutcome::AlreadyRetired);
 }
 
 pub async fn sessions_and_flows_expire(db: &mut TestDb) {

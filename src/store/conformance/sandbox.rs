@@ -74,6 +74,7 @@ pub async fn change_feed_notifies_client_and_key_changes(db: &mut TestDb) {
         public_jwk: r#"{"kid":"k-feed"}"#.into(),
         created_at: T0,
         activates_at: T0,
+        retire_at: None,
     };
     s.add_signing_key(&key, &event()).await.unwrap();
     let mut seen = Vec::new();

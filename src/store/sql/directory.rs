@@ -1,5 +1,5 @@
-//! Shared SQL, part 2: [`crate::store::DirectoryStore`] and [`crate::store::KeyStore`]
-//! (clients: `clients.rs`).
+//! Shared SQL, part 2: [`crate::store::DirectoryStore`] (clients: `sql/clients.rs`; the
+//! keys: `sql/keys.rs`).
 
 /// A plain insert of an account (a unique violation is the caller's to handle).
 pub(crate) const ACCOUNT_INSERT: &str = "INSERT INTO accounts (id, organisation_id, login, password_hash, role, \
@@ -21,7 +21,7 @@ pub(crate) static ACCOUNT_UPSERT: std::sync::LazyLock<String> = std::sync::LazyL
     )
 });
 
-/// Expands to the `DirectoryStore` and `KeyStore` impls of `$store`.
+/// Expands to the `DirectoryStore` impl of `$store`.
 /// See [`crate::store::sql`] for how to read it.
 macro_rules! directory_store {
     ($store:ty, $db:ty) => {
@@ -249,35 +249,6 @@ macro_rules! directory_store {
                         Some(event) => self.commit_with_audit(tx, event).await,
                         None => tx.commit().await.map_err(db_err),
                     }
-                }
-            }
-
-            #[async_trait::async_trait]
-            impl KeyStore for $store {
-                async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
-                    let rows: Vec<sql::KeyRow> = sqlx::query_as("SELECT * FROM signing_keys ORDER BY created_at, kid")
-                        .fetch_all(self.pool())
-                        .await
-                        .map_err(db_err)?;
-                    Ok(rows.into_iter().map(Into::into).collect())
-                }
-
-                async fn add_signing_key(&self, key: &StoredKey, audit: &AuditEvent) -> StoreResult<()> {
-                    let mut tx = self.begin_write().await.map_err(db_err)?;
-                    sqlx::query(
-                        "INSERT INTO signing_keys (kid, alg, private_jwk_enc, public_jwk, created_at, activates_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(&key.kid)
-                    .bind(&key.alg)
-                    .bind(key.private_jwk_enc.as_slice())
-                    .bind(&key.public_jwk)
-                    .bind(key.created_at)
-                    .bind(key.activates_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    self.commit_with_audit(tx, audit).await
                 }
             }
         };

@@ -22,6 +22,7 @@ pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod group;
 pub(crate) mod installation;
+pub(crate) mod keys;
 pub(crate) mod limits;
 mod link_rows;
 pub(crate) mod links;
@@ -162,6 +163,7 @@ macro_rules! sql_store {
         $crate::store::sql::sessions::session_store!($store, $db);
         $crate::store::sql::directory::directory_store!($store, $db);
         $crate::store::sql::clients::client_store!($store, $db);
+        $crate::store::sql::keys::key_store!($store, $db);
         $crate::store::sql::grants::grant_store!($store, $db);
         $crate::store::sql::links::link_store!($store, $db);
         $crate::store::sql::outbox::outbox_store!($store, $db);

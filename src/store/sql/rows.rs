@@ -177,6 +177,7 @@ pub(crate) struct KeyRow {
     public_jwk: String,
     created_at: i64,
     activates_at: i64,
+    retire_at: Option<i64>,
 }
 
 impl From<KeyRow> for StoredKey {
@@ -188,6 +189,7 @@ impl From<KeyRow> for StoredKey {
             public_jwk: r.public_jwk,
             created_at: r.created_at,
             activates_at: r.activates_at,
+            retire_at: r.retire_at,
         }
     }
 }
