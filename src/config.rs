@@ -121,6 +121,10 @@ pub struct TokensConfig {
     pub access_token_ttl_secs: i64,
     pub id_token_ttl_secs: i64,
     pub refresh_token_ttl_secs: i64,
+    /// Lifetime of a pushed request's `request_uri` (RFC 9126), at most 600.
+    pub par_ttl_secs: i64,
+    /// Every client must push its authorization requests (`/par`).
+    pub require_par: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -233,6 +237,8 @@ impl Default for TokensConfig {
             access_token_ttl_secs: 600,
             id_token_ttl_secs: 3600,
             refresh_token_ttl_secs: 30 * 86400,
+            par_ttl_secs: 60,
+            require_par: false,
         }
     }
 }
@@ -321,6 +327,7 @@ impl Config {
             ("tokens.access_token_ttl_secs", self.tokens.access_token_ttl_secs, 1),
             ("tokens.id_token_ttl_secs", self.tokens.id_token_ttl_secs, 1),
             ("tokens.refresh_token_ttl_secs", self.tokens.refresh_token_ttl_secs, 1),
+            ("tokens.par_ttl_secs", self.tokens.par_ttl_secs, 1),
             ("session.ttl_secs", self.session.ttl_secs, 1),
             ("session.persistent_ttl_secs", self.session.persistent_ttl_secs, 1),
             ("session.flow_ttl_secs", self.session.flow_ttl_secs, 1),
@@ -333,6 +340,9 @@ impl Config {
         self.validate_login_time()?;
         if self.tokens.code_ttl_secs > 600 {
             return Err(ConfigError::new("tokens.code_ttl_secs", "must be at most 600 (RFC 6749 §4.1.2)"));
+        }
+        if self.tokens.par_ttl_secs > 600 {
+            return Err(ConfigError::new("tokens.par_ttl_secs", "must be at most 600 (RFC 9126 §2.2)"));
         }
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::new("server.max_body_bytes", "must be at least 1024"));

@@ -189,6 +189,7 @@ pub fn build_client(
         display_name: new.display_name,
         previous_secret_hash: None,
         previous_secret_until: None,
+        require_pushed_authorization_requests: false,
         resources: new.resources,
         created_at: now,
         updated_at: now,

@@ -16,6 +16,7 @@ pub mod inspect;
 pub mod introspect;
 pub mod logout;
 pub mod logout_upstream;
+pub mod par;
 pub mod params;
 pub mod prompt;
 pub mod redirect;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/.well-known/openid-configuration", get(discovery::configuration))
         .route("/jwks", get(discovery::jwks))
         .route("/token", post(token::token))
+        .route("/par", post(par::push))
         .route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
         .route("/introspect", post(introspect::introspect))
         .route("/revoke", post(introspect::revoke))
