@@ -39,6 +39,7 @@ mod link_notice;
 mod logout;
 mod oidc_flow;
 mod pages_viewer;
+mod par;
 mod password;
 mod password_reset;
 mod pkce_code;

@@ -2,7 +2,6 @@
 //! once, only by the client that pushed them, never after their expiry, purged.
 
 use super::harness::{T0, TestDb};
-use crate::store::*;
 
 pub async fn pushed_request_taken_once_by_its_client(db: &mut TestDb) {
     let s = db.store();
