@@ -41,8 +41,8 @@ pub async fn push(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
     let uri = format!("{URI_PREFIX}{}", random_token());
     let ttl = app.config.tokens.par_ttl_secs;
     app.store.put_pushed(&token_hash(&uri), &client.id, &stored_form(&body, &client), now + ttl).await?;
-    let mut res = (StatusCode::CREATED, Json(serde_json::json!({ "request_uri": uri, "expires_in": ttl })))
-        .into_response();
+    let mut res =
+        (StatusCode::CREATED, Json(serde_json::json!({ "request_uri": uri, "expires_in": ttl }))).into_response();
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -75,7 +75,11 @@ fn stored_form(body: &[u8], client: &Client) -> String {
 /// (taken once; anything given beside it is ignored, RFC 9126 §4); without one, the
 /// given ones, unless pushing is required (installation-wide or for the client).
 pub async fn at_authorize(app: &App, params: Params, client: Option<&Client>) -> Result<Params, PageError> {
-    let Some(uri) = params.get("request_uri") else {
+    // A `request_uri` of another kind (a request object by reference) is refused
+    // by `request::validate` once the redirect URI is trusted.
+    let Some(uri) =
+        params.get("request_uri").filter(|u| u.starts_with(URI_PREFIX) || params.is_repeated("request_uri"))
+    else {
         if app.config.tokens.require_par || client.is_some_and(|c| c.require_pushed_authorization_requests) {
             return Err(PageError::bad_request(
                 "Приложение должно передавать запрос входа заранее (PAR, RFC 9126). Обратитесь к разработчикам приложения.",
@@ -84,7 +88,7 @@ pub async fn at_authorize(app: &App, params: Params, client: Option<&Client>) ->
         return Ok(params);
     };
     let client = client.ok_or_else(|| PageError::bad_request("Приложение, запросившее вход, не зарегистрировано."))?;
-    if params.is_repeated("request_uri") || !uri.starts_with(URI_PREFIX) {
+    if params.is_repeated("request_uri") {
         return Err(unusable());
     }
     match app.store.take_pushed(&token_hash(uri), &client.id, app.clock.now()).await? {

@@ -10,8 +10,7 @@ use crate::clock::UnixTime;
 #[async_trait::async_trait]
 pub trait PushedRequests: Send + Sync {
     /// Stores a pushed request under the hash of its `request_uri`.
-    async fn put_pushed(&self, uri_hash: &str, client_id: &str, params: &str, expires_at: UnixTime)
-    -> StoreResult<()>;
+    async fn put_pushed(&self, uri_hash: &str, client_id: &str, params: &str, expires_at: UnixTime) -> StoreResult<()>;
     /// Deletes the request of `client_id` that has not expired at `now` and returns
     /// its parameters, in one statement: of N parallel calls, exactly one gets `Some`.
     async fn take_pushed(&self, uri_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<Option<String>>;

@@ -148,7 +148,10 @@ async fn check_unmigrated_database() {
     std::fs::create_dir_all(install.conf("keys")).unwrap();
     std::fs::write(install.conf("keys/master.key"), format!("{}\n", propusk::crypto::random_token())).unwrap();
     let err = install.fails_with("error: database: not migrated: pending 0001_directory, ");
-    assert!(err.contains("0011_installation, ") && err.contains("0014_client_admin (run `propusk migrate`)"), "{err}");
+    assert!(
+        err.contains("0011_installation, ") && err.contains("0015_pushed_requests (run `propusk migrate`)"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -15,6 +15,9 @@ fn pushed(app: &TestApp, rp: &Rp, changes: &[(&str, Option<&str>)]) -> Vec<(Stri
     url.query_pairs().filter(|(k, _)| k != "client_id").map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
+/// A change of one authorization parameter (see [`authz`]).
+type Change<'a> = (&'a str, Option<&'a str>);
+
 async fn push(app: &TestApp, rp: &Rp, changes: &[(&str, Option<&str>)]) -> Answer {
     let form = pushed(app, rp, changes);
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -152,7 +155,7 @@ async fn par_05_push_needs_the_clients_authentication() {
 async fn par_06_push_gets_the_checks_of_authorize() {
     let app = TestApp::spawn().await;
     let rp = Rp::confidential(&app, "diary").await;
-    let cases: [(&[(&str, Option<&str>)], &str, &str); 9] = [
+    let cases: [(&[Change], &str, &str); 9] = [
         (&[("request_uri", Some("urn:ietf:params:oauth:request_uri:x"))], "invalid_request", "request_uri (§2.1)"),
         (&[("redirect_uri", Some("https://evil.example/cb"))], "invalid_request", "unregistered redirect_uri"),
         (&[("redirect_uri", None)], "invalid_request", "no redirect_uri"),
