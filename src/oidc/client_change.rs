@@ -149,6 +149,19 @@ mod tests {
     }
 
     #[test]
+    fn require_par_is_set_cleared_and_kept() {
+        let (old, _) = confidential();
+        assert!(!old.require_pushed_authorization_requests);
+        let on = updated(&old, ClientChange { require_par: Some(true), ..Default::default() }, &tokens(), 200).unwrap();
+        assert!(on.require_pushed_authorization_requests);
+        let kept = updated(&on, ClientChange::default(), &tokens(), 300).unwrap();
+        assert!(kept.require_pushed_authorization_requests, "not named: kept");
+        let off =
+            updated(&on, ClientChange { require_par: Some(false), ..Default::default() }, &tokens(), 300).unwrap();
+        assert!(!off.require_pushed_authorization_requests);
+    }
+
+    #[test]
     fn an_update_keeps_what_it_does_not_name_and_validates_what_it_does() {
         let (old, _) = confidential();
         let change = ClientChange {
