@@ -1,7 +1,8 @@
 //! Pushed authorization requests (RFC 9126) as a relying party uses them and as
 //! an attacker tries them: the push with the client's authentication and the
 //! checks of /authorize, the `request_uri` taken once, only by its client, only
-//! within its lifetime, and PAR required per client or for the whole installation.
+//! within its lifetime (one winner of parallel uses), and PAR required per client or
+//! for the whole installation.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common::*;
@@ -206,4 +207,27 @@ async fn par_08_installation_switch_requires_par_for_every_client() {
     let uri = request_uri(&app, &rp).await;
     let back = login_for_code(&app, &browser(), &authorize_with(&app, "diary", &uri, &[]), "ivanova.mp").await;
     assert_eq!(rp.exchange(&app, &query_param(&back, "code").unwrap()).await.status, 200);
+}
+
+#[tokio::test]
+async fn par_09_parallel_uses_of_one_request_uri_one_wins() {
+    let app = TestApp::spawn().await;
+    let rp = Rp::confidential(&app, "diary").await;
+    let uri = request_uri(&app, &rp).await;
+    let url = authorize_with(&app, "diary", &uri, &[]);
+    let tries: Vec<_> = (0..8).map(|_| tokio::spawn(get_owned(url.clone()))).collect();
+    let mut won = 0;
+    for t in tries {
+        let status = t.await.unwrap();
+        match status {
+            302 | 303 => won += 1,
+            400..=499 => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(won, 1, "one of 8 parallel uses goes on to the login");
+}
+
+async fn get_owned(url: String) -> u16 {
+    get(&url).await.status().as_u16()
 }
