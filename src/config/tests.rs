@@ -1,5 +1,6 @@
 //! Configuration rules: defaults, the reference file, the issuer, key names in errors.
 
+use super::validate::validate_issuer;
 use super::*;
 
 #[test]

@@ -17,6 +17,7 @@
 //!   (BOOLEAN on PostgreSQL, INTEGER on SQLite), lists are JSON text.
 
 mod classify;
+pub(crate) mod clients;
 pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod group;
@@ -161,6 +162,7 @@ macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         $crate::store::sql::sessions::session_store!($store, $db);
         $crate::store::sql::directory::directory_store!($store, $db);
+        $crate::store::sql::clients::client_store!($store, $db);
         $crate::store::sql::grants::grant_store!($store, $db);
         $crate::store::sql::links::link_store!($store, $db);
         $crate::store::sql::outbox::outbox_store!($store, $db);

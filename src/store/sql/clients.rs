@@ -1,0 +1,148 @@
+//! Shared SQL: [`crate::store::ClientStore`] — relying parties; a change is one
+//! locked read-modify-write with its audit event.
+
+/// Expands to the `ClientStore` impl of `$store`. See [`crate::store::sql`].
+macro_rules! client_store {
+    ($store:ty, $db:ty) => {
+        const _: () = {
+            use $crate::audit::AuditEvent;
+            use $crate::store::sql::{self, db_err, to_json_list, try_map, Backend as _, GrantFilter};
+            use $crate::store::*;
+
+            #[async_trait::async_trait]
+            impl ClientStore for $store {
+                async fn client(&self, id: &str) -> StoreResult<Option<Client>> {
+                    let row: Option<sql::ClientRow> = sqlx::query_as("SELECT * FROM clients WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(self.pool())
+                        .await
+                        .map_err(db_err)?;
+                    row.map(TryInto::try_into).transpose()
+                }
+
+                async fn clients(&self) -> StoreResult<Vec<Client>> {
+                    let rows: Vec<sql::ClientRow> = sqlx::query_as("SELECT * FROM clients ORDER BY id")
+                        .fetch_all(self.pool())
+                        .await
+                        .map_err(db_err)?;
+                    try_map(rows)
+                }
+
+                async fn insert_client(&self, c: &Client, audit: &AuditEvent) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await.map_err(db_err)?;
+                    sqlx::query(
+                        "INSERT INTO clients (id, secret_hash, auth_method, redirect_uris, post_logout_redirect_uris, \
+                         grant_types, scope, consent, id_token_alg, access_token_ttl, id_token_ttl, \
+                         refresh_token_ttl, subject_type, created_at, updated_at, sector_identifier_uri, resources, \
+                         display_name, previous_secret_hash, previous_secret_until, require_pushed_authorization_requests) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+                         $21)",
+                    )
+                    .bind(&c.id)
+                    .bind(c.secret_hash.as_deref())
+                    .bind(c.auth_method.as_str())
+                    .bind(to_json_list(&c.redirect_uris))
+                    .bind(to_json_list(&c.post_logout_redirect_uris))
+                    .bind(to_json_list(&c.grant_types))
+                    .bind(&c.scope)
+                    .bind(c.consent.as_str())
+                    .bind(&c.id_token_alg)
+                    .bind(c.access_token_ttl)
+                    .bind(c.id_token_ttl)
+                    .bind(c.refresh_token_ttl)
+                    .bind(&c.subject_type)
+                    .bind(c.created_at)
+                    .bind(c.updated_at)
+                    .bind(c.sector_identifier_uri.as_deref())
+                    .bind(to_json_list(&c.resources))
+                    .bind(c.display_name.as_deref())
+                    .bind(c.previous_secret_hash.as_deref())
+                    .bind(c.previous_secret_until)
+                    .bind(c.require_pushed_authorization_requests)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    self.commit_with_audit(tx, audit).await
+                }
+
+                async fn change_client(
+                    &self,
+                    id: &str,
+                    change: &(dyn for<'c> Fn(&'c Client) -> Option<Client> + Send + Sync),
+                    audit: &AuditEvent,
+                ) -> StoreResult<Option<Client>> {
+                    let mut tx = self.begin_write().await.map_err(db_err)?;
+                    // The row is read inside the write transaction (locked on PostgreSQL), so
+                    // two changes at once apply one after the other, never one over the other.
+                    let lock = if <$store>::NAME == "postgres" { " FOR UPDATE" } else { "" };
+                    let row: Option<sql::ClientRow> =
+                        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT * FROM clients WHERE id = $1{lock}")))
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    let Some(row) = row else {
+                        return Err(StoreError::NotFound);
+                    };
+                    let current = Client::try_from(row)?;
+                    let Some(c) = change(&current) else {
+                        return Ok(None);
+                    };
+                    sqlx::query(
+                        "UPDATE clients SET secret_hash = $2, auth_method = $3, redirect_uris = $4, \
+                         post_logout_redirect_uris = $5, grant_types = $6, scope = $7, consent = $8, \
+                         id_token_alg = $9, access_token_ttl = $10, id_token_ttl = $11, refresh_token_ttl = $12, \
+                         subject_type = $13, updated_at = $14, sector_identifier_uri = $15, resources = $16, \
+                         display_name = $17, previous_secret_hash = $18, previous_secret_until = $19, \
+                         require_pushed_authorization_requests = $20 WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(c.secret_hash.as_deref())
+                    .bind(c.auth_method.as_str())
+                    .bind(to_json_list(&c.redirect_uris))
+                    .bind(to_json_list(&c.post_logout_redirect_uris))
+                    .bind(to_json_list(&c.grant_types))
+                    .bind(&c.scope)
+                    .bind(c.consent.as_str())
+                    .bind(&c.id_token_alg)
+                    .bind(c.access_token_ttl)
+                    .bind(c.id_token_ttl)
+                    .bind(c.refresh_token_ttl)
+                    .bind(&c.subject_type)
+                    .bind(c.updated_at)
+                    .bind(c.sector_identifier_uri.as_deref())
+                    .bind(to_json_list(&c.resources))
+                    .bind(c.display_name.as_deref())
+                    .bind(c.previous_secret_hash.as_deref())
+                    .bind(c.previous_secret_until)
+                    .bind(c.require_pushed_authorization_requests)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    self.commit_with_audit(tx, audit).await?;
+                    Ok(Some(c))
+                }
+
+                async fn remove_client(&self, id: &str, audit: &AuditEvent) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await.map_err(db_err)?;
+                    let removed = sqlx::query("DELETE FROM clients WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?
+                        .rows_affected();
+                    if removed == 0 {
+                        return Ok(false);
+                    }
+                    self.revoke_grants_in(&mut tx, GrantFilter::Client(id)).await.map_err(db_err)?;
+                    for sql in ["DELETE FROM codes WHERE client_id = $1", "DELETE FROM consents WHERE client_id = $1"] {
+                        sqlx::query(sql).bind(id).execute(&mut *tx).await.map_err(db_err)?;
+                    }
+                    self.commit_with_audit(tx, audit).await?;
+                    Ok(true)
+                }
+            }
+        };
+    };
+}
+pub(crate) use client_store;
