@@ -101,7 +101,7 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         pairwise_key: master.derive("pairwise"),
         audit_key: crate::audit::ChainKey::from_master(&master),
         directory_keys,
-        discovery: crate::oidc::discovery::document(&config.issuer).to_string().into(),
+        discovery: crate::oidc::discovery::document(&config.issuer, config.tokens.require_par).to_string().into(),
         esia: upstream_connector(&config, clock.clone(), &master)?,
         sandbox,
         viewers: crate::web::viewer::Viewers::default(),

@@ -92,6 +92,8 @@ pub struct AddClient {
     /// RFC 8707 resources (repeatable `--resource`).
     pub resources: Vec<String>,
     pub display_name: Option<String>,
+    /// RFC 9126: `/authorize` only with a pushed request (`--require-par`).
+    pub require_par: bool,
 }
 
 pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Value, CliError> {
@@ -129,8 +131,9 @@ pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Va
         resources: a.resources,
         display_name: a.display_name,
     };
-    let (client, secret) =
+    let (mut client, secret) =
         build_client(new, &config.tokens, clock().now()).map_err(|e| CliError::Usage(e.to_string()))?;
+    client.require_pushed_authorization_requests = a.require_par;
     let store = store(config).await?;
     match store.insert_client(&client, &AuditEvent::ClientAdded { client_id: client.id.clone() }).await {
         Ok(()) => Ok(client_json(&client, secret.as_ref())),

@@ -123,6 +123,10 @@ pub struct TokensConfig {
     pub access_token_ttl_secs: i64,
     pub id_token_ttl_secs: i64,
     pub refresh_token_ttl_secs: i64,
+    /// Lifetime of a pushed request's `request_uri` (RFC 9126), at most 600.
+    pub par_ttl_secs: i64,
+    /// Every client must push its authorization requests (`/par`).
+    pub require_par: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -235,6 +239,8 @@ impl Default for TokensConfig {
             access_token_ttl_secs: 600,
             id_token_ttl_secs: 3600,
             refresh_token_ttl_secs: 30 * 86400,
+            par_ttl_secs: 60,
+            require_par: false,
         }
     }
 }

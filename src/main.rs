@@ -101,6 +101,9 @@ enum ClientsCmd {
         /// Shown on consent pages instead of the id.
         #[arg(long = "display-name")]
         display_name: Option<String>,
+        /// /authorize only with a pushed request (PAR, RFC 9126).
+        #[arg(long = "require-par")]
+        require_par: bool,
     },
     /// Change a client; prints it as JSON.
     Update(cli::UpdateArgs),
@@ -283,6 +286,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                     sector_identifier_uri,
                     resource,
                     display_name,
+                    require_par,
                 } => {
                     let args = AddClient {
                         id,
@@ -299,6 +303,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                         sector_identifier_uri,
                         resources: resource,
                         display_name,
+                        require_par,
                     };
                     cli::clients_add(&config, args).await?
                 }

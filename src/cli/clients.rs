@@ -40,6 +40,9 @@ pub struct UpdateArgs {
     pub id_token_ttl: Option<i64>,
     #[arg(long = "refresh-token-ttl")]
     pub refresh_token_ttl: Option<i64>,
+    /// true | false: /authorize only with a pushed request (PAR, RFC 9126).
+    #[arg(long = "require-par")]
+    pub require_par: Option<bool>,
 }
 
 impl UpdateArgs {
@@ -63,6 +66,7 @@ impl UpdateArgs {
             access_token_ttl: self.access_token_ttl,
             id_token_ttl: self.id_token_ttl,
             refresh_token_ttl: self.refresh_token_ttl,
+            require_par: self.require_par,
         })
     }
 }

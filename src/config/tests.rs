@@ -81,3 +81,18 @@ fn a_login_outlives_esias_second_factor() {
     c.esia.certificates_dir = Some("esia-certs".into());
     c.validate().unwrap();
 }
+
+#[test]
+fn par_lifetime_is_bounded() {
+    for (secs, ok) in [(0, false), (1, true), (60, true), (600, true), (601, false)] {
+        let mut c = Config::default();
+        c.tokens.par_ttl_secs = secs;
+        match c.validate() {
+            Ok(()) => assert!(ok, "{secs} s accepted"),
+            Err(e) => {
+                assert!(!ok, "{secs} s refused");
+                assert_eq!(e.key, "tokens.par_ttl_secs");
+            }
+        }
+    }
+}

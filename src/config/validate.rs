@@ -33,6 +33,7 @@ impl Config {
             ("tokens.access_token_ttl_secs", self.tokens.access_token_ttl_secs, 1),
             ("tokens.id_token_ttl_secs", self.tokens.id_token_ttl_secs, 1),
             ("tokens.refresh_token_ttl_secs", self.tokens.refresh_token_ttl_secs, 1),
+            ("tokens.par_ttl_secs", self.tokens.par_ttl_secs, 1),
             ("session.ttl_secs", self.session.ttl_secs, 1),
             ("session.persistent_ttl_secs", self.session.persistent_ttl_secs, 1),
             ("session.flow_ttl_secs", self.session.flow_ttl_secs, 1),
@@ -45,6 +46,9 @@ impl Config {
         self.validate_login_time()?;
         if self.tokens.code_ttl_secs > 600 {
             return Err(ConfigError::new("tokens.code_ttl_secs", "must be at most 600 (RFC 6749 §4.1.2)"));
+        }
+        if self.tokens.par_ttl_secs > 600 {
+            return Err(ConfigError::new("tokens.par_ttl_secs", "must be at most 600 (RFC 9126 §2.2)"));
         }
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::new("server.max_body_bytes", "must be at least 1024"));

@@ -39,6 +39,7 @@ pub enum Decision {
 pub async fn decide(app: &App, headers: &HeaderMap, params: Params, after_post: bool) -> Result<Decision, PageError> {
     let client_id = request::client_id(&params).map_err(reject_page)?;
     let client = app.clients.get(client_id).await?;
+    let params = super::par::at_authorize(app, params, client.as_deref()).await?;
     let req = match request::validate(&params, client.as_deref(), &app.config.issuer) {
         Ok(r) => r,
         Err(Rejection::Page(msg)) => return Err(PageError::bad_request(msg)),

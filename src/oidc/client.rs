@@ -189,6 +189,7 @@ pub fn build_client(
         display_name: new.display_name,
         previous_secret_hash: None,
         previous_secret_until: None,
+        require_pushed_authorization_requests: false,
         resources: new.resources,
         created_at: now,
         updated_at: now,
@@ -251,6 +252,7 @@ pub fn client_json(client: &Client, secret: Option<&SecretString>) -> serde_json
         "id_token_signed_response_alg": client.id_token_alg,
         "subject_type": client.subject_type,
         "resources": client.resources,
+        "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
     });
     if let (Some(s), Some(map)) = (&client.sector_identifier_uri, v.as_object_mut()) {
         map.insert("sector_identifier_uri".into(), serde_json::Value::String(s.clone()));

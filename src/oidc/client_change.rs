@@ -23,6 +23,7 @@ pub struct ClientChange {
     pub access_token_ttl: Option<i64>,
     pub id_token_ttl: Option<i64>,
     pub refresh_token_ttl: Option<i64>,
+    pub require_par: Option<bool>,
 }
 
 /// Lifetimes a client may be given, seconds (inclusive).
@@ -73,6 +74,7 @@ pub fn updated(
         secret_hash: old.secret_hash.clone(),
         previous_secret_hash: old.previous_secret_hash.clone(),
         previous_secret_until: old.previous_secret_until,
+        require_pushed_authorization_requests: change.require_par.unwrap_or(old.require_pushed_authorization_requests),
         access_token_ttl: ttl("--access-token-ttl", change.access_token_ttl, old.access_token_ttl, ACCESS_TTL)?,
         id_token_ttl: ttl("--id-token-ttl", change.id_token_ttl, old.id_token_ttl, ID_TTL)?,
         refresh_token_ttl: ttl("--refresh-token-ttl", change.refresh_token_ttl, old.refresh_token_ttl, REFRESH_TTL)?,
@@ -144,6 +146,19 @@ mod tests {
         };
         let (c, s) = build_client(new, &tokens(), 100).unwrap();
         (c, s.unwrap())
+    }
+
+    #[test]
+    fn require_par_is_set_cleared_and_kept() {
+        let (old, _) = confidential();
+        assert!(!old.require_pushed_authorization_requests);
+        let on = updated(&old, ClientChange { require_par: Some(true), ..Default::default() }, &tokens(), 200).unwrap();
+        assert!(on.require_pushed_authorization_requests);
+        let kept = updated(&on, ClientChange::default(), &tokens(), 300).unwrap();
+        assert!(kept.require_pushed_authorization_requests, "not named: kept");
+        let off =
+            updated(&on, ClientChange { require_par: Some(false), ..Default::default() }, &tokens(), 300).unwrap();
+        assert!(!off.require_pushed_authorization_requests);
     }
 
     #[test]

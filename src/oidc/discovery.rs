@@ -8,8 +8,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
-/// The discovery document for `issuer`.
-pub fn document(issuer: &str) -> serde_json::Value {
+/// The discovery document for `issuer` (`require_par`: `tokens.require_par`).
+pub fn document(issuer: &str, require_par: bool) -> serde_json::Value {
     let at = |path: &str| format!("{issuer}{path}");
     serde_json::json!({
         "issuer": issuer,
@@ -20,6 +20,8 @@ pub fn document(issuer: &str) -> serde_json::Value {
         "end_session_endpoint": at("/logout"),
         "introspection_endpoint": at("/introspect"),
         "revocation_endpoint": at("/revoke"),
+        "pushed_authorization_request_endpoint": at("/par"),
+        "require_pushed_authorization_requests": require_par,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],

@@ -17,6 +17,7 @@ pub mod introspect;
 pub mod login_hint;
 pub mod logout;
 pub mod logout_upstream;
+pub mod par;
 pub mod params;
 pub mod prompt;
 pub mod redirect;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/.well-known/openid-configuration", get(discovery::configuration))
         .route("/jwks", get(discovery::jwks))
         .route("/token", post(token::token))
+        .route("/par", post(par::push))
         .route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
         .route("/introspect", post(introspect::introspect))
         .route("/revoke", post(introspect::revoke))

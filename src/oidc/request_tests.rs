@@ -26,6 +26,7 @@ fn client() -> Client {
         display_name: None,
         previous_secret_hash: None,
         previous_secret_until: None,
+        require_pushed_authorization_requests: false,
         resources: vec!["https://api.example/".into()],
         created_at: 0,
         updated_at: 0,

@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `roles.rs` or `sandbox.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `roles.rs`, `sandbox.rs` or `pushed.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -17,6 +17,7 @@ mod limits;
 mod links;
 mod outbox;
 mod passwords;
+mod pushed;
 mod records;
 mod requests;
 mod roles;
@@ -113,4 +114,6 @@ conformance! {
     sandbox::sandbox_rows_expire_and_are_purged,
     sandbox::sandbox_parallel_takes_one_winner,
     sandbox::change_feed_notifies_client_and_key_changes,
+    pushed::pushed_request_taken_once_by_its_client,
+    pushed::pushed_request_parallel_takes_one_winner,
 }

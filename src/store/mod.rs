@@ -15,6 +15,7 @@ pub mod model;
 pub mod outbox;
 pub mod passwords;
 pub mod postgres;
+pub mod pushed;
 pub mod requests;
 pub mod roles;
 pub mod sandbox;
@@ -210,6 +211,7 @@ pub trait Store:
     + requests::RequestStore
     + installation::InstallationStore
     + sandbox::SandboxRows
+    + pushed::PushedRequests
     + changes::ChangeFeed
     + Lifecycle
 {
@@ -229,6 +231,7 @@ impl<T> Store for T where
         + requests::RequestStore
         + installation::InstallationStore
         + sandbox::SandboxRows
+        + pushed::PushedRequests
         + changes::ChangeFeed
         + Lifecycle
 {

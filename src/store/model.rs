@@ -221,6 +221,9 @@ pub struct Client {
     /// The secret before the last rotation, accepted until `previous_secret_until`.
     pub previous_secret_hash: Option<String>,
     pub previous_secret_until: Option<UnixTime>,
+    /// RFC 9126: `/authorize` only with a pushed request (`/par`).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }

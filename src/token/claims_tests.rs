@@ -61,6 +61,7 @@ fn client(subject_type: &str, redirect: &[&str]) -> Client {
         display_name: None,
         previous_secret_hash: None,
         previous_secret_until: None,
+        require_pushed_authorization_requests: false,
         resources: vec![],
         created_at: 0,
         updated_at: 0,

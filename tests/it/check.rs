@@ -151,6 +151,7 @@ async fn check_unmigrated_database() {
     assert!(
         err.contains("0011_installation, ")
             && err.contains("0014_client_admin, ")
+            && err.contains("0015_pushed_requests, ")
             && err.contains("0016_key_retire (run `propusk migrate`)"),
         "{err}"
     );

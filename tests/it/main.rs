@@ -42,6 +42,7 @@ mod login_hint;
 mod logout;
 mod oidc_flow;
 mod pages_viewer;
+mod par;
 mod password;
 mod password_reset;
 mod pkce_code;

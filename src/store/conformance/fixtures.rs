@@ -66,6 +66,7 @@ pub fn client(id: &str) -> Client {
         display_name: None,
         previous_secret_hash: None,
         previous_secret_until: None,
+        require_pushed_authorization_requests: false,
         resources: vec!["https://api.example/".into(), "https://files.example/".into()],
         created_at: T0,
         updated_at: T0,

@@ -34,8 +34,9 @@ macro_rules! client_store {
                         "INSERT INTO clients (id, secret_hash, auth_method, redirect_uris, post_logout_redirect_uris, \
                          grant_types, scope, consent, id_token_alg, access_token_ttl, id_token_ttl, \
                          refresh_token_ttl, subject_type, created_at, updated_at, sector_identifier_uri, resources, \
-                         display_name, previous_secret_hash, previous_secret_until) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                         display_name, previous_secret_hash, previous_secret_until, require_pushed_authorization_requests) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+                         $21)",
                     )
                     .bind(&c.id)
                     .bind(c.secret_hash.as_deref())
@@ -57,6 +58,7 @@ macro_rules! client_store {
                     .bind(c.display_name.as_deref())
                     .bind(c.previous_secret_hash.as_deref())
                     .bind(c.previous_secret_until)
+                    .bind(c.require_pushed_authorization_requests)
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
@@ -91,8 +93,8 @@ macro_rules! client_store {
                          post_logout_redirect_uris = $5, grant_types = $6, scope = $7, consent = $8, \
                          id_token_alg = $9, access_token_ttl = $10, id_token_ttl = $11, refresh_token_ttl = $12, \
                          subject_type = $13, updated_at = $14, sector_identifier_uri = $15, resources = $16, \
-                         display_name = $17, previous_secret_hash = $18, previous_secret_until = $19 \
-                         WHERE id = $1",
+                         display_name = $17, previous_secret_hash = $18, previous_secret_until = $19, \
+                         require_pushed_authorization_requests = $20 WHERE id = $1",
                     )
                     .bind(id)
                     .bind(c.secret_hash.as_deref())
@@ -113,6 +115,7 @@ macro_rules! client_store {
                     .bind(c.display_name.as_deref())
                     .bind(c.previous_secret_hash.as_deref())
                     .bind(c.previous_secret_until)
+                    .bind(c.require_pushed_authorization_requests)
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;

@@ -28,6 +28,7 @@ mod link_rows;
 pub(crate) mod links;
 pub(crate) mod outbox;
 pub(crate) mod passwords;
+pub(crate) mod pushed;
 pub(crate) mod requests;
 pub(crate) mod roles;
 mod rows;
@@ -173,6 +174,7 @@ macro_rules! sql_store {
         $crate::store::sql::roles::role_store!($store, $db);
         $crate::store::sql::installation::installation_store!($store, $db);
         $crate::store::sql::sandbox::sandbox_store!($store, $db);
+        $crate::store::sql::pushed::pushed_store!($store, $db);
     };
 }
 pub(crate) use sql_store;

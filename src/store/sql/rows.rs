@@ -137,6 +137,7 @@ pub(crate) struct ClientRow {
     display_name: Option<String>,
     previous_secret_hash: Option<String>,
     previous_secret_until: Option<i64>,
+    require_pushed_authorization_requests: bool,
     created_at: i64,
     updated_at: i64,
 }
@@ -155,6 +156,7 @@ impl TryFrom<ClientRow> for Client {
             display_name: r.display_name,
             previous_secret_hash: r.previous_secret_hash,
             previous_secret_until: r.previous_secret_until,
+            require_pushed_authorization_requests: r.require_pushed_authorization_requests,
             id: r.id,
             secret_hash: r.secret_hash,
             scope: r.scope,

@@ -1,0 +1,104 @@
+//! Pushed authorization requests (RFC 9126): `POST /par` authenticates the client
+//! as `/token` does, checks the pushed parameters with the very checks of
+//! `/authorize` (`request::validate`) and keeps them server-side under a random
+//! `request_uri` (its hash in the store, single use, short-lived). `/authorize`
+//! then takes them ([`at_authorize`]) and runs its normal path on the pushed
+//! parameters only; an unusable `request_uri` is an HTML page (invariant 4).
+
+use super::client_auth;
+use super::error::OAuthError;
+use super::params::Params;
+use super::request::{self, Rejection};
+use crate::app::App;
+use crate::crypto::{random_token, token_hash};
+use crate::store::Client;
+use crate::web::error_page::PageError;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// The prefix of every `request_uri` we answer (RFC 9126 §2.2).
+pub const URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+
+/// Client credentials: checked at the push, never stored with the request.
+const CREDENTIALS: [&str; 2] = ["client_id", "client_secret"];
+
+/// POST /par
+pub async fn push(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+    let params = Params::parse(&body);
+    if let Some(name) = params.first_repeated() {
+        return Err(OAuthError::invalid_request(format!("parameter `{name}` is repeated")));
+    }
+    let now = app.clock.now();
+    let client = client_auth::authenticate(&app.clients, &headers, &params, now).await?;
+    if params.get("request_uri").is_some() {
+        return Err(OAuthError::invalid_request("request_uri is not allowed in a pushed request (RFC 9126 §2.1)"));
+    }
+    request::validate(&params, Some(&client), &app.config.issuer).map_err(refusal)?;
+    let uri = format!("{URI_PREFIX}{}", random_token());
+    let ttl = app.config.tokens.par_ttl_secs;
+    app.store.put_pushed(&token_hash(&uri), &client.id, &stored_form(&body, &client), now + ttl).await?;
+    let mut res =
+        (StatusCode::CREATED, Json(serde_json::json!({ "request_uri": uri, "expires_in": ttl }))).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    Ok(res)
+}
+
+/// An `/authorize` refusal as the push's JSON error.
+fn refusal(r: Rejection) -> OAuthError {
+    match r {
+        Rejection::Page(_) => {
+            OAuthError::invalid_request("redirect_uri is missing, repeated or not registered for this client")
+        }
+        Rejection::Redirect { code, description, .. } => OAuthError::new(code, description),
+    }
+}
+
+/// The pushed form without credentials, with the authenticated `client_id`.
+fn stored_form(body: &[u8], client: &Client) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in url::form_urlencoded::parse(body) {
+        if !CREDENTIALS.contains(&k.as_ref()) {
+            out.append_pair(&k, &v);
+        }
+    }
+    out.append_pair("client_id", &client.id);
+    out.finish()
+}
+
+/// The parameters `/authorize` goes on with: with a `request_uri`, the pushed ones
+/// (taken once; anything given beside it is ignored, RFC 9126 §4); without one, the
+/// given ones, unless pushing is required (installation-wide or for the client).
+pub async fn at_authorize(app: &App, params: Params, client: Option<&Client>) -> Result<Params, PageError> {
+    // A `request_uri` of another kind (a request object by reference) is refused
+    // by `request::validate` once the redirect URI is trusted.
+    let Some(uri) =
+        params.get("request_uri").filter(|u| u.starts_with(URI_PREFIX) || params.is_repeated("request_uri"))
+    else {
+        if app.config.tokens.require_par || client.is_some_and(|c| c.require_pushed_authorization_requests) {
+            return Err(PageError::bad_request(
+                "Приложение должно передавать запрос входа заранее (PAR, RFC 9126). Обратитесь к разработчикам приложения.",
+            ));
+        }
+        return Ok(params);
+    };
+    let client = client.ok_or_else(|| PageError::bad_request("Приложение, запросившее вход, не зарегистрировано."))?;
+    if params.is_repeated("request_uri") {
+        return Err(unusable());
+    }
+    match app.store.take_pushed(&token_hash(uri), &client.id, app.clock.now()).await? {
+        Some(form) => Ok(Params::parse(form.as_bytes())),
+        None => Err(unusable()),
+    }
+}
+
+fn unusable() -> PageError {
+    PageError::bad_request(
+        "Ссылка на запрос входа недействительна, устарела или уже использована. Вернитесь в приложение и войдите снова.",
+    )
+}
