@@ -1,11 +1,41 @@
 //! Shared SQL: [`crate::store::ClientStore`] — relying parties; a change is one
 //! locked read-modify-write with its audit event.
 
+/// Binds the 21 columns of a client `$c` to `$q` as `$1`…`$21`, in the order of the
+/// INSERT's column list (the UPDATE uses the same numbers).
+macro_rules! bind_client {
+    ($q:expr, $c:expr) => {
+        $q.bind(&$c.id)
+            .bind($c.secret_hash.as_deref())
+            .bind($c.auth_method.as_str())
+            .bind(to_json_list(&$c.redirect_uris))
+            .bind(to_json_list(&$c.post_logout_redirect_uris))
+            .bind(to_json_list(&$c.grant_types))
+            .bind(&$c.scope)
+            .bind($c.consent.as_str())
+            .bind(&$c.id_token_alg)
+            .bind($c.access_token_ttl)
+            .bind($c.id_token_ttl)
+            .bind($c.refresh_token_ttl)
+            .bind(&$c.subject_type)
+            .bind($c.created_at)
+            .bind($c.updated_at)
+            .bind($c.sector_identifier_uri.as_deref())
+            .bind(to_json_list(&$c.resources))
+            .bind($c.display_name.as_deref())
+            .bind($c.previous_secret_hash.as_deref())
+            .bind($c.previous_secret_until)
+            .bind($c.require_pushed_authorization_requests)
+    };
+}
+pub(crate) use bind_client;
+
 /// Expands to the `ClientStore` impl of `$store`. See [`crate::store::sql`].
 macro_rules! client_store {
     ($store:ty, $db:ty) => {
         const _: () = {
             use $crate::audit::AuditEvent;
+            use $crate::store::sql::clients::bind_client;
             use $crate::store::sql::{self, db_err, to_json_list, try_map, Backend as _, GrantFilter};
             use $crate::store::*;
 
@@ -30,35 +60,14 @@ macro_rules! client_store {
 
                 async fn insert_client(&self, c: &Client, audit: &AuditEvent) -> StoreResult<()> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
-                    sqlx::query(
+                    bind_client!(sqlx::query(
                         "INSERT INTO clients (id, secret_hash, auth_method, redirect_uris, post_logout_redirect_uris, \
                          grant_types, scope, consent, id_token_alg, access_token_ttl, id_token_ttl, \
                          refresh_token_ttl, subject_type, created_at, updated_at, sector_identifier_uri, resources, \
                          display_name, previous_secret_hash, previous_secret_until, require_pushed_authorization_requests) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
                          $21)",
-                    )
-                    .bind(&c.id)
-                    .bind(c.secret_hash.as_deref())
-                    .bind(c.auth_method.as_str())
-                    .bind(to_json_list(&c.redirect_uris))
-                    .bind(to_json_list(&c.post_logout_redirect_uris))
-                    .bind(to_json_list(&c.grant_types))
-                    .bind(&c.scope)
-                    .bind(c.consent.as_str())
-                    .bind(&c.id_token_alg)
-                    .bind(c.access_token_ttl)
-                    .bind(c.id_token_ttl)
-                    .bind(c.refresh_token_ttl)
-                    .bind(&c.subject_type)
-                    .bind(c.created_at)
-                    .bind(c.updated_at)
-                    .bind(c.sector_identifier_uri.as_deref())
-                    .bind(to_json_list(&c.resources))
-                    .bind(c.display_name.as_deref())
-                    .bind(c.previous_secret_hash.as_deref())
-                    .bind(c.previous_secret_until)
-                    .bind(c.require_pushed_authorization_requests)
+                    ), c)
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
@@ -88,34 +97,16 @@ macro_rules! client_store {
                     let Some(c) = change(&current) else {
                         return Ok(None);
                     };
-                    sqlx::query(
+                    // The id is the row's, whatever `change` made of it.
+                    let c = Client { id: current.id.clone(), ..c };
+                    bind_client!(sqlx::query(
                         "UPDATE clients SET secret_hash = $2, auth_method = $3, redirect_uris = $4, \
                          post_logout_redirect_uris = $5, grant_types = $6, scope = $7, consent = $8, \
                          id_token_alg = $9, access_token_ttl = $10, id_token_ttl = $11, refresh_token_ttl = $12, \
-                         subject_type = $13, updated_at = $14, sector_identifier_uri = $15, resources = $16, \
-                         display_name = $17, previous_secret_hash = $18, previous_secret_until = $19, \
-                         require_pushed_authorization_requests = $20 WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(c.secret_hash.as_deref())
-                    .bind(c.auth_method.as_str())
-                    .bind(to_json_list(&c.redirect_uris))
-                    .bind(to_json_list(&c.post_logout_redirect_uris))
-                    .bind(to_json_list(&c.grant_types))
-                    .bind(&c.scope)
-                    .bind(c.consent.as_str())
-                    .bind(&c.id_token_alg)
-                    .bind(c.access_token_ttl)
-                    .bind(c.id_token_ttl)
-                    .bind(c.refresh_token_ttl)
-                    .bind(&c.subject_type)
-                    .bind(c.updated_at)
-                    .bind(c.sector_identifier_uri.as_deref())
-                    .bind(to_json_list(&c.resources))
-                    .bind(c.display_name.as_deref())
-                    .bind(c.previous_secret_hash.as_deref())
-                    .bind(c.previous_secret_until)
-                    .bind(c.require_pushed_authorization_requests)
+                         subject_type = $13, created_at = $14, updated_at = $15, sector_identifier_uri = $16, \
+                         resources = $17, display_name = $18, previous_secret_hash = $19, \
+                         previous_secret_until = $20, require_pushed_authorization_requests = $21 WHERE id = $1",
+                    ), c)
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
