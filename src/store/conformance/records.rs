@@ -199,6 +199,14 @@ pub async fn signing_keys_retire(db: &mut TestDb) {
     db.clock.set(T0 + 2000);
     assert_eq!(s.retire_signing_key("cur", T0 + 3000, &retired("cur")).await.unwrap(), RetireOutcome::Active);
     assert_eq!(s.retire_signing_key("old", T0 + 3000, &retired("old")).await.unwrap(), RetireOutcome::AlreadyRetired);
+    // Twice at once, the key that signs is refused both times and nothing is written.
+    let (head, _) = s.audit_head().await.unwrap();
+    let event = retired("cur");
+    let (a, b) =
+        tokio::join!(s.retire_signing_key("cur", T0 + 3000, &event), s.retire_signing_key("cur", T0 + 3000, &event));
+    assert_eq!((a.unwrap(), b.unwrap()), (RetireOutcome::Active, RetireOutcome::Active));
+    assert_eq!(s.audit_head().await.unwrap().0, head);
+    assert_eq!(s.signing_keys().await.unwrap().iter().find(|k| k.kid == "cur").unwrap().retire_at, None);
 }
 
 pub async fn sessions_and_flows_expire(db: &mut TestDb) {
