@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod admin;
 mod audit;
 mod edge;
 pub mod paths;
 mod upstream;
 mod validate;
+pub use admin::AdminConfig;
 pub use audit::AuditConfig;
 pub use edge::OpsConfig;
 pub use validate::is_loopback_host;
@@ -52,6 +54,8 @@ pub struct Config {
     pub mail: crate::mail::MailConfig,
     pub ops: OpsConfig,
     pub audit: AuditConfig,
+    /// The staff console (`/admin`).
+    pub admin: AdminConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -193,6 +197,7 @@ impl Default for Config {
             mail: crate::mail::MailConfig::default(),
             ops: OpsConfig::default(),
             audit: AuditConfig::default(),
+            admin: AdminConfig::default(),
         }
     }
 }

@@ -1,9 +1,11 @@
-//! Staff pages (`/admin/...`): the review of access requests by school staff
-//! (issue 5). Every page needs a propusk session of a staff account holding a role
-//! ([`staff`]; roles: [`roles`]); every POST checks CSRF first ([`posted_staff`]);
+//! The staff console (`/admin/...`): its sections ([`console`]) and the review of
+//! access requests by school staff. Every page needs a fresh propusk session of a
+//! staff account whose roles open the section ([`staff_in`]; roles: [`roles`]); every
+//! POST checks CSRF first ([`posted_in`]);
 //! a request of an organisation the staff member does not review is answered exactly
 //! like a missing one ([`request_of`], AB-05: authorisation per object).
 
+pub mod console;
 pub mod decide;
 pub mod new_account;
 pub mod requests;
@@ -17,6 +19,7 @@ use crate::store::Account;
 use crate::store::requests::{AccessRequest, is_request_number};
 use crate::web::error_page::PageError;
 use axum::response::{IntoResponse, Response};
+pub use console::Section;
 use std::sync::Arc;
 
 /// The queue: where staff land after signing in from a form POST.
@@ -25,7 +28,7 @@ pub const QUEUE: &str = "/admin/requests";
 pub fn routes() -> axum::Router<Arc<App>> {
     use axum::routing::{get, post};
     axum::Router::new()
-        .route("/admin", get(|| async { crate::web::redirect::redirect("/admin/requests", false, &[]) }))
+        .route("/admin", get(landing))
         .route("/admin/requests", get(requests::list))
         .route("/admin/requests/{number}", get(requests::show))
         .route("/admin/requests/{number}/link", post(decide::link))
@@ -79,6 +82,11 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// The console's navigation, `current` marked.
+    pub fn nav(&self, current: Section) -> Vec<console::NavLink> {
+        console::nav(&self.roles, current)
+    }
+
     /// Whether they review the requests of `organisation_id`.
     pub fn reviews(&self, organisation_id: &str) -> bool {
         roles::may_review(&self.roles, organisation_id)
@@ -92,39 +100,80 @@ impl std::ops::Deref for Staff {
     }
 }
 
-async fn signed_in_reviewer(
+/// The signed-in staff member whose roles open `section`, with a sign-in at most
+/// `admin.max_age_secs` old: no session, or an older one, goes to the login page and
+/// back to `next` (a fresh login); roles that do not open the section get a 403 page.
+async fn signed_in(
     app: &App,
     headers: &axum::http::HeaderMap,
     after_post: bool,
     next: &str,
+    section: Section,
 ) -> Result<Staff, AdminError> {
     let sign_in = || AdminError::SignIn { after_post, next: next.to_owned() };
     let Some(session) = current_session(app, headers).await? else {
         return Err(sign_in());
     };
+    if !console::fresh(session.auth_time, app.clock.now(), app.config.admin.max_age_secs) {
+        return Err(sign_in());
+    }
     let Some(account) = app.store.account(&session.account_id).await? else {
         return Err(sign_in());
     };
     let roles = roles::held(&account, &app.store.roles_of(&account.id).await?);
-    if !roles::reviews_any(&roles) {
-        return Err(PageError::forbidden(
-            "Раздел «Обращения» доступен только сотрудникам организации, которым поручено рассматривать обращения.",
-        )
-        .into());
+    if !section.opens(&roles) {
+        return Err(PageError::forbidden(section.refusal()).into());
     }
     Ok(Staff { account, roles })
 }
 
-/// The staff member of a page request (GET) at the local path `here` (where the
-/// login page sends them back).
-pub async fn staff(app: &App, headers: &axum::http::HeaderMap, here: &str) -> Result<Staff, AdminError> {
-    signed_in_reviewer(app, headers, false, here).await
+/// The staff member of a page request (GET) of `section` at the local path `here`
+/// (where the login page sends them back).
+pub async fn staff_in(
+    app: &App,
+    headers: &axum::http::HeaderMap,
+    here: &str,
+    section: Section,
+) -> Result<Staff, AdminError> {
+    signed_in(app, headers, false, here, section).await
 }
 
-/// The staff member of a form POST: the CSRF token first (AZ-12, AB-05), then the session.
-pub async fn posted_staff(app: &App, headers: &axum::http::HeaderMap, form: &Params) -> Result<Staff, AdminError> {
+/// The staff member of a form POST in `section`: the CSRF token first (AZ-12, AB-05),
+/// then the session; a stale sign-in comes back to the page `back` after the login.
+pub async fn posted_in(
+    app: &App,
+    headers: &axum::http::HeaderMap,
+    form: &Params,
+    back: &str,
+    section: Section,
+) -> Result<Staff, AdminError> {
     checked_browser(&app.cookies, headers, form)?;
-    signed_in_reviewer(app, headers, true, QUEUE).await
+    signed_in(app, headers, true, back, section).await
+}
+
+/// A request page's staff member («Обращения»).
+pub async fn staff(app: &App, headers: &axum::http::HeaderMap, here: &str) -> Result<Staff, AdminError> {
+    staff_in(app, headers, here, Section::Requests).await
+}
+
+/// A request decision's staff member («Обращения»).
+pub async fn posted_staff(app: &App, headers: &axum::http::HeaderMap, form: &Params) -> Result<Staff, AdminError> {
+    posted_in(app, headers, form, QUEUE, Section::Requests).await
+}
+
+/// `GET /admin`: the first section the staff member's roles open.
+async fn landing(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AdminError> {
+    let Some(session) = current_session(&app, &headers).await? else {
+        return Err(AdminError::SignIn { after_post: false, next: "/admin".into() });
+    };
+    let roles = match app.store.account(&session.account_id).await? {
+        Some(account) => roles::held(&account, &app.store.roles_of(&account.id).await?),
+        None => Vec::new(),
+    };
+    Ok(crate::web::redirect::redirect(console::landing(&roles).href(), false, &[]))
 }
 
 /// The request `number` of an organisation the staff member reviews; a malformed

@@ -114,6 +114,7 @@ pub async fn list(
         })
         .collect();
     let page = RequestsPage {
+        nav: staff.nav(super::Section::Requests),
         staff_name: full_name(&staff.surname, &staff.given_name, staff.patronymic.as_deref()),
         organisation: org,
         organisations,
@@ -168,6 +169,7 @@ pub async fn show(
     let outcome = outcome(&app, &req).await?;
     let (browser_id, set_browser) = cookie::browser_id(&app.cookies, &headers);
     let page = RequestPage {
+        nav: staff.nav(super::Section::Requests),
         csrf: app.cookies.csrf_token(&browser_id),
         path: request_path(&req.number),
         status: req.status.label(),

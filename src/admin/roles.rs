@@ -80,6 +80,27 @@ pub fn reviews_any(roles: &[Held]) -> bool {
     !roles.is_empty()
 }
 
+/// Whether the roles include `system-admin` (clients, keys, audit, every organisation).
+pub fn is_system_admin(roles: &[Held]) -> bool {
+    roles.iter().any(|h| h.role == StaffRole::SystemAdmin)
+}
+
+/// Whether the roles allow administering the accounts of `organisation_id`:
+/// `org-admin` of it, or `system-admin`.
+pub fn administers(roles: &[Held], organisation_id: &str) -> bool {
+    roles.iter().any(|h| match h.role {
+        StaffRole::SystemAdmin => true,
+        StaffRole::OrgAdmin => h.organisation_id.as_deref() == Some(organisation_id),
+        StaffRole::Reviewer => false,
+    })
+}
+
+/// Whether the roles allow administering any organisation's accounts (the
+/// «Учетные записи» section).
+pub fn administers_any(roles: &[Held]) -> bool {
+    roles.iter().any(|h| h.role != StaffRole::Reviewer)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -150,6 +171,22 @@ mod tests {
             let roles = held(&staff(org, *permission), &rows);
             assert_eq!(may_review(&roles, asked), *want, "case {i}");
         }
+    }
+
+    #[test]
+    fn who_administers_what() {
+        let roles = |rows: &[(&str, &str)]| {
+            let rows: Vec<RoleRow> = rows.iter().map(|(r, o)| row(r, o)).collect();
+            held(&staff("a", false), &rows)
+        };
+        let reviewer = roles(&[("reviewer", "a")]);
+        assert!(!administers(&reviewer, "a") && !administers_any(&reviewer) && !is_system_admin(&reviewer));
+        let org_admin = roles(&[("org-admin", "a")]);
+        assert!(administers(&org_admin, "a") && !administers(&org_admin, "b"));
+        assert!(administers_any(&org_admin) && !is_system_admin(&org_admin));
+        let system = roles(&[("system-admin", "")]);
+        assert!(administers(&system, "a") && administers(&system, "b") && is_system_admin(&system));
+        assert!(!administers_any(&roles(&[])));
     }
 
     #[test]

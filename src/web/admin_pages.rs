@@ -1,6 +1,7 @@
 //! Page view structs of the staff review (templates in `templates/admin/`): the list
 //! «Обращения» and one request beside its directory candidates.
 
+use crate::admin::console::NavLink;
 use crate::admin::review::FieldRow;
 use askama::Template;
 
@@ -40,6 +41,7 @@ pub struct RequestRow {
 #[derive(Debug, Clone, Template)]
 #[template(path = "admin/requests.html")]
 pub struct RequestsPage {
+    pub nav: Vec<NavLink>,
     pub staff_name: String,
     pub organisation: String,
     /// The organisations the staff member reviews (a choice when more than one).
@@ -82,6 +84,7 @@ pub struct OutcomeView {
 #[derive(Debug, Clone, Template)]
 #[template(path = "admin/request.html")]
 pub struct RequestPage {
+    pub nav: Vec<NavLink>,
     pub csrf: String,
     pub number: String,
     /// The request's path (the forms post below it).

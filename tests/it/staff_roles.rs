@@ -93,3 +93,31 @@ async fn staff_grant_twice_is_one_role_and_one_event() {
     assert_eq!(list[0]["organisation_id"], SCHOOL1, "the account's own organisation by default");
     assert_eq!(audit_of(&app, "role_granted").await.len(), 1);
 }
+
+/// Admin pages want a fresh sign-in (`admin.max_age_secs`): an older session goes to
+/// the login page and back, a page and a decision alike, and the console's
+/// navigation shows only the sections the roles open.
+#[tokio::test]
+async fn admin_pages_want_a_fresh_login_and_show_only_the_sections_a_role_opens() {
+    let app = TestApp::spawn_with(|c| c.admin.max_age_secs = 600, true).await;
+    let clock = app.clock.clone().unwrap();
+    let admin = signed_in(&app, SCHOOL1, "admin1").await;
+    let (status, html) = page(&app, &admin, "/admin/requests").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Обращения") && !html.contains("/admin/clients"), "a reviewer sees «Обращения» only");
+    let res = admin.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(location(&res), "/admin/requests", "/admin lands on the first section the roles open");
+
+    clock.advance(601);
+    let res = admin.get(app.url("/admin/requests?org=x")).send().await.unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(location(&res), "/login?next=%2Fadmin%2Frequests", "a stale sign-in signs in again");
+    let again = signed_in(&app, SCHOOL1, "admin1").await;
+    assert_eq!(page(&app, &again, "/admin/requests").await.0, 200, "a fresh sign-in opens the page");
+
+    staff_grant(&app.config, &change("admin1", "system-admin", None)).await.unwrap();
+    let (_, html) = page(&app, &again, "/admin/requests").await;
+    for href in ["/admin/accounts", "/admin/clients", "/admin/keys", "/admin/audit"] {
+        assert!(html.contains(href), "a system admin's navigation names {href}");
+    }
+}
