@@ -1,15 +1,18 @@
 //! `/userinfo` (GET and POST, OIDC Core §5.3): a live access token in the
-//! `Authorization: Bearer` header (never in the query string, UI-03) with the
-//! `openid` scope; the claims of its scopes only (UI-04), `sub` as in the ID token.
+//! `Authorization: Bearer` header, or in a POST's form body (RFC 6750 §2.2), never
+//! in the query string (UI-03) and never two ways at once, with the `openid` scope;
+//! the claims of its scopes only (UI-04), `sub` as in the ID token.
 
 use super::error::BearerError;
 use super::inspect::access_live;
+use super::params::Params;
 use crate::app::App;
 use crate::token::Scopes;
 use crate::token::claims::subject;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
@@ -19,15 +22,45 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
 }
 
+/// The token of a form-encoded POST body (`access_token`), if that is how it came.
+fn form_token(method: &Method, headers: &HeaderMap, body: &[u8]) -> Result<Option<String>, BearerError> {
+    let form_encoded = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if method != Method::POST || !form_encoded {
+        return Ok(None);
+    }
+    let params = Params::parse(body);
+    if params.is_repeated("access_token") {
+        return Err(BearerError::InvalidRequest("access_token is repeated"));
+    }
+    Ok(params.get("access_token").filter(|t| !t.is_empty()).map(str::to_owned))
+}
+
+/// The one access token presented: in the header or in the form body, not both
+/// (RFC 6750 §2: a client uses one method only).
+fn presented(method: &Method, headers: &HeaderMap, body: &[u8]) -> Result<String, BearerError> {
+    match (bearer(headers), form_token(method, headers, body)?) {
+        (Some(_), Some(_)) => Err(BearerError::InvalidRequest("the access token was sent in more than one way")),
+        (Some(t), None) => Ok(t.to_owned()),
+        (None, Some(t)) => Ok(t),
+        (None, None) => Err(BearerError::InvalidToken),
+    }
+}
+
 pub async fn userinfo(
     State(app): State<Arc<App>>,
+    method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    body: Bytes,
 ) -> Result<Response, BearerError> {
     if query.as_deref().is_some_and(|q| q.contains("access_token=")) {
         return Err(BearerError::InvalidRequest("access tokens are not accepted in the query string"));
     }
-    let token = bearer(&headers).ok_or(BearerError::InvalidToken)?;
+    let token = presented(&method, &headers, &body)?;
+    let token = token.as_str();
     let claims = app.issuer.verify_access_token(token).map_err(|_| BearerError::InvalidToken)?;
     if !access_live(&app, &claims).await? {
         return Err(BearerError::InvalidToken);

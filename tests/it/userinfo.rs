@@ -22,6 +22,39 @@ async fn ui_01_get_and_post_with_bearer_header() {
     assert_eq!(post.json, get.json);
 }
 
+/// RFC 6750 §2.2 (oidcc-userinfo-post-body): the token in a form-encoded POST body
+/// works; in the body and the header at once, or twice in the body, it is
+/// `invalid_request`.
+#[tokio::test]
+async fn ui_01_post_with_the_token_in_the_form_body() {
+    let app = TestApp::spawn().await;
+    let rp = Rp::confidential(&app, "ui01-body").await;
+    let t = rp.tokens(&app, "openid profile", "ivanova.mp").await;
+    let access = t.str("access_token");
+    let http = reqwest::Client::new();
+    let url = app.url("/userinfo");
+    let body = Answer::of(http.post(&url).form(&[("access_token", &access)]).send().await.unwrap()).await;
+    assert_eq!(body.status, 200, "{}", body.text);
+    assert_eq!(body.json["sub"], jwt_claims(&t.str("id_token"))["sub"]);
+    let both =
+        Answer::of(http.post(&url).bearer_auth(&access).form(&[("access_token", &access)]).send().await.unwrap()).await;
+    assert_eq!(
+        (both.status, both.header("www-authenticate").is_some_and(|c| c.contains("invalid_request"))),
+        (400, true)
+    );
+    let twice = Answer::of(
+        http.post(&url)
+            .form(&[("access_token", access.as_str()), ("access_token", access.as_str())])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(twice.status, 400, "{}", twice.text);
+    let wrong = Answer::of(http.post(&url).form(&[("access_token", "garbage")]).send().await.unwrap()).await;
+    assert_invalid_token(&wrong, "a bad token in the body");
+}
+
 fn assert_invalid_token(a: &Answer, what: &str) {
     assert_eq!(a.status, 401, "{what}: {}", a.text);
     let challenge = a.header("www-authenticate").unwrap_or_default();
