@@ -129,6 +129,17 @@ pub async fn resolve(app: &App, mut flow: Flow, signed: &str) -> Result<Response
         return login_as(app, flow, only).await;
     }
     let select = flow.request.as_ref().is_some_and(|r| r.prompt.select_account);
+    let hint = flow.request.as_ref().and_then(|r| r.login_hint.clone());
+    if !select && hint.is_some() {
+        let mut accounts = Vec::with_capacity(ids.len());
+        for id in &ids {
+            accounts.extend(app.store.account(id).await?);
+        }
+        let own: Vec<(&str, &str)> = accounts.iter().map(|a| (a.id.as_str(), a.login.as_str())).collect();
+        if let Some(id) = crate::oidc::login_hint::pick(hint.as_deref(), &own).map(str::to_owned) {
+            return login_as(app, flow, &id).await;
+        }
+    }
     if !select
         && let Some(default) = app.store.default_account(&person.issuer, &person.subject, role.as_str()).await?
         && ids.contains(&default)

@@ -121,6 +121,23 @@ async fn parent_in_two_schools_chooses_an_account_which_becomes_the_default() {
     assert_eq!(audit_of(&app, "pd_consent_given").await.len(), 1, "the PD consent was asked once");
 }
 
+/// `login_hint` naming one of the person's own accounts saves the chooser; with
+/// `prompt=select_account`, or naming someone else's login, the chooser is shown.
+#[tokio::test]
+async fn a_login_hint_picks_one_of_the_persons_accounts_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    let pp2 = account_id(&app, GYMN2, "petrov.pp2").await;
+    let (_, next) = esia_login(&app, "parent", "petrov@example.ru", "&login_hint=petrov.pp2").await;
+    assert_eq!(demo_claims(&app, &next).await["sub"], sub_of(&app, &pp2).await, "straight to the hinted account");
+    for extra in
+        ["&login_hint=petrov.pp2&prompt=select_account", "&login_hint=ivanova.mp", "&login_hint=petrov.pp2%20x"]
+    {
+        let app = TestApp::spawn().await;
+        let (_, next) = esia_login(&app, "parent", "petrov@example.ru", extra).await;
+        assert!(next.starts_with("/login/esia/choose?flow="), "{extra}: the chooser: {next}");
+    }
+}
+
 #[tokio::test]
 async fn staff_role_goes_straight_to_the_teacher_account() {
     let app = TestApp::spawn().await;
