@@ -20,6 +20,7 @@ mod cli;
 mod client_admin;
 mod client_auth;
 mod common;
+mod console_audit;
 mod container;
 mod discovery_prompts;
 mod edge;
