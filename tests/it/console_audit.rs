@@ -34,7 +34,7 @@ fn listed(html: &str) -> Vec<i64> {
 fn older(html: &str) -> Option<String> {
     let i = html.find("\">Старше →")?;
     let start = html[..i].rfind("href=\"")? + 6;
-    Some(html[start..i].replace("&amp;", "&"))
+    Some(html[start..i].replace("&#38;", "&").replace("&amp;", "&"))
 }
 
 async fn cli_count(app: &TestApp, filter: &Filter) -> usize {
@@ -121,14 +121,22 @@ async fn the_list_pages_newest_first_by_a_stable_cursor() {
     assert_eq!(first_seqs.len(), 50);
     let next = older(&first).expect("a link to older events");
     assert!(next.contains("kind=client_added") && next.contains("before="), "{next}");
-    // Events written after the first page do not move the second.
+    // Events written after the first page do not move the next ones.
     store.append_audit(&AuditEvent::ClientAdded { client_id: "late".into() }).await.unwrap();
-    let (_, second) = page(&app, &admin, &next).await;
-    let second_seqs = listed(&second);
+    let mut seen = first_seqs.clone();
+    let mut link = Some(next);
+    for _ in 0..10 {
+        let Some(next) = link else { break };
+        let (status, html) = page(&app, &admin, &next).await;
+        assert_eq!(status, 200);
+        let seqs = listed(&html);
+        assert!(!seqs.is_empty() && seqs.len() <= 50);
+        seen.extend(seqs);
+        link = older(&html);
+    }
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first, no event twice: {seen:?}");
     let all = cli_count(&app, &Filter { kind: Some("client_added".into()), ..Filter::default() }).await;
-    assert_eq!(first_seqs.len() + second_seqs.len() + 1, all);
-    assert!(second_seqs[0] < *first_seqs.last().unwrap(), "the second page is older");
-    assert!(older(&second).is_none(), "the last page");
+    assert_eq!(seen.len() + 1, all, "every event but the late one, once");
     assert_eq!(page(&app, &admin, "/admin/audit?before=x").await.0, 400);
 }
 
