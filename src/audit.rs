@@ -9,6 +9,7 @@
 pub mod chain;
 pub mod checkpoint;
 pub mod search;
+pub mod verify;
 
 pub use chain::{AuditRecord, ChainError, ChainKey, ChainVerifier, GENESIS_HASH, chain_hash, verify_chain};
 

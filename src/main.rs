@@ -351,16 +351,16 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
             cli::audit_export(&config, since, &mut std::io::stdout().lock()).await
         }
         Command::Audit(AuditCmd::Search { kind, client, account, org, jti, request_id, since, until, limit }) => {
-            let filter = propusk::audit::search::Filter {
+            let filter = cli::audit_filter(&propusk::audit::search::FilterText {
                 kind,
-                client_id: client,
-                account_id: account,
-                organisation_id: org,
-                token_id: jti,
+                client,
+                account,
+                org,
+                jti,
                 request_id,
-                since: since.as_deref().map(|s| cli::parse_time("--since", s)).transpose()?,
-                until: until.as_deref().map(|s| cli::parse_time("--until", s)).transpose()?,
-            };
+                since,
+                until,
+            })?;
             cli::audit_search(&config, &filter, limit, &mut std::io::stdout().lock()).await.map(|_| ())
         }
         Command::Staff(StaffCmd::Grant(a)) => {

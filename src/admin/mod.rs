@@ -5,6 +5,8 @@
 //! a request of an organisation the staff member does not review is answered exactly
 //! like a missing one ([`request_of`], AB-05: authorisation per object).
 
+pub mod audit;
+pub mod audit_export;
 pub mod console;
 pub mod decide;
 pub mod new_account;
@@ -34,6 +36,11 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/admin/requests/{number}/link", post(decide::link))
         .route("/admin/requests/{number}/create", post(decide::create))
         .route("/admin/requests/{number}/reject", post(decide::reject))
+        .route("/admin/audit", get(audit::list))
+        .route("/admin/audit/export.jsonl", get(audit_export::jsonl))
+        .route("/admin/audit/export.csv", get(audit_export::csv))
+        .route("/admin/audit/verify", post(audit::verify))
+        .route("/admin/audit/{seq}", get(audit::show))
 }
 
 /// Why a staff page was not served: an error page, or no session (then the login page).

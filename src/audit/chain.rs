@@ -75,6 +75,15 @@ pub enum ChainError {
     Downgraded { seq: i64 },
 }
 
+impl ChainError {
+    /// The first row that does not hold.
+    pub fn seq(&self) -> i64 {
+        match self {
+            Self::Edited { seq } | Self::Broken { seq } | Self::Gap { seq, .. } | Self::Downgraded { seq } => *seq,
+        }
+    }
+}
+
 /// Checks rows one at a time, in `seq` order, so a long log can be verified page by page.
 #[derive(Debug, Clone)]
 pub struct ChainVerifier {

@@ -2,22 +2,13 @@
 //! checkpoint, export or search the log.
 
 use super::{CliError, clock, keyed_store, store};
-use crate::audit::ChainVerifier;
 use crate::audit::checkpoint::{self, CheckpointMatcher};
 use crate::audit::search::Filter;
 use crate::config::Config;
 use std::path::Path;
 
 /// What `audit verify` found in an intact log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditReport {
-    /// Rows checked.
-    pub rows: usize,
-    /// Of them, rows written before the chain was keyed (the log's beginning).
-    pub unkeyed: usize,
-    /// Checkpoints the log agreed with.
-    pub checkpoints: usize,
-}
+pub use crate::audit::verify::Report as AuditReport;
 
 /// Walks the whole chain page by page. Returns the number of rows checked.
 pub async fn audit_verify(config: &Config) -> Result<usize, CliError> {
@@ -28,7 +19,7 @@ pub async fn audit_verify(config: &Config) -> Result<usize, CliError> {
 /// compares it with every checkpoint in `checkpoints`: the first break is named.
 pub async fn audit_verify_report(config: &Config, checkpoints: Option<&Path>) -> Result<AuditReport, CliError> {
     let (store, key) = keyed_store(config).await?;
-    let mut matcher = match checkpoints {
+    let matcher = match checkpoints {
         None => CheckpointMatcher::default(),
         Some(file) => {
             let text = std::fs::read_to_string(file)
@@ -37,20 +28,10 @@ pub async fn audit_verify_report(config: &Config, checkpoints: Option<&Path>) ->
             CheckpointMatcher::new(&parsed)
         }
     };
-    let mut verifier = ChainVerifier::new(Some(key));
-    let mut after = 0;
-    loop {
-        let page = store.audit_records(after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        for row in &page {
-            verifier.push(row).map_err(|e| CliError::Failure(format!("audit chain broken: {e}")))?;
-            matcher.push(row).map_err(|e| CliError::Failure(format!("audit checkpoint: {e}")))?;
-        }
-    }
-    let checkpoints =
-        matcher.finish(verifier.head().0).map_err(|e| CliError::Failure(format!("audit checkpoint: {e}")))?;
-    Ok(AuditReport { rows: verifier.checked, unkeyed: verifier.unkeyed, checkpoints })
+    crate::audit::verify::walk(&*store, &key, matcher).await.map_err(|e| match e {
+        crate::audit::verify::VerifyError::Store(e) => e.into(),
+        e => CliError::Failure(e.to_string()),
+    })
 }
 
 /// Takes a checkpoint of the log's head; appends it to `out` when given. Returns its line.
@@ -63,19 +44,27 @@ pub async fn audit_checkpoint(config: &Config, out: Option<&Path>) -> Result<Str
     Ok(cp.to_line())
 }
 
-/// `--since`: unix seconds or an RFC 3339 time.
+/// `--since`: unix seconds, a date or an RFC 3339 time.
 pub fn parse_since(s: &str) -> Result<i64, CliError> {
     parse_time("--since", s)
 }
 
-/// A time argument `arg`: unix seconds or an RFC 3339 time.
+/// A time argument `arg`: unix seconds, a date `YYYY-MM-DD` or an RFC 3339 time.
 pub fn parse_time(arg: &str, s: &str) -> Result<i64, CliError> {
-    if let Ok(n) = s.parse::<i64>() {
-        return Ok(n);
-    }
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .map(|t| t.unix_timestamp())
-        .map_err(|_| CliError::Usage(format!("{arg}: expected unix seconds or an RFC 3339 time")))
+    crate::audit::search::parse_time(s)
+        .ok_or_else(|| CliError::Usage(format!("{arg}: expected unix seconds, YYYY-MM-DD or an RFC 3339 time")))
+}
+
+/// The filter of `audit search`'s flags (the console reads its form the same way).
+pub fn audit_filter(text: &crate::audit::search::FilterText) -> Result<Filter, CliError> {
+    use crate::audit::search::BadTime;
+    text.parse().map_err(|bad| {
+        let arg = match bad {
+            BadTime::Since => "--since",
+            BadTime::Until => "--until",
+        };
+        CliError::Usage(format!("{arg}: expected unix seconds, YYYY-MM-DD or an RFC 3339 time"))
+    })
 }
 
 /// Writes the audit log as JSON lines to `out`.
@@ -100,9 +89,7 @@ pub async fn audit_search(
         let Some(last) = page.last() else { break };
         after = last.seq;
         for row in page.iter().filter(|r| filter.matches(r)).take(limit - written) {
-            let event: serde_json::Value = serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null);
-            let line = serde_json::json!({"seq": row.seq, "at": row.at, "kind": row.kind, "event": event, "prev_hash": row.prev_hash, "hash": row.hash});
-            writeln!(out, "{line}").map_err(|e| CliError::Failure(e.to_string()))?;
+            writeln!(out, "{}", crate::audit::search::json_line(row)).map_err(|e| CliError::Failure(e.to_string()))?;
             written += 1;
         }
     }

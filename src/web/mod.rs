@@ -3,6 +3,7 @@
 //! cascade and the signed-in header's viewer); and the middleware stack of every route.
 
 pub mod admin_pages;
+pub mod audit_pages;
 pub mod client_addr;
 pub mod cookie;
 pub mod demo;
