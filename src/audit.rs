@@ -111,20 +111,30 @@ pub enum AuditEvent {
         account_id: String,
         client_id: String,
     },
+    /// `by`: `cli`, `demo` or the acting admin's account id (absent in older rows).
     ClientAdded {
         client_id: String,
+        #[serde(default)]
+        by: String,
     },
+    /// `by`: `cli` or the acting admin's account id (absent in older rows).
     ClientChanged {
         client_id: String,
+        #[serde(default)]
+        by: String,
     },
     /// A new client secret; the previous one is accepted until `old_valid_until`
     /// (`None`: not at all).
     ClientSecretRotated {
         client_id: String,
         old_valid_until: Option<UnixTime>,
+        #[serde(default)]
+        by: String,
     },
     ClientRemoved {
         client_id: String,
+        #[serde(default)]
+        by: String,
     },
     KeyAdded {
         kid: String,

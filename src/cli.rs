@@ -3,10 +3,10 @@
 //! only parses arguments and maps [`CliError`] to an exit code.
 
 use crate::app::open_store;
-use crate::audit::AuditEvent;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::oidc::client::{DEFAULT_SCOPE, NewClient, build_client, client_json};
+use crate::oidc::client::{DEFAULT_SCOPE, NewClient, client_json};
+use crate::oidc::client_ops::{self, ChangeError};
 use crate::store::{AuthMethod, ConsentMode, Store};
 use std::path::Path;
 use std::sync::Arc;
@@ -96,7 +96,9 @@ pub struct AddClient {
     pub require_par: bool,
 }
 
-pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Value, CliError> {
+/// The registration `a` asks for, with the defaults of `clients add`, and whether it
+/// requires PAR; the registration rules are checked by [`client_ops::add`].
+pub fn new_client(config: &Config, a: AddClient) -> Result<(NewClient, bool), CliError> {
     let auth_method = match (a.public, a.auth_method.as_deref()) {
         (true, None | Some("none")) => AuthMethod::None,
         (true, Some(_)) => return Err(CliError::Usage("--public conflicts with --auth-method".into())),
@@ -131,16 +133,22 @@ pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Va
         resources: a.resources,
         display_name: a.display_name,
     };
-    let (mut client, secret) =
-        build_client(new, &config.tokens, clock().now()).map_err(|e| CliError::Usage(e.to_string()))?;
-    client.require_pushed_authorization_requests = a.require_par;
+    Ok((new, a.require_par))
+}
+
+pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Value, CliError> {
+    let (new, require_par) = new_client(config, a)?;
+    let (client, secret) =
+        client_ops::registered(new, &config.tokens, clock().now(), require_par).map_err(|e| match e {
+            ChangeError::Rule(e) => CliError::Usage(e.to_string()),
+            e => CliError::Failure(format!("{e:?}")),
+        })?;
     let store = store(config).await?;
-    match store.insert_client(&client, &AuditEvent::ClientAdded { client_id: client.id.clone() }).await {
+    match client_ops::add(&*store, &client, "cli").await {
         Ok(()) => Ok(client_json(&client, secret.as_ref())),
-        Err(crate::store::StoreError::Conflict(_)) => {
-            Err(CliError::Failure(format!("client `{}` already exists", client.id)))
-        }
-        Err(e) => Err(e.into()),
+        Err(ChangeError::Exists) => Err(CliError::Failure(format!("client `{}` already exists", client.id))),
+        Err(ChangeError::Store(e)) => Err(e.into()),
+        Err(e) => Err(CliError::Failure(format!("client `{}` not stored: {e:?}", client.id))),
     }
 }
 
@@ -157,8 +165,7 @@ pub async fn clients_show(config: &Config, id: &str) -> Result<serde_json::Value
 }
 
 pub async fn clients_remove(config: &Config, id: &str) -> Result<serde_json::Value, CliError> {
-    let event = AuditEvent::ClientRemoved { client_id: id.to_owned() };
-    if store(config).await?.remove_client(id, &event).await? {
+    if client_ops::remove(&*store(config).await?, id, "cli").await? {
         Ok(serde_json::json!({ "removed": id }))
     } else {
         Err(CliError::Failure(format!("client `{id}` not found")))

@@ -31,7 +31,9 @@ pub async fn seed(store: &dyn Store, config: &Config, keys: &DirectoryKeys, cloc
             resources: vec![],
         };
         let (client, _) = build_client(new, &config.tokens, clock.now())?;
-        store.insert_client(&client, &AuditEvent::ClientAdded { client_id: client.id.clone() }).await?;
+        store
+            .insert_client(&client, &AuditEvent::ClientAdded { client_id: client.id.clone(), by: "demo".into() })
+            .await?;
     }
     Ok(())
 }

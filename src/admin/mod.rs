@@ -7,8 +7,11 @@
 
 pub mod audit;
 pub mod audit_export;
+pub mod client_new;
+pub mod clients;
 pub mod console;
 pub mod decide;
+pub mod keys;
 pub mod new_account;
 pub mod requests;
 pub mod review;
@@ -41,6 +44,14 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/admin/audit/export.csv", get(audit_export::csv))
         .route("/admin/audit/verify", post(audit::verify))
         .route("/admin/audit/{seq}", get(audit::show))
+        .route("/admin/clients", get(clients::list))
+        .route("/admin/keys", get(keys::list))
+        .route("/admin/keys/rotate", post(keys::rotate))
+        .route("/admin/keys/{kid}/retire", post(keys::retire))
+        .route("/admin/clients/new", get(client_new::form).post(client_new::create))
+        .route("/admin/clients/{id}/delete", post(client_new::delete))
+        .route("/admin/clients/{id}", get(clients::show).post(clients::update))
+        .route("/admin/clients/{id}/rotate-secret", post(clients::rotate_secret))
 }
 
 /// Why a staff page was not served: an error page, or no session (then the login page).

@@ -169,7 +169,7 @@ mod tests {
         let mut prev = GENESIS_HASH.to_owned();
         (1..=n)
             .map(|seq| {
-                let ev = AuditEvent::ClientAdded { client_id: format!("c{seq}") };
+                let ev = AuditEvent::ClientAdded { client_id: format!("c{seq}"), by: "cli".into() };
                 let (kind, data) = (ev.kind(), ev.to_json());
                 let k = if seq > unkeyed { key } else { None };
                 let hash = chain_hash(k, &prev, seq, 100 + seq, &kind, &data);

@@ -3,11 +3,11 @@
 //! `client_secret_rotated`). A running server sees them within its cache's bound.
 
 use super::{CliError, clock, parse_time, store};
-use crate::audit::AuditEvent;
 use crate::config::Config;
 use crate::oidc::client::client_json;
-use crate::oidc::client_change::{ClientChange, rotated, updated};
-use crate::store::{Client, ConsentMode, StoreError};
+use crate::oidc::client_change::ClientChange;
+use crate::oidc::client_ops::{self, ChangeError};
+use crate::store::ConsentMode;
 
 /// `clients update` arguments: what is given replaces the current value; repeatable
 /// flags replace the whole list.
@@ -46,7 +46,7 @@ pub struct UpdateArgs {
 }
 
 impl UpdateArgs {
-    fn change(&self) -> Result<ClientChange, CliError> {
+    pub fn change(&self) -> Result<ClientChange, CliError> {
         let consent = match self.consent.as_deref() {
             None => None,
             Some(c) => Some(
@@ -71,14 +71,13 @@ impl UpdateArgs {
     }
 }
 
-async fn current(store: &dyn crate::store::Store, id: &str) -> Result<Client, CliError> {
-    store.client(id).await?.ok_or_else(|| CliError::Failure(format!("client `{id}` not found")))
-}
-
-fn not_found(id: &str) -> impl Fn(StoreError) -> CliError + '_ {
+fn failure(id: &str) -> impl Fn(ChangeError) -> CliError + '_ {
     move |e| match e {
-        StoreError::NotFound => CliError::Failure(format!("client `{id}` not found")),
-        e => e.into(),
+        ChangeError::NotFound => CliError::Failure(format!("client `{id}` not found")),
+        ChangeError::Rule(e) => CliError::Usage(e.to_string()),
+        ChangeError::Exists => CliError::Failure(format!("client `{id}` already exists")),
+        ChangeError::Meanwhile => CliError::Failure(format!("client `{id}` changed meanwhile; try again")),
+        ChangeError::Store(e) => e.into(),
     }
 }
 
@@ -86,16 +85,10 @@ fn not_found(id: &str) -> impl Fn(StoreError) -> CliError + '_ {
 pub async fn clients_update(config: &Config, args: &UpdateArgs) -> Result<serde_json::Value, CliError> {
     let change = args.change()?;
     let store = store(config).await?;
-    let now = clock().now();
-    // Checked first for a clear message; applied again to the row as locked.
-    updated(&current(&*store, &args.id).await?, change.clone(), &config.tokens, now)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    let event = AuditEvent::ClientChanged { client_id: args.id.clone() };
-    let apply = |c: &Client| updated(c, change.clone(), &config.tokens, now).ok();
-    match store.change_client(&args.id, &apply, &event).await.map_err(not_found(&args.id))? {
-        Some(c) => Ok(client_json(&c, None)),
-        None => Err(CliError::Failure(format!("client `{}` changed meanwhile; try again", args.id))),
-    }
+    let c = client_ops::update(&*store, &config.tokens, clock().now(), &args.id, change, "cli")
+        .await
+        .map_err(failure(&args.id))?;
+    Ok(client_json(&c, None))
 }
 
 /// A new secret, printed once; the old one stays valid until `old_valid_until`
@@ -107,17 +100,7 @@ pub async fn clients_rotate_secret(
 ) -> Result<serde_json::Value, CliError> {
     let until = old_valid_until.map(|t| parse_time("--old-valid-until", t)).transpose()?;
     let store = store(config).await?;
-    let now = clock().now();
-    let (_, secret) = rotated(&current(&*store, id).await?, now, until).map_err(|e| CliError::Usage(e.to_string()))?;
-    let event =
-        AuditEvent::ClientSecretRotated { client_id: id.to_owned(), old_valid_until: until.filter(|&t| t > now) };
-    let hash = crate::oidc::client::hash_secret(&secret);
-    let apply = |c: &Client| rotated(c, now, until).ok().map(|(c, _)| Client { secret_hash: Some(hash.clone()), ..c });
-    let c = store
-        .change_client(id, &apply, &event)
-        .await
-        .map_err(not_found(id))?
-        .ok_or_else(|| CliError::Failure(format!("client `{id}` changed meanwhile; try again")))?;
+    let (c, secret) = client_ops::rotate_secret(&*store, clock().now(), id, until, "cli").await.map_err(failure(id))?;
     let mut out = client_json(&c, Some(&secret));
     if let Some(map) = out.as_object_mut() {
         map.insert("old_secret_valid_until".into(), serde_json::json!(c.previous_secret_until));

@@ -4,7 +4,6 @@
 //! /jwks when its overlap ends.
 
 use super::{CliError, clock, store};
-use crate::audit::AuditEvent;
 use crate::config::Config;
 use crate::store::RetireOutcome;
 
@@ -45,17 +44,14 @@ pub async fn keys_retire(config: &Config, kid: &str, overlap_secs: Option<i64>) 
         return Err(CliError::Usage("--overlap-secs: must not be negative".into()));
     }
     let store = store(config).await?;
-    let keys = store.signing_keys().await?;
-    let Some(alg) = keys.iter().find(|k| k.kid == kid).map(|k| k.alg.clone()) else {
-        return Err(CliError::Failure(format!("key `{kid}` not found")));
-    };
     let retire_at = clock().now().saturating_add(overlap);
-    let audit = AuditEvent::KeyRetired { kid: kid.to_owned(), alg: alg.clone(), retire_at };
-    match store.retire_signing_key(kid, retire_at, &audit).await? {
-        RetireOutcome::Retired => Ok(serde_json::json!({ "kid": kid, "alg": alg, "retire_at": retire_at })),
-        RetireOutcome::Unknown => Err(CliError::Failure(format!("key `{kid}` not found"))),
-        RetireOutcome::AlreadyRetired => Err(CliError::Failure(format!("key `{kid}` is already retired"))),
-        RetireOutcome::Active => Err(CliError::Usage(format!(
+    match crate::token::retire(&*store, kid, retire_at).await? {
+        Some((alg, RetireOutcome::Retired)) => {
+            Ok(serde_json::json!({ "kid": kid, "alg": alg, "retire_at": retire_at }))
+        }
+        None | Some((_, RetireOutcome::Unknown)) => Err(CliError::Failure(format!("key `{kid}` not found"))),
+        Some((_, RetireOutcome::AlreadyRetired)) => Err(CliError::Failure(format!("key `{kid}` is already retired"))),
+        Some((alg, RetireOutcome::Active)) => Err(CliError::Usage(format!(
             "key `{kid}` is the active {alg} key: rotate first and retire it once the new key signs"
         ))),
     }

@@ -8,6 +8,7 @@ pub mod claims;
 pub mod client;
 pub mod client_auth;
 pub mod client_change;
+pub mod client_ops;
 pub mod code;
 pub mod discovery;
 pub mod error;

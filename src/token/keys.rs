@@ -279,6 +279,23 @@ fn load_entries(
     Ok(entries)
 }
 
+/// Retires key `kid` (the `keys retire` CLI and the console): it stops signing now
+/// and leaves the JWKS at `retire_at`, audited `key_retired` in the store's
+/// transaction. `None` when no such key; the key that signs for its algorithm is refused.
+pub async fn retire(
+    store: &dyn Store,
+    kid: &str,
+    retire_at: UnixTime,
+) -> Result<Option<(String, crate::store::RetireOutcome)>, crate::store::StoreError> {
+    let keys = store.signing_keys().await?;
+    let Some(alg) = keys.iter().find(|k| k.kid == kid).map(|k| k.alg.clone()) else {
+        return Ok(None);
+    };
+    let audit = AuditEvent::KeyRetired { kid: kid.to_owned(), alg: alg.clone(), retire_at };
+    let outcome = store.retire_signing_key(kid, retire_at, &audit).await?;
+    Ok(Some((alg, outcome)))
+}
+
 /// Adds a new key of `alg` that activates `grace_secs` from now (the `keys rotate` CLI).
 /// Running nodes publish it at their next reload and sign with it once it activates.
 pub async fn rotate(

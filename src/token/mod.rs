@@ -19,7 +19,7 @@ mod tests;
 
 pub use issuer::{AccessClaims, Audience, HintClaims, IdTokenInput, Issuer};
 pub use keygen::{SUPPORTED_ALGS, generate_key};
-pub use keys::{KeyPolicy, KeyRing, KeyState, KeySummary, rotate};
+pub use keys::{KeyPolicy, KeyRing, KeyState, KeySummary, retire, rotate};
 pub use scope::{InvalidScope, Scopes};
 
 use crate::store::StoreError;

@@ -5,6 +5,7 @@
 pub mod admin_pages;
 pub mod audit_pages;
 pub mod client_addr;
+pub mod console_pages;
 pub mod cookie;
 pub mod demo;
 pub mod edge;

@@ -22,6 +22,7 @@ mod client_auth;
 mod common;
 mod conformance_plans;
 mod console_audit;
+mod console_clients;
 mod container;
 mod discovery_prompts;
 mod edge;

@@ -213,7 +213,7 @@ pub async fn audit_group_commit_keeps_every_event(db: &mut TestDb) {
         .map(|i| {
             let store = db.shared();
             tokio::spawn(async move {
-                let event = AuditEvent::ClientRemoved { client_id: format!("rp-{i}") };
+                let event = AuditEvent::ClientRemoved { client_id: format!("rp-{i}"), by: "cli".into() };
                 store.append_audit(&event).await.unwrap();
             })
         })
@@ -238,7 +238,10 @@ pub async fn two_nodes_keep_one_keyed_chain(db: &mut TestDb) {
         .map(|i| {
             let store = if i % 2 == 0 { db.shared() } else { other.clone() };
             tokio::spawn(async move {
-                store.append_audit(&AuditEvent::ClientRemoved { client_id: format!("rp-{i}") }).await.unwrap();
+                store
+                    .append_audit(&AuditEvent::ClientRemoved { client_id: format!("rp-{i}"), by: "cli".into() })
+                    .await
+                    .unwrap();
             })
         })
         .collect();

@@ -101,7 +101,7 @@ pub async fn settings_round_trip(db: &mut TestDb) {
 pub async fn clients_round_trip(db: &mut TestDb) {
     let s = db.store();
     let mut c = client("rp");
-    s.insert_client(&c, &AuditEvent::ClientAdded { client_id: "rp".into() }).await.unwrap();
+    s.insert_client(&c, &AuditEvent::ClientAdded { client_id: "rp".into(), by: "cli".into() }).await.unwrap();
     let mut public = client("app");
     public.secret_hash = None;
     public.auth_method = AuthMethod::None;
@@ -116,7 +116,7 @@ pub async fn clients_round_trip(db: &mut TestDb) {
     c.display_name = Some("Дневник".into());
     c.previous_secret_hash = Some("sha256$old$hash".into());
     c.previous_secret_until = Some(T0 + 60);
-    let changed = AuditEvent::ClientChanged { client_id: "rp".into() };
+    let changed = AuditEvent::ClientChanged { client_id: "rp".into(), by: "cli".into() };
     let want = c.clone();
     assert_eq!(s.change_client("rp", &|_| Some(want.clone()), &changed).await.unwrap(), Some(c.clone()));
     assert_eq!(s.client("rp").await.unwrap(), Some(c));
@@ -137,7 +137,9 @@ pub async fn client_changes_at_once_apply_one_after_the_other(db: &mut TestDb) {
                     c.redirect_uris.push(format!("https://rp.example/cb{i}"));
                     Some(c)
                 };
-                s.change_client("rp", &add, &AuditEvent::ClientChanged { client_id: "rp".into() }).await.unwrap()
+                s.change_client("rp", &add, &AuditEvent::ClientChanged { client_id: "rp".into(), by: "cli".into() })
+                    .await
+                    .unwrap()
             })
         })
         .collect();
@@ -322,7 +324,7 @@ pub async fn remove_client_revokes_grants(db: &mut TestDb) {
     s.insert_client(&client("rp"), &event()).await.unwrap();
     issued_grant(s, "g-1", "rt-1", None).await;
     s.insert_code(&code("c-pending", "g-2", None)).await.unwrap();
-    let ev = AuditEvent::ClientRemoved { client_id: "rp".into() };
+    let ev = AuditEvent::ClientRemoved { client_id: "rp".into(), by: "cli".into() };
     assert!(s.remove_client("rp", &ev).await.unwrap());
     assert!(!s.remove_client("rp", &ev).await.unwrap());
     assert_eq!(s.client("rp").await.unwrap(), None);

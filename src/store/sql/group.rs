@@ -108,7 +108,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     fn event(i: usize) -> AuditEvent {
-        AuditEvent::ClientRemoved { client_id: format!("rp-{i}") }
+        AuditEvent::ClientRemoved { client_id: format!("rp-{i}"), by: "cli".into() }
     }
 
     /// The database is down: each attempt takes the acquire timeout (300 ms here)
