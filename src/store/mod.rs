@@ -8,6 +8,7 @@
 //! their SQL and migrations; one conformance suite runs against both.
 
 pub mod changes;
+pub mod console;
 pub mod installation;
 pub mod limits;
 pub mod links;
@@ -203,6 +204,7 @@ pub trait Store:
     + SessionStore
     + GrantStore
     + AuditStore
+    + console::AccountConsole
     + links::LinkStore
     + limits::LimitStore
     + roles::RoleStore
@@ -223,6 +225,7 @@ impl<T> Store for T where
         + SessionStore
         + GrantStore
         + AuditStore
+        + console::AccountConsole
         + links::LinkStore
         + limits::LimitStore
         + roles::RoleStore
