@@ -220,3 +220,36 @@ async fn an_org_admin_changes_no_system_admin_and_nobody_disables_themself() {
     assert_eq!(location(&res), format!("{}?done=self&n=0", path(&own)));
     assert!(!app.app().store.account(&own).await.unwrap().unwrap().disabled);
 }
+
+#[tokio::test]
+async fn a_request_with_no_similar_account_searches_the_organisation_and_links_a_found_one() {
+    use crate::access_staff::{file, made_up, path_of, stored};
+    use propusk::store::Role;
+    use propusk::store::requests::RequestStatus;
+    let app = TestApp::spawn().await;
+    let req = made_up(SCHOOL1, "kuzmin", Role::Parent, ["Кузьмин", "Олег", "Игоревич"], "1970-01-01");
+    file(&app, &req).await;
+    let reviewer = signed_in(&app, SCHOOL1, "admin1").await;
+    let (status, html) = page(&app, &reviewer, &path_of(&req)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Похожих учетных записей не найдено") && html.contains("name=\"q\""), "{html}");
+    assert!(!html.contains("/link\""), "nothing to link yet");
+
+    let (_, html) = page(&app, &reviewer, &format!("{}?q=ИВАНОВ", path_of(&req))).await;
+    let accounts: Vec<&str> =
+        html.split("name=\"account\" value=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    assert_eq!(accounts, [account_id(SCHOOL1, "ivanova.mp")], "parents only, of the request's school: {html}");
+    let (_, html) = page(&app, &reviewer, &format!("{}?q=smirnova", path_of(&req))).await;
+    let csrf = hidden(&html, "csrf").unwrap();
+    assert!(html.contains("smirnova.ov") && html.contains("Подтверждаю привязку"), "the policy's warnings: {html}");
+
+    let smirnova = account_id(SCHOOL1, "smirnova.ov");
+    let link = format!("{}/link", path_of(&req));
+    let res = post(&app, &reviewer, &link, &[("csrf", &csrf), ("account", &smirnova)]).await;
+    assert_eq!(res.status(), 400, "differences need the confirmation");
+    let form = [("csrf", csrf.as_str()), ("account", &smirnova), ("confirm", "on")];
+    assert_eq!(post(&app, &reviewer, &link, &form).await.status(), 303);
+    let after = stored(&app, &req).await;
+    assert_eq!((after.status, after.account_id.as_deref()), (RequestStatus::Resolved, Some(smirnova.as_str())));
+    assert_eq!(app.app().store.links_of_account(&smirnova).await.unwrap().len(), 1);
+}
