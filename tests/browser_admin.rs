@@ -165,7 +165,7 @@ async fn rotate_secret(page: &mut Page, first: &str) -> Result<String> {
     page.click_and_wait(&format!("← Клиент {CLIENT}")).await?;
     expect_text(page, "Старый секрет действует до").await?;
     expect_no_text(page, &secret).await?;
-    page.click_and_wait("Клиенты").await?;
+    page.click_and_wait("← Клиенты").await?;
     expect_text(page, "Обход консоли").await?;
     page.shoot("clients-with-new").await?;
     Ok(secret)
