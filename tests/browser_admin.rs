@@ -9,7 +9,7 @@ mod browser;
 
 use anyhow::{Context, Result, bail};
 use base64::Engine;
-use browser::page::{DESKTOP, Page};
+use browser::page::{DESKTOP, PHONE, Page};
 use browser::{Server, chromium_available};
 use propusk::account::demo::{DEMO_PASSWORD, SOSH1};
 use propusk::audit::AuditEvent;
@@ -220,6 +220,22 @@ async fn walk(page: &mut Page, server: &Server) -> Result<()> {
     unlink_esia(page).await
 }
 
+/// The list pages with clicks at phone width: the console's navigation is usable there.
+async fn lists_on_a_phone(page: &mut Page, server: &Server) -> Result<()> {
+    sign_in(page, &server.issuer).await?;
+    page.click_and_wait("Клиенты").await?;
+    expect_text(page, "Новый клиент").await?;
+    page.shoot("clients").await?;
+    page.click_and_wait("Аудит").await?;
+    expect_text(page, "role_granted").await?;
+    page.shoot("audit").await?;
+    page.click_and_wait("Учетные записи").await?;
+    page.fill("Фамилия, имя, отчество или логин", "Иванова").await?;
+    page.click_and_wait("Найти").await?;
+    expect_text(page, "ivanova.mp").await?;
+    page.shoot("accounts").await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_system_admin_walks_the_console_in_chromium() -> Result<()> {
     if !chromium_available() {
@@ -228,4 +244,15 @@ async fn a_system_admin_walks_the_console_in_chromium() -> Result<()> {
     let server = Server::start().await?;
     set_up(&server).await?;
     browser::drive("admin", DESKTOP, server, async |page, server| walk(page, server).await).await
+}
+
+/// Driven at phone width: every click lands on a phone-sized page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_lists_on_a_phone_in_chromium() -> Result<()> {
+    if !chromium_available() {
+        return Ok(());
+    }
+    let server = Server::start().await?;
+    set_up(&server).await?;
+    browser::drive("admin-phone", PHONE, server, async |page, server| lists_on_a_phone(page, server).await).await
 }
