@@ -204,6 +204,7 @@ async fn unlink_esia(page: &mut Page) -> Result<()> {
     expect_text(page, "Привязана").await?;
     page.shoot("account-linked").await?;
     page.click_and_wait("Отвязать Госуслуги").await?;
+    expect_text(page, "Учетная запись портала Госуслуг отвязана").await?;
     expect_text(page, "Учетная запись портала Госуслуг не привязана.").await?;
     expect_no_text(page, "Отвязать Госуслуги").await?;
     page.shoot("account-unlinked").await
