@@ -8,6 +8,7 @@
 //! their SQL and migrations; one conformance suite runs against both.
 
 pub mod changes;
+pub mod dpop;
 pub mod installation;
 pub mod limits;
 pub mod links;
@@ -212,6 +213,7 @@ pub trait Store:
     + installation::InstallationStore
     + sandbox::SandboxRows
     + pushed::PushedRequests
+    + dpop::DpopProofs
     + changes::ChangeFeed
     + Lifecycle
 {
@@ -232,6 +234,7 @@ impl<T> Store for T where
         + installation::InstallationStore
         + sandbox::SandboxRows
         + pushed::PushedRequests
+        + dpop::DpopProofs
         + changes::ChangeFeed
         + Lifecycle
 {

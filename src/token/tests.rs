@@ -47,6 +47,7 @@ fn access(now: i64) -> AccessClaims {
         scope: "openid profile".into(),
         auth_time: Some(now - 5),
         gid: Some("grant-1".into()),
+        cnf: None,
     }
 }
 

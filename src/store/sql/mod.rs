@@ -19,6 +19,7 @@
 mod classify;
 pub(crate) mod clients;
 pub(crate) mod directory;
+pub(crate) mod dpop;
 pub(crate) mod grants;
 pub(crate) mod group;
 pub(crate) mod installation;
@@ -175,6 +176,7 @@ macro_rules! sql_store {
         $crate::store::sql::installation::installation_store!($store, $db);
         $crate::store::sql::sandbox::sandbox_store!($store, $db);
         $crate::store::sql::pushed::pushed_store!($store, $db);
+        $crate::store::sql::dpop::dpop_store!($store, $db);
     };
 }
 pub(crate) use sql_store;
