@@ -165,6 +165,19 @@ mod tests {
     }
 
     #[test]
+    fn require_dpop_is_set_cleared_and_kept() {
+        let (old, _) = confidential();
+        assert!(!old.dpop_bound_access_tokens);
+        let on =
+            updated(&old, ClientChange { require_dpop: Some(true), ..Default::default() }, &tokens(), 200).unwrap();
+        assert!(on.dpop_bound_access_tokens);
+        assert!(updated(&on, ClientChange::default(), &tokens(), 300).unwrap().dpop_bound_access_tokens, "kept");
+        let off =
+            updated(&on, ClientChange { require_dpop: Some(false), ..Default::default() }, &tokens(), 300).unwrap();
+        assert!(!off.dpop_bound_access_tokens);
+    }
+
+    #[test]
     fn an_update_keeps_what_it_does_not_name_and_validates_what_it_does() {
         let (old, _) = confidential();
         let change = ClientChange {

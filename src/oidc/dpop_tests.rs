@@ -174,3 +174,19 @@ fn thumbprint_of_rfc_7638_and_members_beyond_the_required_ignored() {
     assert_eq!(thumbprint(&json!({ "kty": "oct", "k": "x" }).as_object().unwrap().clone()), None);
     assert_eq!(thumbprint(&json!({ "kty": "EC", "crv": "P-256", "x": "a" }).as_object().unwrap().clone()), None);
 }
+
+#[test]
+fn the_challenges_name_the_accepted_algorithms() {
+    use crate::oidc::error::{DPOP_INVALID_PROOF, DPOP_INVALID_TOKEN};
+    for challenge in [DPOP_INVALID_TOKEN, DPOP_INVALID_PROOF] {
+        assert!(challenge.starts_with(&format!("DPoP algs=\"{}\"", ALGS.join(" "))), "{challenge}");
+    }
+}
+
+#[test]
+fn a_replay_key_is_of_the_key_and_the_jti() {
+    let proof = |jkt: &str, jti: &str| Proof { jkt: jkt.into(), jti: jti.into(), iat: NOW };
+    assert_eq!(proof("k", "j").replay_key(), proof("k", "j").replay_key());
+    assert_ne!(proof("k", "j").replay_key(), proof("k2", "j").replay_key());
+    assert_ne!(proof("k", "j").replay_key(), proof("k", "j2").replay_key());
+}

@@ -169,8 +169,8 @@ impl IntoResponse for OAuthError {
 }
 
 /// The challenges of RFC 9449 §7.1, naming the algorithms a proof may use.
-const DPOP_INVALID_TOKEN: &str = "DPoP algs=\"ES256 PS256 RS256 EdDSA\", error=\"invalid_token\"";
-const DPOP_INVALID_PROOF: &str = "DPoP algs=\"ES256 PS256 RS256 EdDSA\", error=\"invalid_dpop_proof\"";
+pub(super) const DPOP_INVALID_TOKEN: &str = "DPoP algs=\"ES256 PS256 RS256 EdDSA\", error=\"invalid_token\"";
+pub(super) const DPOP_INVALID_PROOF: &str = "DPoP algs=\"ES256 PS256 RS256 EdDSA\", error=\"invalid_dpop_proof\"";
 
 /// RFC 6750 §3 errors of bearer-protected endpoints (UserInfo); RFC 9449 §7.1 for DPoP.
 #[derive(Debug)]
