@@ -112,7 +112,7 @@ pub fn check(header_value: &str, expected: &Expected<'_>) -> Result<Proof, Proof
         return Err(invalid("htm is not this request's method"));
     }
     let htu = text(&claims, "htu").ok_or(invalid("no htu"))?;
-    if normalised(&htu).is_none() || normalised(&htu) != normalised(expected.url) {
+    if !normalised(&htu).is_some_and(|htu| Some(htu) == normalised(expected.url)) {
         return Err(invalid("htu is not this endpoint"));
     }
     let iat = claims.get("iat").and_then(Value::as_i64).ok_or(invalid("no iat"))?;
@@ -135,7 +135,8 @@ pub fn check(header_value: &str, expected: &Expected<'_>) -> Result<Proof, Proof
 }
 
 /// The signature over `signed` by the header's own key, with the one verifier of `alg`
-/// (which also wants the key's type and curve to fit it).
+/// (which also wants the key's type and curve to fit it, and an RSA key of 2048 bits
+/// at least).
 fn verify_signature(alg: &str, jwk: &Map<String, Value>, signed: &str, sig: &str) -> Result<(), ProofError> {
     let key = Jwk::from_map(jwk.clone()).map_err(|_| invalid("malformed jwk"))?;
     let bad_key = |_| invalid("the jwk does not fit alg");
