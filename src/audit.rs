@@ -8,6 +8,7 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod retention;
 pub mod search;
 pub mod verify;
 
@@ -285,6 +286,13 @@ pub enum AuditEvent {
         account_id: String,
         role: String,
         organisation_id: String,
+        by: String,
+    },
+    /// `audit prune`: the rows up to `upto_seq` (`rows` of them, exported first) removed;
+    /// the log now begins after the signed anchor of that row (`audit::retention`).
+    AuditPruned {
+        upto_seq: i64,
+        rows: i64,
         by: String,
     },
 }

@@ -11,6 +11,7 @@ mod access_staff;
 mod anywhere;
 mod audiences;
 mod audit_chain;
+mod audit_retention;
 mod authorize;
 mod backup;
 mod balancer;
