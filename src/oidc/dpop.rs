@@ -112,7 +112,8 @@ pub fn check(header_value: &str, expected: &Expected<'_>) -> Result<Proof, Proof
         return Err(invalid("htm is not this request's method"));
     }
     let htu = text(&claims, "htu").ok_or(invalid("no htu"))?;
-    if !normalised(&htu).is_some_and(|htu| Some(htu) == normalised(expected.url)) {
+    let same_endpoint = matches!((normalised(&htu), normalised(expected.url)), (Some(a), Some(b)) if a == b);
+    if !same_endpoint {
         return Err(invalid("htu is not this endpoint"));
     }
     let iat = claims.get("iat").and_then(Value::as_i64).ok_or(invalid("no iat"))?;
