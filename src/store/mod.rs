@@ -9,6 +9,7 @@
 
 pub mod changes;
 pub mod console;
+pub mod dpop;
 pub mod installation;
 pub mod limits;
 pub mod links;
@@ -220,6 +221,7 @@ pub trait Store:
     + installation::InstallationStore
     + sandbox::SandboxRows
     + pushed::PushedRequests
+    + dpop::DpopProofs
     + changes::ChangeFeed
     + Lifecycle
 {
@@ -241,6 +243,7 @@ impl<T> Store for T where
         + installation::InstallationStore
         + sandbox::SandboxRows
         + pushed::PushedRequests
+        + dpop::DpopProofs
         + changes::ChangeFeed
         + Lifecycle
 {

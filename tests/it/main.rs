@@ -27,6 +27,7 @@ mod console_audit;
 mod console_clients;
 mod container;
 mod discovery_prompts;
+mod dpop;
 mod edge;
 mod esia_direct;
 mod esia_error_page;
