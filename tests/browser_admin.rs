@@ -1,5 +1,5 @@
 //! Headless Chromium through the staff console (issue 10): a system admin creates a
-//! confidential client, adds a second redirect URI, rotates its secret with an
+//! confidential client that asks for consent, adds a second redirect URI, rotates its secret with an
 //! overlap, finds the `token_issued` event of a token issued with the new secret by
 //! its `jti` in «Аудит» and opens it, and unlinks an account's ESIA in «Учетные
 //! записи». Real clicks and form fills; screenshots at desktop and phone width in
@@ -127,6 +127,7 @@ async fn create_client(page: &mut Page) -> Result<String> {
     page.fill("Идентификатор (client_id)", CLIENT).await?;
     page.fill("Название", "Обход консоли").await?;
     page.fill("Адреса возврата (redirect URI), по одному в строке", CB).await?;
+    page.select("Согласие", "явное (спрашивать)").await?;
     page.shoot("client-new").await?;
     page.click_and_wait("Зарегистрировать").await?;
     expect_text(page, "Скопируйте секрет сейчас: он показан один раз").await?;
@@ -167,6 +168,10 @@ async fn rotate_secret(page: &mut Page, first: &str) -> Result<String> {
     expect_no_text(page, &secret).await?;
     page.click_and_wait("← Клиенты").await?;
     expect_text(page, "Обход консоли").await?;
+    let consent = read(page, &format!("tbody tr:has(a[href$='/{CLIENT}']) td:nth-child(4)")).await?;
+    if consent != "явное" {
+        bail!("{CLIENT} is listed with the consent «{consent}», not «явное»");
+    }
     page.shoot("clients-with-new").await?;
     Ok(secret)
 }
