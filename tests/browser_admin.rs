@@ -1,9 +1,10 @@
 //! Headless Chromium through the staff console (issue 10): a system admin creates a
-//! confidential client that asks for consent, adds a second redirect URI, rotates its secret with an
-//! overlap, finds the `token_issued` event of a token issued with the new secret by
-//! its `jti` in «Аудит» and opens it, and unlinks an account's ESIA in «Учетные
-//! записи». Real clicks and form fills; screenshots at desktop and phone width in
-//! `target/screenshots/admin/`.
+//! confidential client that asks for consent, adds a second redirect URI, rotates its
+//! secret with an overlap, finds the `token_issued` event of a token issued with the
+//! new secret by its `jti` in «Аудит» and opens it, and unlinks an account's ESIA in
+//! «Учетные записи»; then the list pages at phone width. Real clicks and form fills;
+//! screenshots at desktop and phone width in `target/screenshots/admin/` and
+//! `target/screenshots/admin-phone/`.
 
 mod browser;
 
