@@ -94,6 +94,10 @@ pub struct AddClient {
     pub display_name: Option<String>,
     /// RFC 9126: `/authorize` only with a pushed request (`--require-par`).
     pub require_par: bool,
+    /// Back-Channel Logout (`--backchannel-logout-uri`).
+    pub backchannel_logout_uri: Option<String>,
+    /// `--backchannel-logout-session-required`.
+    pub backchannel_logout_session_required: bool,
 }
 
 /// The registration `a` asks for, with the defaults of `clients add`, and whether it
@@ -132,6 +136,8 @@ pub fn new_client(config: &Config, a: AddClient) -> Result<(NewClient, bool), Cl
         sector_identifier_uri: a.sector_identifier_uri,
         resources: a.resources,
         display_name: a.display_name,
+        backchannel_logout_uri: a.backchannel_logout_uri,
+        backchannel_logout_session_required: a.backchannel_logout_session_required,
     };
     Ok((new, a.require_par))
 }

@@ -104,6 +104,12 @@ enum ClientsCmd {
         /// /authorize only with a pushed request (PAR, RFC 9126).
         #[arg(long = "require-par")]
         require_par: bool,
+        /// Back-Channel Logout: where logout tokens are POSTed (https, or http on a loopback IP literal).
+        #[arg(long = "backchannel-logout-uri")]
+        backchannel_logout_uri: Option<String>,
+        /// The client needs `sid` in its logout tokens.
+        #[arg(long = "backchannel-logout-session-required")]
+        backchannel_logout_session_required: bool,
     },
     /// Change a client; prints it as JSON.
     Update(cli::UpdateArgs),
@@ -287,6 +293,8 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                     resource,
                     display_name,
                     require_par,
+                    backchannel_logout_uri,
+                    backchannel_logout_session_required,
                 } => {
                     let args = AddClient {
                         id,
@@ -304,6 +312,8 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                         resources: resource,
                         display_name,
                         require_par,
+                        backchannel_logout_uri,
+                        backchannel_logout_session_required,
                     };
                     cli::clients_add(&config, args).await?
                 }

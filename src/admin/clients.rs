@@ -120,6 +120,9 @@ fn change_of(f: &ClientForm) -> Result<ClientChange, String> {
         id_token_ttl: seconds("Время жизни ID-токена", &f.id_token_ttl)?,
         refresh_token_ttl: seconds("Время жизни refresh-токена", &f.refresh_token_ttl)?,
         require_par: Some(f.require_par),
+        // Not on the form: kept.
+        backchannel_logout_uri: None,
+        backchannel_logout_session_required: None,
     })
 }
 

@@ -43,6 +43,13 @@ pub struct UpdateArgs {
     /// true | false: /authorize only with a pushed request (PAR, RFC 9126).
     #[arg(long = "require-par")]
     pub require_par: Option<bool>,
+    /// Back-Channel Logout: where logout tokens are POSTed (https, or http on a
+    /// loopback IP literal); an empty value removes it.
+    #[arg(long = "backchannel-logout-uri")]
+    pub backchannel_logout_uri: Option<String>,
+    /// true | false: the client needs `sid` in its logout tokens.
+    #[arg(long = "backchannel-logout-session-required")]
+    pub backchannel_logout_session_required: Option<bool>,
 }
 
 impl UpdateArgs {
@@ -67,6 +74,8 @@ impl UpdateArgs {
             id_token_ttl: self.id_token_ttl,
             refresh_token_ttl: self.refresh_token_ttl,
             require_par: self.require_par,
+            backchannel_logout_uri: self.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: self.backchannel_logout_session_required,
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod changes;
 pub mod installation;
 pub mod limits;
 pub mod links;
+pub mod logout;
 pub mod model;
 pub mod outbox;
 pub mod passwords;
@@ -207,6 +208,7 @@ pub trait Store:
     + limits::LimitStore
     + roles::RoleStore
     + outbox::MailOutbox
+    + logout::LogoutOutbox
     + passwords::PasswordStore
     + requests::RequestStore
     + installation::InstallationStore
@@ -227,6 +229,7 @@ impl<T> Store for T where
         + limits::LimitStore
         + roles::RoleStore
         + outbox::MailOutbox
+        + logout::LogoutOutbox
         + passwords::PasswordStore
         + requests::RequestStore
         + installation::InstallationStore

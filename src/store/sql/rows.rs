@@ -138,6 +138,8 @@ pub(crate) struct ClientRow {
     previous_secret_hash: Option<String>,
     previous_secret_until: Option<i64>,
     require_pushed_authorization_requests: bool,
+    backchannel_logout_uri: Option<String>,
+    backchannel_logout_session_required: bool,
     created_at: i64,
     updated_at: i64,
 }
@@ -157,6 +159,8 @@ impl TryFrom<ClientRow> for Client {
             previous_secret_hash: r.previous_secret_hash,
             previous_secret_until: r.previous_secret_until,
             require_pushed_authorization_requests: r.require_pushed_authorization_requests,
+            backchannel_logout_uri: r.backchannel_logout_uri,
+            backchannel_logout_session_required: r.backchannel_logout_session_required,
             id: r.id,
             secret_hash: r.secret_hash,
             scope: r.scope,
@@ -207,11 +211,13 @@ pub(crate) struct SessionRow {
     expires_at: i64,
     upstream_issuer: Option<String>,
     upstream_subject: Option<String>,
+    sid: Option<String>,
 }
 
 impl From<SessionRow> for Session {
     fn from(r: SessionRow) -> Self {
         Self {
+            sid: r.sid.unwrap_or_else(|| crate::store::logout::public_sid(&r.id_hash)),
             id_hash: r.id_hash,
             account_id: r.account_id,
             auth_time: r.auth_time,
