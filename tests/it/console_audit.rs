@@ -113,7 +113,7 @@ async fn the_list_pages_newest_first_by_a_stable_cursor() {
     let app = TestApp::spawn().await;
     let store = &app.app().store;
     for i in 0..70 {
-        store.append_audit(&AuditEvent::ClientAdded { client_id: format!("paged-{i}") }).await.unwrap();
+        store.append_audit(&AuditEvent::ClientAdded { client_id: format!("paged-{i}"), by: "cli".into() }).await.unwrap();
     }
     let admin = system_admin(&app).await;
     let (_, first) = page(&app, &admin, "/admin/audit?kind=client_added").await;
@@ -122,7 +122,7 @@ async fn the_list_pages_newest_first_by_a_stable_cursor() {
     let next = older(&first).expect("a link to older events");
     assert!(next.contains("kind=client_added") && next.contains("before="), "{next}");
     // Events written after the first page do not move the next ones.
-    store.append_audit(&AuditEvent::ClientAdded { client_id: "late".into() }).await.unwrap();
+    store.append_audit(&AuditEvent::ClientAdded { client_id: "late".into(), by: "cli".into() }).await.unwrap();
     let mut seen = first_seqs.clone();
     let mut link = Some(next);
     for _ in 0..10 {
