@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `roles.rs`, `sandbox.rs` or `pushed.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `limits.rs`, `links.rs`, `logout.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `roles.rs`, `sandbox.rs` or `pushed.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -15,6 +15,7 @@ mod fixtures;
 mod harness;
 mod limits;
 mod links;
+mod logout;
 mod outbox;
 mod passwords;
 mod pushed;
@@ -95,6 +96,11 @@ conformance! {
     outbox::outbox_parallel_claims_never_overlap,
     outbox::outbox_claim_lease_runs_out,
     outbox::outbox_failure_backoff_and_give_up,
+    logout::logout_notices_commit_with_end_session,
+    logout::logout_notices_of_account_changes,
+    logout::logout_notice_of_consent_revocation,
+    logout::logout_outbox_parallel_claims_never_overlap,
+    logout::logout_outbox_delivery_retry_and_give_up,
     requests::request_filed_once_with_mail_and_audit,
     requests::requests_listed_per_organisation,
     requests::request_decided_once_link_with_correction,

@@ -113,7 +113,10 @@ async fn the_list_pages_newest_first_by_a_stable_cursor() {
     let app = TestApp::spawn().await;
     let store = &app.app().store;
     for i in 0..70 {
-        store.append_audit(&AuditEvent::ClientAdded { client_id: format!("paged-{i}"), by: "cli".into() }).await.unwrap();
+        store
+            .append_audit(&AuditEvent::ClientAdded { client_id: format!("paged-{i}"), by: "cli".into() })
+            .await
+            .unwrap();
     }
     let admin = system_admin(&app).await;
     let (_, first) = page(&app, &admin, "/admin/audit?kind=client_added").await;
