@@ -12,6 +12,7 @@ mod anywhere;
 mod audiences;
 mod audit_chain;
 mod authorize;
+mod backchannel_logout;
 mod backup;
 mod balancer;
 mod binary;
