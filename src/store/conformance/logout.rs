@@ -155,7 +155,7 @@ pub async fn logout_outbox_delivery_retry_and_give_up(db: &mut TestDb) {
     db.store().mark_logout_failed(second, "status 503", Some(now + 30), None).await.unwrap();
     assert!(db.store().due_logouts(10).await.unwrap().is_empty(), "not before its next attempt");
     db.clock.advance(30);
-    assert_eq!(ids(&db.store().due_logouts(10).await.unwrap()), [second.clone()]);
+    assert_eq!(ids(&db.store().due_logouts(10).await.unwrap()), std::slice::from_ref(second));
     let failed = AuditEvent::BackchannelLogoutFailed {
         client_id: "rp".into(),
         account_id: "acc-1".into(),
