@@ -296,3 +296,72 @@ async fn an_esia_unlink_logs_every_client_of_the_account_out() {
     let claims = assert_logout_token(&app, &got[0], "demo-diary", &id_token).await;
     assert_eq!(claims["sid"], jwt_claims(&id_token)["sid"]);
 }
+
+#[tokio::test]
+async fn a_system_admin_sets_and_removes_the_uri_in_the_console() {
+    let app = spawn().await;
+    let rp = Rp::confidential(&app, "bc-console").await;
+    let change = propusk::cli::RoleChange { login: "admin1".into(), role: "system-admin".into(), org: None };
+    propusk::cli::staff_grant(&app.config, &change).await.unwrap();
+    let admin = crate::access_staff::signed_in(&app, SCHOOL1, "admin1").await;
+    let path = format!("/admin/clients/{}", rp.id);
+    let (status, html) = page(&app, &admin, &path).await;
+    assert_eq!(status, 200, "{html}");
+    let csrf = hidden(&html, "csrf").unwrap();
+    let form = |uri: &'static str, sid: bool| {
+        let mut f = vec![
+            ("csrf", csrf.clone()),
+            ("redirect_uris", RP_CB.to_owned()),
+            ("post_logout_redirect_uris", RP_LOGGED_OUT.to_owned()),
+            ("grant_types", "authorization_code refresh_token".to_owned()),
+            ("consent", "implicit".to_owned()),
+            ("id_token_alg", "RS256".to_owned()),
+            ("backchannel_logout_uri", uri.to_owned()),
+        ];
+        if sid {
+            f.push(("backchannel_logout_session_required", "on".to_owned()));
+        }
+        f
+    };
+    let stored = || async { app.app().store.client("bc-console").await.unwrap().unwrap() };
+    let send = |f: Vec<(&'static str, String)>| {
+        let (admin, url) = (admin.clone(), app.url(&path));
+        async move { admin.post(url).form(&f).send().await.unwrap() }
+    };
+
+    let res = send(form("http://rp.example/bc", false)).await;
+    assert_eq!(res.status(), 422, "plain http off loopback");
+    assert!(res.text().await.unwrap().contains("Адрес back-channel logout"));
+    assert_eq!(stored().await.backchannel_logout_uri, None, "nothing stored");
+
+    assert_eq!(send(form("https://rp.example/bc", true)).await.status(), 200);
+    let c = stored().await;
+    assert_eq!(c.backchannel_logout_uri.as_deref(), Some("https://rp.example/bc"));
+    assert!(c.backchannel_logout_session_required);
+    let (_, html) = page(&app, &admin, &path).await;
+    assert!(html.contains("value=\"https://rp.example/bc\""), "shown in the form");
+
+    assert_eq!(send(form("", false)).await.status(), 200);
+    let c = stored().await;
+    assert_eq!((c.backchannel_logout_uri, c.backchannel_logout_session_required), (None, false), "removed");
+}
+
+#[tokio::test]
+async fn clients_add_checks_the_uri_and_shows_it() {
+    let app = spawn().await;
+    let add = |id: &str, uri: &str| propusk::cli::AddClient {
+        id: id.into(),
+        redirect_uris: vec![RP_CB.into()],
+        backchannel_logout_uri: Some(uri.into()),
+        backchannel_logout_session_required: true,
+        ..Default::default()
+    };
+    for bad in ["http://rp.example/bc", "https://rp.example/bc#x", "https://u:p@rp.example/bc", "ru.example:/bc"] {
+        let refused = propusk::cli::clients_add(&app.config, add("bc-bad", bad)).await;
+        assert!(matches!(refused, Err(propusk::cli::CliError::Usage(ref m)) if m.contains("--backchannel-logout-uri")));
+    }
+    assert!(app.app().store.client("bc-bad").await.unwrap().is_none());
+    let shown = propusk::cli::clients_add(&app.config, add("bc-good", "https://rp.example/bc")).await.unwrap();
+    assert_eq!(shown["backchannel_logout_uri"], "https://rp.example/bc");
+    assert_eq!(shown["backchannel_logout_session_required"], true);
+}
