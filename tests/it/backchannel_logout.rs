@@ -67,6 +67,19 @@ async fn endpoint(State(r): State<Receiver>, headers: HeaderMap, body: String) -
     }
 }
 
+/// The audit events of `kind` once there are at least `n` (20 s at most): the worker
+/// writes them after the RP has answered.
+async fn audited(app: &TestApp, kind: &str, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        let found = audit_of(app, kind).await;
+        if found.len() >= n {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("expected {n} `{kind}` events, got {:?}", audit_of(app, kind).await);
+}
+
 /// A relying party's back-channel endpoint on loopback: its URI and what it receives.
 async fn relying_party(fail_first: usize) -> (String, Receiver) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -161,11 +174,11 @@ async fn rp_initiated_logout_sends_a_verified_logout_token_with_the_id_tokens_si
     let tokens = rp_end.wait_for(1).await;
     let claims = assert_logout_token(&app, &tokens[0], &rp.id, &id_token).await;
     assert_eq!(claims["sid"], sid.as_str(), "the session the ID token named");
-    let delivered = audit_of(&app, "backchannel_logout_delivered").await;
-    assert_eq!(delivered.len(), 1, "one client has a back-channel URI: {delivered:?}");
+    let delivered = audited(&app, "backchannel_logout_delivered", 1).await;
     assert!(delivered[0].contains("\"client_id\":\"bc-logout\""));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(rp_end.tokens().len(), 1, "exactly once");
+    assert_eq!(audit_of(&app, "backchannel_logout_delivered").await.len(), 1, "one client has a back-channel URI");
     let d: Value = reqwest::get(app.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
     assert_eq!(
         (d["backchannel_logout_supported"].clone(), d["backchannel_logout_session_supported"].clone()),
@@ -188,7 +201,7 @@ async fn retried_with_backoff_while_the_rp_answers_503() {
     let tokens = rp_end.wait_for(1).await;
     assert_logout_token(&app, &tokens[0], &rp.id, &id_token).await;
     assert_eq!(rp_end.hits.load(Ordering::SeqCst), 3, "two 503s, then delivered");
-    let delivered = audit_of(&app, "backchannel_logout_delivered").await;
+    let delivered = audited(&app, "backchannel_logout_delivered", 1).await;
     assert!(delivered[0].contains("\"attempts\":3"), "{delivered:?}");
 }
 
@@ -210,11 +223,12 @@ async fn never_sent_to_a_uri_the_client_no_longer_has() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(old_end.hits.load(Ordering::SeqCst), 1);
     register_uri(&app, &rp.id, &new_uri).await;
+    let at_move = old_end.hits.load(Ordering::SeqCst);
+    assert!(at_move >= 1);
     let tokens = new_end.wait_for(1).await;
     assert_logout_token(&app, &tokens[0], &rp.id, &id_token).await;
-    assert_eq!(old_end.hits.load(Ordering::SeqCst), 1, "nothing more to the old URI");
+    assert_eq!(old_end.hits.load(Ordering::SeqCst), at_move, "nothing more to the old URI");
 
     // A client without a URI now gets nothing at all; the notice is given up, audited.
     let (http, _) = signed_in(&app, &rp).await;
@@ -228,13 +242,7 @@ async fn never_sent_to_a_uri_the_client_no_longer_has() {
     assert_eq!(http.post(app.url("/logout")).form(&form).send().await.unwrap().status(), 200);
     register_uri(&app, &rp.id, "").await;
     assert_eq!(app.app().store.logouts_of_account(&account).await.unwrap().len(), before + 1);
-    for _ in 0..100 {
-        if !audit_of(&app, "backchannel_logout_failed").await.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let failed = audit_of(&app, "backchannel_logout_failed").await;
+    let failed = audited(&app, "backchannel_logout_failed", 1).await;
     assert!(failed.iter().any(|e| e.contains("not_registered")), "{failed:?}");
     assert_eq!(new_end.tokens().len(), 1);
 }
