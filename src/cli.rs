@@ -17,8 +17,8 @@ mod keys;
 mod ops;
 mod staff;
 pub use audit::{
-    AuditReport, audit_checkpoint, audit_export, audit_filter, audit_search, audit_verify, audit_verify_report,
-    parse_since, parse_time,
+    AuditReport, audit_checkpoint, audit_export, audit_filter, audit_prune, audit_search, audit_verify,
+    audit_verify_report, parse_since, parse_time,
 };
 pub use clients::{UpdateArgs, clients_rotate_secret, clients_update};
 pub use keys::{keys_list, keys_retire, keys_rotate};

@@ -166,6 +166,15 @@ enum AuditCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Export the events older than the retention period to a new file, then remove them.
+    Prune {
+        /// The export (JSON lines as `audit export`); must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+        /// Events older than this many days (default: `audit.retention_days`).
+        #[arg(long = "older-than-days")]
+        older_than_days: Option<u64>,
+    },
     /// Print the audit log as JSON lines.
     Export {
         /// Unix seconds or an RFC 3339 time.
@@ -347,9 +356,23 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
         Command::Audit(AuditCmd::Verify { checkpoint }) => {
             let r = cli::audit_verify_report(&config, checkpoint.as_deref()).await?;
             println!("audit chain intact: {} events ({} written before the chain was keyed)", r.rows, r.unkeyed);
+            if let Some(seq) = r.pruned_upto {
+                println!("events up to {seq} were pruned; the chain verifies from their signed anchor");
+            }
             if checkpoint.is_some() {
                 println!("agrees with {} checkpoints", r.checkpoints);
             }
+            Ok(())
+        }
+        Command::Audit(AuditCmd::Prune { out, older_than_days }) => {
+            let p = cli::audit_prune(&config, &out, older_than_days).await?;
+            print_json(&serde_json::json!({
+                "removed": p.rows,
+                "first_seq": p.range.map(|r| r.0),
+                "last_seq": p.range.map(|r| r.1),
+                "out": out.display().to_string(),
+                "anchor": p.anchor,
+            }));
             Ok(())
         }
         Command::Audit(AuditCmd::Checkpoint { out }) => {

@@ -198,6 +198,7 @@ pub async fn verify(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
         intact: false,
         rows: 0,
         unkeyed: 0,
+        pruned_upto: None,
         broken: None,
         reason: String::new(),
     };
@@ -206,6 +207,7 @@ pub async fn verify(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
             page.intact = true;
             page.rows = r.rows;
             page.unkeyed = r.unkeyed;
+            page.pruned_upto = r.pruned_upto;
         }
         Err(VerifyError::Store(e)) => return Err(e.into()),
         Err(e) => {

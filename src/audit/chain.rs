@@ -135,6 +135,17 @@ impl ChainVerifier {
         Ok(())
     }
 
+    /// A verifier for a log that begins after `anchor_seq` (rows pruned by `audit
+    /// prune`): the first row must be `anchor_seq + 1` and link to `anchor_hash`.
+    pub fn after(key: Option<ChainKey>, anchor_seq: i64, anchor_hash: &str) -> Self {
+        Self {
+            prev_hash: anchor_hash.to_owned(),
+            prev_seq: Some(anchor_seq),
+            keyed_seen: anchor_hash.starts_with(KEYED),
+            ..Self::new(key)
+        }
+    }
+
     /// The last row checked: its `seq` and hash.
     pub fn head(&self) -> (i64, &str) {
         (self.prev_seq.unwrap_or(0), &self.prev_hash)
@@ -212,6 +223,23 @@ mod tests {
         let forged = chain(5, 0, Some(&key(2)));
         assert_eq!(verify_keyed(&forged, Some(key(1))), Err(ChainError::Edited { seq: 1 }));
         assert_eq!(verify_chain(&forged), Err(ChainError::Edited { seq: 1 }), "keyed rows need the key");
+    }
+
+    #[test]
+    fn a_pruned_log_verifies_from_its_anchor_and_nothing_else() {
+        let rows = chain(6, 0, Some(&key(1)));
+        let from = |seq: i64, hash: &str, kept: &[AuditRecord]| {
+            let mut v = ChainVerifier::after(Some(key(1)), seq, hash);
+            kept.iter().try_for_each(|r| v.push(r)).map(|()| v.checked)
+        };
+        assert_eq!(from(3, &rows[2].hash, &rows[3..]), Ok(3));
+        assert_eq!(
+            from(3, &rows[2].hash, &rows[4..]),
+            Err(ChainError::Gap { prev: 3, seq: 5 }),
+            "a row removed after the anchor"
+        );
+        assert_eq!(from(3, &rows[1].hash, &rows[3..]), Err(ChainError::Broken { seq: 4 }));
+        assert_eq!(verify_keyed(&rows[3..], Some(key(1))), Err(ChainError::Broken { seq: 4 }), "the anchor removed");
     }
 
     #[test]

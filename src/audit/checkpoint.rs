@@ -85,6 +85,20 @@ impl CheckpointMatcher {
         Self { wanted, matched: 0 }
     }
 
+    /// The log begins after `anchor` (rows pruned): checkpoints of removed rows can no
+    /// longer be met and are dropped, but one of the anchor's own row must agree with it.
+    pub fn after_anchor(&mut self, anchor: &super::retention::Anchor) -> Result<(), CheckpointError> {
+        let kept = self.wanted.split_off(&(anchor.seq + 1));
+        let removed = std::mem::replace(&mut self.wanted, kept);
+        if let Some((hash, at)) = removed.get(&anchor.seq) {
+            if *hash != anchor.hash {
+                return Err(CheckpointError::Rewritten { seq: anchor.seq, at: *at });
+            }
+            self.matched += 1;
+        }
+        Ok(())
+    }
+
     /// Called with each row in order (after the chain verifier accepted it).
     pub fn push(&mut self, row: &AuditRecord) -> Result<(), CheckpointError> {
         if let Some((hash, at)) = self.wanted.remove(&row.seq) {
@@ -205,6 +219,26 @@ mod tests {
         let cp = [Checkpoint::new(&key(1), 8, &log[7].hash, 50)];
         assert_eq!(walk(&log[..6], &cp), Err(CheckpointError::Truncated { head: 6, seq: 8, at: 50 }));
         assert_eq!(walk(&rows(10, "b"), &cp), Err(CheckpointError::Rewritten { seq: 8, at: 50 }));
+    }
+
+    #[test]
+    fn after_pruning_only_the_anchors_own_checkpoint_is_compared() {
+        let log = rows(10, "a");
+        let cps = [
+            Checkpoint::new(&key(1), 2, &log[1].hash, 40),
+            Checkpoint::new(&key(1), 4, &log[3].hash, 50),
+            Checkpoint::new(&key(1), 8, &log[7].hash, 60),
+        ];
+        let anchor = crate::audit::retention::Anchor::new(&key(1), 4, &log[3].hash, 70);
+        let mut m = CheckpointMatcher::new(&cps);
+        m.after_anchor(&anchor).unwrap();
+        log[4..].iter().try_for_each(|r| m.push(r)).unwrap();
+        assert_eq!(m.finish(10), Ok(2));
+        let other = crate::audit::retention::Anchor::new(&key(1), 4, &log[2].hash, 70);
+        assert_eq!(
+            CheckpointMatcher::new(&cps).after_anchor(&other),
+            Err(CheckpointError::Rewritten { seq: 4, at: 50 })
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The walk of `audit verify` and the console's «Проверить цепочку»: the whole chain,
-//! page by page, with the installation's key, against the checkpoints given.
+//! page by page, with the installation's key, against the checkpoints given; a pruned
+//! log from its signed anchor (`retention`).
 
 use super::checkpoint::{CheckpointError, CheckpointMatcher};
+use super::retention::{AnchorError, stored_anchor};
 use super::{ChainError, ChainKey, ChainVerifier};
 use crate::store::{AuditStore, StoreError};
 
@@ -17,6 +19,8 @@ pub struct Report {
     pub unkeyed: usize,
     /// Checkpoints the log agreed with.
     pub checkpoints: usize,
+    /// Rows up to this `seq` were pruned (`audit prune`); the walk began at its anchor.
+    pub pruned_upto: Option<i64>,
 }
 
 /// Why a walk stopped.
@@ -26,6 +30,8 @@ pub enum VerifyError {
     Chain(#[from] ChainError),
     #[error("audit checkpoint: {0}")]
     Checkpoint(#[from] CheckpointError),
+    #[error("audit chain broken: {0}")]
+    Anchor(#[from] AnchorError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -36,8 +42,15 @@ pub async fn walk(
     key: &ChainKey,
     mut matcher: CheckpointMatcher,
 ) -> Result<Report, VerifyError> {
-    let mut verifier = ChainVerifier::new(Some(key.clone()));
-    let mut after = 0;
+    let anchor = stored_anchor(store, key).await?;
+    let mut verifier = match &anchor {
+        Some(a) => {
+            matcher.after_anchor(a)?;
+            ChainVerifier::after(Some(key.clone()), a.seq, &a.hash)
+        }
+        None => ChainVerifier::new(Some(key.clone())),
+    };
+    let mut after = anchor.as_ref().map_or(0, |a| a.seq);
     loop {
         let page = store.audit_records(after, PAGE).await?;
         let Some(last) = page.last() else { break };
@@ -48,5 +61,5 @@ pub async fn walk(
         }
     }
     let checkpoints = matcher.finish(verifier.head().0)?;
-    Ok(Report { rows: verifier.checked, unkeyed: verifier.unkeyed, checkpoints })
+    Ok(Report { rows: verifier.checked, unkeyed: verifier.unkeyed, checkpoints, pruned_upto: anchor.map(|a| a.seq) })
 }

@@ -1,5 +1,5 @@
 //! `propusk audit …`: verify the keyed chain (against checkpoints), take a
-//! checkpoint, export or search the log.
+//! checkpoint, export or search the log, prune it past the retention period.
 
 use super::{CliError, clock, keyed_store, store};
 use crate::audit::checkpoint::{self, CheckpointMatcher};
@@ -42,6 +42,35 @@ pub async fn audit_checkpoint(config: &Config, out: Option<&Path>) -> Result<Str
         checkpoint::append(file, &cp).map_err(|e| CliError::Failure(format!("{}: {e}", file.display())))?;
     }
     Ok(cp.to_line())
+}
+
+/// `audit prune --out FILE [--older-than-days N]`: exports the events older than N days
+/// (default `audit.retention_days`) to FILE, a new file of its owner's only, then removes
+/// them, leaving the signed anchor the chain verifies from (docs/audit.md).
+pub async fn audit_prune(
+    config: &Config,
+    out: &Path,
+    older_than_days: Option<u64>,
+) -> Result<crate::audit::retention::Pruned, CliError> {
+    use crate::audit::retention::{PruneError, prune};
+    let days = older_than_days.unwrap_or(config.audit.retention_days);
+    if days == 0 {
+        return Err(CliError::Usage("audit prune: give --older-than-days N or set audit.retention_days".into()));
+    }
+    let (store, key) = keyed_store(config).await?;
+    let mut file = crate::private_fs::create_new(out)
+        .map_err(|e| CliError::Usage(format!("--out {}: {e} (the export is never overwritten)", out.display())))?;
+    let now = clock().now();
+    let cutoff = now.saturating_sub(i64::try_from(days.saturating_mul(86_400)).unwrap_or(i64::MAX));
+    let pruned = prune(&*store, &key, (now, cutoff), &mut file, "cli").await;
+    if pruned.is_err() {
+        // Nothing was removed: an export beside an intact log would only mislead.
+        let _ = std::fs::remove_file(out);
+    }
+    pruned.map_err(|e| match e {
+        PruneError::Verify(crate::audit::verify::VerifyError::Store(e)) => e.into(),
+        e => CliError::Failure(e.to_string()),
+    })
 }
 
 /// `--since`: unix seconds, a date or an RFC 3339 time.

@@ -1,4 +1,5 @@
-//! The `[audit]` section: periodic checkpoints of the audit chain (docs/audit.md).
+//! The `[audit]` section: periodic checkpoints of the audit chain and the retention
+//! period of `audit prune` (docs/audit.md).
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -12,10 +13,12 @@ pub struct AuditConfig {
     pub checkpoint_interval_secs: u64,
     /// A file the checkpoints are appended to (ship it elsewhere). Empty: the log only.
     pub checkpoint_file: PathBuf,
+    /// `audit prune` exports and removes events older than this many days. 0: keep all.
+    pub retention_days: u64,
 }
 
 impl Default for AuditConfig {
     fn default() -> Self {
-        Self { checkpoint_interval_secs: 3600, checkpoint_file: PathBuf::new() }
+        Self { checkpoint_interval_secs: 3600, checkpoint_file: PathBuf::new(), retention_days: 0 }
     }
 }

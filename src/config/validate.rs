@@ -59,6 +59,9 @@ impl Config {
             let key = if self.login.lock_secs == 0 { "login.lock_secs" } else { "login.flows_window_secs" };
             return Err(ConfigError::new(key, "must be at least 1"));
         }
+        if self.audit.retention_days > 36_500 {
+            return Err(ConfigError::new("audit.retention_days", "must be at most 36500 (0: keep every event)"));
+        }
         if !(60..=86_400).contains(&self.admin.max_age_secs) {
             return Err(ConfigError::new("admin.max_age_secs", "must be between 60 and 86400"));
         }

@@ -8,6 +8,7 @@
 //! their SQL and migrations; one conformance suite runs against both.
 
 pub mod changes;
+pub mod console;
 pub mod installation;
 pub mod limits;
 pub mod links;
@@ -185,6 +186,12 @@ pub trait AuditStore: Send + Sync {
     async fn audit_head(&self) -> StoreResult<(i64, String)>;
     /// Rows with `seq > after`, in order, at most `limit`.
     async fn audit_records(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRecord>>;
+    /// The anchor line `audit prune` left (`audit::retention`), if rows were pruned.
+    async fn audit_anchor(&self) -> StoreResult<Option<String>>;
+    /// One transaction, under the head's lock: when the anchor is still `expected` and row
+    /// `upto_seq` still has `upto_hash`, removes the rows up to it, stores the new anchor
+    /// and appends the event. `false` (nothing written) otherwise.
+    async fn prune_audit(&self, prune: &crate::audit::retention::Prune<'_>) -> StoreResult<bool>;
 }
 
 /// Schema and health.
@@ -204,6 +211,7 @@ pub trait Store:
     + SessionStore
     + GrantStore
     + AuditStore
+    + console::AccountConsole
     + links::LinkStore
     + limits::LimitStore
     + roles::RoleStore
@@ -225,6 +233,7 @@ impl<T> Store for T where
         + SessionStore
         + GrantStore
         + AuditStore
+        + console::AccountConsole
         + links::LinkStore
         + limits::LimitStore
         + roles::RoleStore

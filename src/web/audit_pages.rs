@@ -69,6 +69,8 @@ pub struct AuditVerifyPage {
     pub rows: usize,
     /// Of them, rows written before the chain was keyed.
     pub unkeyed: usize,
+    /// Rows up to this one were removed by `audit prune`: the walk began at its anchor.
+    pub pruned_upto: Option<i64>,
     /// The first row that does not hold, with its page.
     pub broken: Option<(i64, String)>,
     /// Why, in the words of `audit verify`.

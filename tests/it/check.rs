@@ -153,6 +153,7 @@ async fn check_unmigrated_database() {
             && err.contains("0014_client_admin, ")
             && err.contains("0015_pushed_requests, ")
             && err.contains("0016_key_retire, ")
+            && err.contains("0017_account_search, ")
             && err.contains("0018_backchannel_logout")
             && err.contains(" (run `propusk migrate`)"),
         "{err}"

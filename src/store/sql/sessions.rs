@@ -237,12 +237,61 @@ macro_rules! session_store {
                             .map_err(db_err)?;
                     Ok(rows.into_iter().map(Into::into).collect())
                 }
+
+                async fn audit_anchor(&self) -> StoreResult<Option<String>> {
+                    sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                        .bind($crate::audit::retention::ANCHOR_SETTING)
+                        .fetch_optional(self.pool())
+                        .await
+                        .map_err(db_err)
+                }
+
+                async fn prune_audit(&self, p: &$crate::audit::retention::Prune<'_>) -> StoreResult<bool> {
+                    use $crate::audit::retention::ANCHOR_SETTING;
+                    let mut tx = self.begin_write().await.map_err(db_err)?;
+                    // The head's row lock (PostgreSQL; SQLite's write transaction) orders
+                    // this prune after every other prune and append.
+                    let _: (i64, String) =
+                        sqlx::query_as(Self::AUDIT_HEAD_SQL).fetch_one(&mut *tx).await.map_err(db_err)?;
+                    let anchor: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                        .bind(ANCHOR_SETTING)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    let hash: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_events WHERE seq = $1")
+                        .bind(p.upto_seq)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    if anchor.as_deref() != p.expected || hash.as_deref() != Some(p.upto_hash) {
+                        return Ok(false);
+                    }
+                    sqlx::query("DELETE FROM audit_events WHERE seq <= $1")
+                        .bind(p.upto_seq)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    sqlx::query(
+                        "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    )
+                    .bind(ANCHOR_SETTING)
+                    .bind(p.anchor)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    self.commit_with_audit(tx, p.event).await?;
+                    Ok(true)
+                }
             }
 
             #[async_trait::async_trait]
             impl Lifecycle for $store {
                 async fn migrate(&self) -> StoreResult<()> {
-                    $crate::store::sql::installation::tolerant(Self::migrator()).run(self.pool()).await.map_err(|e| StoreError::Backend(anyhow::Error::new(e)))
+                    $crate::store::sql::installation::tolerant(Self::migrator()).run(self.pool()).await.map_err(|e| StoreError::Backend(anyhow::Error::new(e)))?;
+                    // Rows from before migration 0017 get their search key (store/sql/console.rs).
+                    self.fill_name_keys().await?;
+                    Ok(())
                 }
 
                 async fn ping(&self) -> StoreResult<()> {
