@@ -106,6 +106,7 @@ conformance! {
     logout::logout_notice_of_consent_revocation,
     logout::logout_outbox_parallel_claims_never_overlap,
     logout::logout_outbox_delivery_retry_and_give_up,
+    logout::logout_notices_of_the_consoles_account_actions,
     requests::request_filed_once_with_mail_and_audit,
     requests::requests_listed_per_organisation,
     requests::request_decided_once_link_with_correction,

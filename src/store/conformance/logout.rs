@@ -72,7 +72,7 @@ pub async fn logout_notices_of_account_changes(db: &mut TestDb) {
     assert_eq!(s.session("sa-new").await.unwrap().unwrap().sid, public_sid("sa"));
 
     // An unlink tells every client of the account, with each live session's sid.
-    let unlinked = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 0 };
+    let unlinked = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 0, by: "owner".into() };
     s.unlink_account(&Unlink { account_id: "acc-1", tombstone: false, audit: &unlinked, mail: None }).await.unwrap();
     let after = notices(s).await;
     assert_eq!(after.len(), 2, "{after:?}");
@@ -177,4 +177,29 @@ pub async fn logout_outbox_delivery_retry_and_give_up(db: &mut TestDb) {
     // Delivered twice, or an unknown notice: NotFound, nothing written.
     assert!(matches!(db.store().mark_logout_delivered(first, &delivered).await, Err(StoreError::NotFound)));
     assert!(matches!(db.store().mark_logout_failed("nope", "x", None, None).await, Err(StoreError::NotFound)));
+}
+
+pub async fn logout_notices_of_the_consoles_account_actions(db: &mut TestDb) {
+    let s = db.store();
+    clients(s).await;
+    grant_of(s, "rp", "g-a", Some("sa")).await;
+    grant_of(s, "rp", "g-b", Some("sb")).await;
+    // «Завершить сеансы»: each session's clients, with its sid.
+    s.end_sessions_of_account("acc-1", &event()).await.unwrap();
+    let ended = notices(s).await;
+    let mut want = vec![("rp".to_owned(), Some(public_sid("sa"))), ("rp".to_owned(), Some(public_sid("sb")))];
+    want.sort();
+    assert_eq!(ended, want);
+    // «Отозвать доступ» of one client: its live grants' sessions.
+    grant_of(s, "rp", "g-c", Some("sc")).await;
+    s.revoke_grants_of_account("acc-1", Some("quiet"), &event()).await.unwrap();
+    assert_eq!(notices(s).await.len(), 2, "no URI: nothing");
+    s.revoke_grants_of_account("acc-1", Some("rp"), &event()).await.unwrap();
+    assert_eq!(notices(s).await.len(), 5, "the three live grants of rp (sessions gone or not)");
+    // Disabling: every client of the account, once per live session.
+    grant_of(s, "rp", "g-d", Some("sd")).await;
+    s.set_account_disabled("acc-1", true, &event()).await.unwrap();
+    let all = notices(s).await;
+    assert_eq!(all.len(), 6, "{all:?}");
+    assert!(all.contains(&("rp".to_owned(), Some(public_sid("sd")))));
 }
