@@ -1,11 +1,13 @@
 //! «Клиенты» (system-admin): `GET|POST /admin/clients/new` (a new client by the rules
 //! of `propusk clients add`; a confidential one's secret shown once) and `POST
-//! /admin/clients/{id}/delete` (with a confirmation), through [`crate::oidc::client_ops`].
+//! /admin/clients/{id}/delete` (with a confirmation), `POST /admin/clients/{id}/disable`
+//! and `/enable`, through [`crate::oidc::client_ops`].
 
 use super::clients::{client_of, client_path, edit_page, rule_message};
 use super::{AdminError, Section, posted_in, staff_in};
 use crate::app::App;
 use crate::cli::{AddClient, new_client};
+use crate::oidc::client_change::ClientChange;
 use crate::oidc::client_ops::{self, ChangeError};
 use crate::oidc::params::Params;
 use crate::web::console_pages::{NewClientForm, NewClientPage, SecretPage};
@@ -125,4 +127,42 @@ pub async fn delete(
     }
     app.clients.invalidate(&id).await;
     Ok(redirect::redirect("/admin/clients", true, &[]))
+}
+
+/// POST /admin/clients/{id}/disable — `csrf`. The protocol treats the client as unknown
+/// until it is enabled; its grants are kept.
+pub async fn disable(
+    state: State<Arc<App>>,
+    headers: HeaderMap,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    set_disabled(state, headers, id, body, true).await
+}
+
+/// POST /admin/clients/{id}/enable — `csrf`.
+pub async fn enable(
+    state: State<Arc<App>>,
+    headers: HeaderMap,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    set_disabled(state, headers, id, body, false).await
+}
+
+async fn set_disabled(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+    disabled: bool,
+) -> Result<Response, AdminError> {
+    let p = Params::parse(&body);
+    let staff = posted_in(&app, &headers, &p, &client_path(&id), Section::Clients).await?;
+    let change = ClientChange { disabled: Some(disabled), ..ClientChange::default() };
+    let changed = client_ops::update(&*app.store, &app.config.tokens, app.clock.now(), &id, change, &staff.id)
+        .await
+        .map_err(super::clients::page_error)?;
+    app.clients.invalidate(&id).await;
+    Ok(edit_page(&app, &headers, &staff, &changed, super::clients::form_of(&changed), Ok(true)))
 }

@@ -73,6 +73,7 @@ pub(super) fn form_of(c: &Client) -> ClientForm {
         id_token_ttl: c.id_token_ttl.to_string(),
         refresh_token_ttl: c.refresh_token_ttl.to_string(),
         require_par: c.require_pushed_authorization_requests,
+        require_dpop: c.dpop_bound_access_tokens,
         backchannel_logout_uri: c.backchannel_logout_uri.clone().unwrap_or_default(),
         backchannel_logout_session_required: c.backchannel_logout_session_required,
     }
@@ -92,6 +93,7 @@ fn posted_form(p: &Params) -> ClientForm {
         id_token_ttl: text("id_token_ttl"),
         refresh_token_ttl: text("refresh_token_ttl"),
         require_par: p.get("require_par") == Some("on"),
+        require_dpop: p.get("require_dpop") == Some("on"),
         backchannel_logout_uri: text("backchannel_logout_uri"),
         backchannel_logout_session_required: p.get("backchannel_logout_session_required") == Some("on"),
     }
@@ -124,7 +126,10 @@ fn change_of(f: &ClientForm) -> Result<ClientChange, String> {
         id_token_ttl: seconds("Время жизни ID-токена", &f.id_token_ttl)?,
         refresh_token_ttl: seconds("Время жизни refresh-токена", &f.refresh_token_ttl)?,
         require_par: Some(f.require_par),
-        require_dpop: None,
+        require_dpop: Some(f.require_dpop),
+        // The form shows the list: emptied, it means none.
+        clear_post_logout_uris: true,
+        disabled: None,
         // Always on the form: empty removes it.
         backchannel_logout_uri: Some(f.backchannel_logout_uri.clone()),
         backchannel_logout_session_required: Some(f.backchannel_logout_session_required),
@@ -178,6 +183,7 @@ pub(super) fn edit_page(
         path: client_path(&c.id),
         confidential: c.auth_method != AuthMethod::None,
         previous_secret_until: c.previous_secret_until.filter(|&t| t > app.clock.now()).map(date_time),
+        disabled: c.disabled,
         form,
         error,
         saved,
@@ -200,7 +206,7 @@ pub async fn show(
     Ok(edit_page(&app, &headers, &staff, &c, form_of(&c), Ok(false)))
 }
 
-fn page_error(e: ChangeError) -> AdminError {
+pub(super) fn page_error(e: ChangeError) -> AdminError {
     match e {
         ChangeError::NotFound => PageError::not_found().into(),
         ChangeError::Rule(e) => PageError::bad_request(rule_message(&e)).into(),

@@ -59,6 +59,8 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/admin/keys/{kid}/retire", post(keys::retire))
         .route("/admin/clients/new", get(client_new::form).post(client_new::create))
         .route("/admin/clients/{id}/delete", post(client_new::delete))
+        .route("/admin/clients/{id}/disable", post(client_new::disable))
+        .route("/admin/clients/{id}/enable", post(client_new::enable))
         .route("/admin/clients/{id}", get(clients::show).post(clients::update))
         .route("/admin/clients/{id}/rotate-secret", post(clients::rotate_secret))
 }

@@ -53,6 +53,12 @@ pub struct UpdateArgs {
     /// true | false: the client needs `sid` in its logout tokens.
     #[arg(long = "backchannel-logout-session-required")]
     pub backchannel_logout_session_required: Option<bool>,
+    /// Remove every post-logout redirect URI (unless new ones are given).
+    #[arg(long = "clear-post-logout-uris")]
+    pub clear_post_logout_uris: bool,
+    /// true | false: a disabled client gets no login, no token and no UserInfo.
+    #[arg(long = "disabled")]
+    pub disabled: Option<bool>,
 }
 
 impl UpdateArgs {
@@ -80,6 +86,8 @@ impl UpdateArgs {
             require_dpop: self.require_dpop,
             backchannel_logout_uri: self.backchannel_logout_uri.clone(),
             backchannel_logout_session_required: self.backchannel_logout_session_required,
+            clear_post_logout_uris: self.clear_post_logout_uris,
+            disabled: self.disabled,
         })
     }
 }

@@ -32,15 +32,17 @@ impl ClientRegistry {
         Self { store, cache: Cache::builder().max_capacity(10_000).time_to_live(ttl).build() }
     }
 
+    /// The client `id` as the protocol sees it: `None` when unknown or disabled by an
+    /// admin (no login, no token, no UserInfo, no logout redirect for it).
     pub async fn get(&self, id: &str) -> StoreResult<Option<Arc<Client>>> {
         if let Some(c) = self.cache.get(id).await {
-            return Ok(Some(c));
+            return Ok(Some(c).filter(|c| !c.disabled));
         }
         match self.store.client(id).await? {
             Some(client) => {
                 let client = Arc::new(client);
                 self.cache.insert(id.to_owned(), client.clone()).await;
-                Ok(Some(client))
+                Ok(Some(client).filter(|c| !c.disabled))
             }
             None => Ok(None),
         }
@@ -198,6 +200,7 @@ pub fn build_client(
         previous_secret_until: None,
         require_pushed_authorization_requests: false,
         dpop_bound_access_tokens: false,
+        disabled: false,
         backchannel_logout_uri: new.backchannel_logout_uri,
         backchannel_logout_session_required: new.backchannel_logout_session_required,
         resources: new.resources,
@@ -264,6 +267,7 @@ pub fn client_json(client: &Client, secret: Option<&SecretString>) -> serde_json
         "resources": client.resources,
         "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
         "dpop_bound_access_tokens": client.dpop_bound_access_tokens,
+        "disabled": client.disabled,
         "backchannel_logout_session_required": client.backchannel_logout_session_required,
     });
     if let (Some(s), Some(map)) = (&client.backchannel_logout_uri, v.as_object_mut()) {

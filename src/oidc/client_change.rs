@@ -26,6 +26,11 @@ pub struct ClientChange {
     pub require_par: Option<bool>,
     /// RFC 9449 §5.2 `dpop_bound_access_tokens`.
     pub require_dpop: Option<bool>,
+    /// An empty `post_logout_redirect_uris` clears the list instead of keeping it (the
+    /// console's form, which always shows the list; `--clear-post-logout-uris`).
+    pub clear_post_logout_uris: bool,
+    /// Disable (`true`) or enable the client: a disabled one is unknown to the protocol.
+    pub disabled: Option<bool>,
     /// Back-Channel Logout: `Some("")` removes the URI (the client hears of no logout).
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: Option<bool>,
@@ -61,7 +66,11 @@ pub fn updated(
     let new = NewClient {
         id: old.id.clone(),
         redirect_uris: or_keep(change.redirect_uris, &old.redirect_uris),
-        post_logout_redirect_uris: or_keep(change.post_logout_redirect_uris, &old.post_logout_redirect_uris),
+        post_logout_redirect_uris: if change.clear_post_logout_uris {
+            change.post_logout_redirect_uris
+        } else {
+            or_keep(change.post_logout_redirect_uris, &old.post_logout_redirect_uris)
+        },
         grant_types: or_keep(change.grant_types, &old.grant_types),
         scope: change.scope.unwrap_or_else(|| old.scope.clone()),
         consent: change.consent.unwrap_or(old.consent),
@@ -89,6 +98,7 @@ pub fn updated(
         previous_secret_until: old.previous_secret_until,
         require_pushed_authorization_requests: change.require_par.unwrap_or(old.require_pushed_authorization_requests),
         dpop_bound_access_tokens: change.require_dpop.unwrap_or(old.dpop_bound_access_tokens),
+        disabled: change.disabled.unwrap_or(old.disabled),
         access_token_ttl: ttl("--access-token-ttl", change.access_token_ttl, old.access_token_ttl, ACCESS_TTL)?,
         id_token_ttl: ttl("--id-token-ttl", change.id_token_ttl, old.id_token_ttl, ID_TTL)?,
         refresh_token_ttl: ttl("--refresh-token-ttl", change.refresh_token_ttl, old.refresh_token_ttl, REFRESH_TTL)?,
@@ -162,6 +172,24 @@ mod tests {
         };
         let (c, s) = build_client(new, &tokens(), 100).unwrap();
         (c, s.unwrap())
+    }
+
+    #[test]
+    fn post_logout_uris_are_cleared_only_when_asked_and_disabled_is_kept() {
+        let (old, _) = confidential();
+        let mut with = updated(
+            &old,
+            ClientChange { post_logout_redirect_uris: vec!["https://rp.example/bye".into()], ..Default::default() },
+            &tokens(),
+            200,
+        )
+        .unwrap();
+        assert_eq!(updated(&with, ClientChange::default(), &tokens(), 300).unwrap().post_logout_redirect_uris.len(), 1);
+        let cleared = ClientChange { clear_post_logout_uris: true, ..Default::default() };
+        assert!(updated(&with, cleared, &tokens(), 300).unwrap().post_logout_redirect_uris.is_empty());
+        with = updated(&with, ClientChange { disabled: Some(true), ..Default::default() }, &tokens(), 400).unwrap();
+        assert!(with.disabled);
+        assert!(updated(&with, ClientChange::default(), &tokens(), 500).unwrap().disabled, "kept");
     }
 
     #[test]

@@ -227,6 +227,10 @@ pub struct Client {
     /// RFC 9449 §5.2: tokens only with a DPoP proof.
     #[serde(default)]
     pub dpop_bound_access_tokens: bool,
+    /// Disabled by an admin: the protocol treats the client as unknown
+    /// ([`crate::oidc::client::ClientRegistry::get`]) until it is enabled again.
+    #[serde(default)]
+    pub disabled: bool,
     /// Back-Channel Logout 1.0: where logout tokens are POSTed (`https`, or `http`
     /// on a loopback IP literal); `None`: the client is not told of logouts.
     #[serde(default)]

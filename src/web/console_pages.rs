@@ -42,6 +42,8 @@ pub struct ClientForm {
     pub id_token_ttl: String,
     pub refresh_token_ttl: String,
     pub require_par: bool,
+    /// RFC 9449 §5.2: tokens only with a DPoP proof.
+    pub require_dpop: bool,
     /// Empty: none (the client hears of no logout).
     pub backchannel_logout_uri: String,
     pub backchannel_logout_session_required: bool,
@@ -57,6 +59,8 @@ pub struct ClientPage {
     /// The client's path (the forms post to it and below it).
     pub path: String,
     pub confidential: bool,
+    /// Disabled by an admin («Отключен»).
+    pub disabled: bool,
     /// «Старый секрет действует до …» after a rotation with an overlap.
     pub previous_secret_until: Option<String>,
     pub form: ClientForm,

@@ -155,7 +155,8 @@ async fn check_unmigrated_database() {
             && err.contains("0016_key_retire, ")
             && err.contains("0017_account_search, ")
             && err.contains("0018_backchannel_logout, ")
-            && err.contains("0019_dpop (run `propusk migrate`)"),
+            && err.contains("0019_dpop, ")
+            && err.contains("0022_client_disabled (run `propusk migrate`)"),
         "{err}"
     );
 }

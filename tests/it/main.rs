@@ -21,6 +21,7 @@ mod check;
 mod cli;
 mod client_admin;
 mod client_auth;
+mod client_disable;
 mod common;
 mod conformance_plans;
 mod console_accounts;
