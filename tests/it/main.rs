@@ -8,6 +8,8 @@ mod abuse;
 mod access_journey;
 mod access_person;
 mod access_staff;
+mod admin_api;
+mod admin_api_schema;
 mod anywhere;
 mod audiences;
 mod audit_chain;
