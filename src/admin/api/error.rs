@@ -112,3 +112,33 @@ impl IntoResponse for ApiError {
         res
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ApiError;
+    use crate::store::StoreError;
+    use axum::response::IntoResponse;
+
+    #[test]
+    fn each_error_is_one_problem_with_its_status_and_headers() {
+        for (e, status, header) in [
+            (ApiError::bad("limit", "1 to 200"), 400, None),
+            (ApiError::Unauthenticated, 401, Some("www-authenticate")),
+            (ApiError::Forbidden("no"), 403, None),
+            (ApiError::NotFound, 404, None),
+            (ApiError::Conflict("active".into()), 409, None),
+            (StoreError::Unavailable(anyhow::anyhow!("pool timed out")).into(), 503, Some("retry-after")),
+            (StoreError::Backend(anyhow::anyhow!("secret detail")).into(), 500, None),
+        ] {
+            let detail = e.parts().2;
+            let res = e.into_response();
+            assert_eq!(res.status().as_u16(), status);
+            assert_eq!(res.headers()["content-type"], "application/problem+json");
+            if let Some(h) = header {
+                assert!(res.headers().contains_key(h), "{status}: {h}");
+            }
+            assert!(!detail.contains("secret detail"), "internals never shown");
+        }
+        assert_eq!(ApiError::bad("limit", "1 to 200").parts().2, "limit: 1 to 200");
+    }
+}
