@@ -163,9 +163,33 @@ pub enum AuditEvent {
         /// What matched or proved the link (field names, never values).
         evidence: Vec<String>,
     },
+    /// `by`: `owner` (at `/account`) or the acting admin's account id (absent in older rows).
     AccountUnlinked {
         account_id: String,
         links: u64,
+        #[serde(default)]
+        by: String,
+    },
+    /// An admin ended every session of the account (its grants stay).
+    AccountSessionsEnded {
+        account_id: String,
+        by: String,
+    },
+    /// An admin revoked the account's grants: of one client, or (`None`) all.
+    AccountGrantsRevoked {
+        account_id: String,
+        client_id: Option<String>,
+        by: String,
+    },
+    /// An admin disabled the account: its sessions ended, its grants revoked.
+    AccountDisabled {
+        account_id: String,
+        by: String,
+    },
+    /// An admin enabled the account again.
+    AccountEnabled {
+        account_id: String,
+        by: String,
     },
     /// A link was refused by the link policy (`account::link_policy`).
     LinkRefused {

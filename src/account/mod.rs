@@ -12,6 +12,7 @@ pub mod link_policy;
 pub mod login;
 mod mail_text;
 pub mod names;
+pub mod names_key;
 pub mod password;
 pub mod password_change;
 pub mod password_mail;

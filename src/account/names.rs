@@ -10,7 +10,7 @@ pub fn normalise_name(s: &str) -> String {
         .collect()
 }
 
-fn is_dash(c: char) -> bool {
+pub(crate) fn is_dash(c: char) -> bool {
     matches!(
         c,
         '-' | '\u{2010}'

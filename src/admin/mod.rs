@@ -5,6 +5,8 @@
 //! a request of an organisation the staff member does not review is answered exactly
 //! like a missing one ([`request_of`], AB-05: authorisation per object).
 
+pub mod account_actions;
+pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod audit_export;
@@ -41,6 +43,13 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/admin/requests/{number}/link", post(decide::link))
         .route("/admin/requests/{number}/create", post(decide::create))
         .route("/admin/requests/{number}/reject", post(decide::reject))
+        .route("/admin/accounts", get(accounts::list))
+        .route("/admin/accounts/{id}", get(accounts::show))
+        .route("/admin/accounts/{id}/unlink", post(account_actions::unlink_esia))
+        .route("/admin/accounts/{id}/end-sessions", post(account_actions::end_all_sessions))
+        .route("/admin/accounts/{id}/revoke-grants", post(account_actions::revoke))
+        .route("/admin/accounts/{id}/disable", post(account_actions::disable))
+        .route("/admin/accounts/{id}/enable", post(account_actions::enable))
         .route("/admin/audit", get(audit::list))
         .route("/admin/audit/export.jsonl", get(audit_export::jsonl))
         .route("/admin/audit/export.csv", get(audit_export::csv))

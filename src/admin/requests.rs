@@ -1,12 +1,14 @@
 //! `GET /admin/requests` («Обращения»: the staff member's organisation's requests,
 //! filtered by status) and `GET /admin/requests/{number}` (one request: the ESIA data
-//! beside the nearest directory accounts, field by field, with the actions).
+//! beside the nearest directory accounts, field by field, with the actions; when none
+//! is similar, `?q=…` searches the organisation's accounts as «Учетные записи» does).
 
 use super::review::{self, KnownChild};
 use super::{AdminError, request_of, request_path, staff};
 use crate::account::names::full_name;
 use crate::app::App;
 use crate::audit::AuditEvent;
+use crate::store::console::AccountSearch;
 use crate::store::requests::{AccessRequest, RequestStatus};
 use crate::store::{Account, Role};
 use crate::web::admin_pages::{
@@ -15,7 +17,7 @@ use crate::web::admin_pages::{
 };
 use crate::web::pages::russian_date;
 use crate::web::{cookie, pages};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use std::collections::HashMap;
@@ -29,6 +31,8 @@ const CANDIDATE_POOL: i64 = 2000;
 const CHILD_CHECKS: usize = 20;
 /// Candidates shown.
 const SHOWN: usize = 5;
+/// Accounts a search of the request page shows.
+const FOUND: i64 = 10;
 
 #[derive(Debug, serde::Deserialize)]
 pub struct ListQuery {
@@ -137,6 +141,7 @@ pub async fn show(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Path(number): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, AdminError> {
     let staff = staff(&app, &headers, &request_path(&number)).await?;
     let req = request_of(&app, &staff, &number).await?;
@@ -145,26 +150,30 @@ pub async fn show(
         .await?;
     let classes = class_names(&app, &req.organisation_id).await?;
     let req_class = req.class_id.as_ref().and_then(|c| classes.get(c)).map(String::as_str);
-    let candidates = if req.status == RequestStatus::Open {
-        candidates(&app, &req)
-            .await?
-            .into_iter()
-            .map(|(acc, score)| {
-                let acc_class = acc.class_id.as_ref().and_then(|c| classes.get(c)).map(String::as_str);
-                let rows = review::compare(&req, req_class, &acc, acc_class);
-                let warnings = super::decide::staff_warnings(&app, &req, &acc).iter().map(|d| d.warning()).collect();
-                CandidateView {
-                    warnings,
-                    correctable: !review::changed_fields(&req, &acc).is_empty() && req.birth_date.is_some(),
-                    account_id: acc.id,
-                    login: acc.login,
-                    score,
-                    rows,
-                }
-            })
-            .collect()
+    let view = |acc: Account, score: u32| {
+        let acc_class = acc.class_id.as_ref().and_then(|c| classes.get(c)).map(String::as_str);
+        let rows = review::compare(&req, req_class, &acc, acc_class);
+        let warnings = super::decide::staff_warnings(&app, &req, &acc).iter().map(|d| d.warning()).collect();
+        CandidateView {
+            warnings,
+            correctable: !review::changed_fields(&req, &acc).is_empty() && req.birth_date.is_some(),
+            account_id: acc.id,
+            login: acc.login,
+            score,
+            rows,
+        }
+    };
+    let open = req.status == RequestStatus::Open;
+    let candidates: Vec<CandidateView> = if open {
+        candidates(&app, &req).await?.into_iter().map(|(acc, score)| view(acc, score)).collect()
     } else {
         Vec::new()
+    };
+    // No similar account: staff may search the organisation's accounts by name or login.
+    let search = (open && candidates.is_empty()).then(|| query_param(raw.as_deref().unwrap_or_default(), "q"));
+    let found = match search.as_deref() {
+        Some(q) if !q.trim().is_empty() => found_by(&app, &req, q).await?.into_iter().map(|acc| view(acc, 0)).collect(),
+        _ => Vec::new(),
     };
     let outcome = outcome(&app, &req).await?;
     let (browser_id, set_browser) = cookie::browser_id(&app.cookies, &headers);
@@ -174,10 +183,12 @@ pub async fn show(
         path: request_path(&req.number),
         status: req.status.label(),
         status_class: status_class(req.status),
-        open: req.status == RequestStatus::Open,
+        open,
         esia: esia_lines(&req, req_class),
         declared: declared_lines(&req),
         candidates,
+        search,
+        found,
         outcome,
         number: req.number,
     };
@@ -260,6 +271,24 @@ async fn candidates(app: &App, req: &AccessRequest) -> Result<Vec<(Account, u32)
         }
     }
     Ok(review::top(best, SHOWN))
+}
+
+fn query_param(raw: &str, name: &str) -> String {
+    url::form_urlencoded::parse(raw.as_bytes())
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// The request's organisation's accounts of its role that query `q` finds (the search
+/// of «Учетные записи»: name words or a login prefix).
+async fn found_by(app: &App, req: &AccessRequest, q: &str) -> Result<Vec<Account>, AdminError> {
+    let super::accounts::Plan::Search { words, login } = super::accounts::plan(q, false) else {
+        return Ok(Vec::new());
+    };
+    let orgs = [req.organisation_id.clone()];
+    let search = AccountSearch { organisations: Some(&orgs), words: &words, login: &login, limit: FOUND };
+    Ok(app.store.search_accounts(&search).await?.into_iter().filter(|a| a.role == req.role).collect())
 }
 
 /// How a decided request ended, who decided and when.

@@ -115,6 +115,19 @@ pub fn administers_any(roles: &[Held]) -> bool {
     roles.iter().any(|h| h.role != StaffRole::Reviewer)
 }
 
+/// The organisations whose accounts the roles administer: `None` for every
+/// organisation (`system-admin`), else those of `org-admin` (sorted, once each).
+pub fn administered(roles: &[Held]) -> Option<Vec<String>> {
+    if is_system_admin(roles) {
+        return None;
+    }
+    let mut orgs: Vec<String> =
+        roles.iter().filter(|h| h.role == StaffRole::OrgAdmin).filter_map(|h| h.organisation_id.clone()).collect();
+    orgs.sort();
+    orgs.dedup();
+    Some(orgs)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -201,6 +214,17 @@ mod tests {
         let system = roles(&[("system-admin", "")]);
         assert!(administers(&system, "a") && administers(&system, "b") && is_system_admin(&system));
         assert!(!administers_any(&roles(&[])));
+    }
+
+    #[test]
+    fn administered_organisations() {
+        let roles = |rows: &[(&str, &str)]| {
+            let rows: Vec<RoleRow> = rows.iter().map(|(r, o)| row(r, o)).collect();
+            held(&staff("a", true), &rows)
+        };
+        assert_eq!(administered(&roles(&[("reviewer", "b")])), Some(vec![]));
+        assert_eq!(administered(&roles(&[("org-admin", "c"), ("org-admin", "b")])), Some(vec!["b".into(), "c".into()]));
+        assert_eq!(administered(&roles(&[("org-admin", "b"), ("system-admin", "")])), None);
     }
 
     #[test]

@@ -219,7 +219,7 @@ pub async fn esia_unlink(
     let p = Params::parse(&body);
     let session = signed_in(&app, &headers, &p).await?;
     let n = app.store.links_of_account(&session.account_id).await?.len() as u64;
-    let event = AuditEvent::AccountUnlinked { account_id: session.account_id.clone(), links: n };
+    let event = AuditEvent::AccountUnlinked { account_id: session.account_id.clone(), links: n, by: "owner".into() };
     // BR-06: the owner hears of it at the account's email, when the directory has one.
     let notice = match app.store.account(&session.account_id).await? {
         Some(account) if n > 0 => {

@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `sandbox.rs` or `pushed.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs` or `pushed.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod atomic;
+mod console;
 mod fixtures;
 mod harness;
 mod limits;
@@ -121,4 +122,10 @@ conformance! {
     sandbox::change_feed_notifies_client_and_key_changes,
     pushed::pushed_request_taken_once_by_its_client,
     pushed::pushed_request_parallel_takes_one_winner,
+    console::console_search_by_folded_name_or_login,
+    console::console_name_keys_filled_after_migrating,
+    console::console_sessions_and_grants_of_account,
+    console::console_end_sessions_keeps_grants,
+    console::console_revoke_grants_of_one_client_or_all,
+    console::console_disable_ends_everything_in_one_go,
 }

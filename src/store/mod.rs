@@ -8,6 +8,7 @@
 //! their SQL and migrations; one conformance suite runs against both.
 
 pub mod changes;
+pub mod console;
 pub mod installation;
 pub mod limits;
 pub mod links;
@@ -209,6 +210,7 @@ pub trait Store:
     + SessionStore
     + GrantStore
     + AuditStore
+    + console::AccountConsole
     + links::LinkStore
     + limits::LimitStore
     + roles::RoleStore
@@ -229,6 +231,7 @@ impl<T> Store for T where
         + SessionStore
         + GrantStore
         + AuditStore
+        + console::AccountConsole
         + links::LinkStore
         + limits::LimitStore
         + roles::RoleStore

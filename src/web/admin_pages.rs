@@ -96,6 +96,11 @@ pub struct RequestPage {
     /// «Указано заявителем»: typed by the person, not vouched for by ESIA.
     pub declared: Vec<InfoLine>,
     pub candidates: Vec<CandidateView>,
+    /// No candidate is similar: the search of the organisation's accounts is offered,
+    /// with the query typed (empty at first).
+    pub search: Option<String>,
+    /// The accounts that search found (linked through the same form).
+    pub found: Vec<CandidateView>,
     pub outcome: Option<OutcomeView>,
 }
 

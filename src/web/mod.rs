@@ -2,6 +2,7 @@
 //! (`redirect`), the HTML error page and the page templates (with the organisation
 //! cascade and the signed-in header's viewer); and the middleware stack of every route.
 
+pub mod account_pages;
 pub mod admin_pages;
 pub mod audit_pages;
 pub mod client_addr;

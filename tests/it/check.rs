@@ -152,7 +152,8 @@ async fn check_unmigrated_database() {
         err.contains("0011_installation, ")
             && err.contains("0014_client_admin, ")
             && err.contains("0015_pushed_requests, ")
-            && err.contains("0016_key_retire (run `propusk migrate`)"),
+            && err.contains("0016_key_retire, ")
+            && err.contains("0017_account_search (run `propusk migrate`)"),
         "{err}"
     );
 }

@@ -24,6 +24,7 @@ mod client_admin;
 mod client_auth;
 mod common;
 mod conformance_plans;
+mod console_accounts;
 mod console_audit;
 mod console_clients;
 mod container;

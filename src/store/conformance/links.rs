@@ -106,7 +106,7 @@ pub async fn br_06_link_notices_commit_with_the_change(db: &mut TestDb) {
     assert_eq!(s.mail(&lost.id).await.unwrap(), None);
 
     let gone = notice("acc1@example.ru");
-    let unlinked = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 1 };
+    let unlinked = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 1, by: "owner".into() };
     let unlink = Unlink { account_id: "acc-1", tombstone: false, audit: &unlinked, mail: Some(&gone) };
     assert_eq!(s.unlink_account(&unlink).await.unwrap(), 1);
     assert!(s.mail(&gone.id).await.unwrap().is_some(), "the unlink notice is queued");
@@ -138,7 +138,7 @@ pub async fn rt_06_unlink_revokes_only_esia_grants(db: &mut TestDb) {
     grant_with_amr(s, "g-pwd", "acc-1", "pwd").await;
     grant_with_amr(s, "g-other", "acc-2", "esia").await;
 
-    let unlinked = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 2 };
+    let unlinked = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 2, by: "owner".into() };
     let unlink = Unlink { account_id: "acc-1", tombstone: false, audit: &unlinked, mail: None };
     assert_eq!(s.unlink_account(&unlink).await.unwrap(), 2);
 
@@ -153,7 +153,7 @@ pub async fn rt_06_unlink_revokes_only_esia_grants(db: &mut TestDb) {
     assert_eq!(rotate(s, "rt-g-pwd", "rt-pwd-2").await, "rotated");
 
     // Nothing left to remove: 0, and the request is still recorded.
-    let again = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 0 };
+    let again = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 0, by: "owner".into() };
     let unlink = Unlink { account_id: "acc-1", tombstone: false, audit: &again, mail: None };
     assert_eq!(s.unlink_account(&unlink).await.unwrap(), 0);
     let kinds = audit_kinds(s).await;

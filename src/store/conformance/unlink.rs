@@ -52,7 +52,7 @@ pub async fn rt_07_unlink_ends_sessions_codes_and_grants(db: &mut TestDb) {
     unused.amr = "esia".into();
     s.insert_code(&unused).await.unwrap();
 
-    let event = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 1 };
+    let event = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 1, by: "owner".into() };
     let unlink = Unlink { account_id: "acc-1", tombstone: true, audit: &event, mail: None };
     assert_eq!(s.unlink_account(&unlink).await.unwrap(), 1);
 
@@ -77,13 +77,13 @@ pub async fn unlink_deletes_the_data_of_a_person_left_without_links(db: &mut Tes
     s.set_default_account(ISS, "1000001", "parent", "acc-2").await.unwrap();
 
     // One link is left: the consent stays (it is visible and revocable from acc-2).
-    let first = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 1 };
+    let first = AuditEvent::AccountUnlinked { account_id: "acc-1".into(), links: 1, by: "owner".into() };
     s.unlink_account(&Unlink { account_id: "acc-1", tombstone: true, audit: &first, mail: None }).await.unwrap();
     assert!(s.pd_consent(ISS, "1000001").await.unwrap().is_some());
     assert!(s.pd_deletions(ISS, "1000001").await.unwrap().is_empty());
 
     // The last link goes: consent, profile and remembered choice go with it, recorded.
-    let last = AuditEvent::AccountUnlinked { account_id: "acc-2".into(), links: 1 };
+    let last = AuditEvent::AccountUnlinked { account_id: "acc-2".into(), links: 1, by: "owner".into() };
     s.unlink_account(&Unlink { account_id: "acc-2", tombstone: true, audit: &last, mail: None }).await.unwrap();
     assert_eq!(s.pd_consent(ISS, "1000001").await.unwrap(), None);
     assert_eq!(s.upstream_profile(ISS, "1000001").await.unwrap(), None);

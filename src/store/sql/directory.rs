@@ -4,8 +4,8 @@
 /// A plain insert of an account (a unique violation is the caller's to handle).
 pub(crate) const ACCOUNT_INSERT: &str = "INSERT INTO accounts (id, organisation_id, login, password_hash, role, \
      can_review_requests, surname, given_name, patronymic, birth_date, snils_hash, \
-     match_key, class_id, email, phone, disabled, created_at, subject) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+     match_key, class_id, email, phone, disabled, created_at, subject, name_key) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
 
 /// The import's insert-or-update of an account by its id. The `subject` of an
 /// existing account is never updated: relying parties keep the `sub` they know.
@@ -17,7 +17,8 @@ pub(crate) static ACCOUNT_UPSERT: std::sync::LazyLock<String> = std::sync::LazyL
          given_name = excluded.given_name, patronymic = excluded.patronymic, \
          birth_date = excluded.birth_date, snils_hash = excluded.snils_hash, \
          match_key = excluded.match_key, class_id = excluded.class_id, \
-         email = excluded.email, phone = excluded.phone, disabled = excluded.disabled"
+         email = excluded.email, phone = excluded.phone, disabled = excluded.disabled, \
+         name_key = excluded.name_key"
     )
 });
 
@@ -61,6 +62,7 @@ macro_rules! directory_store {
                         .bind(a.disabled)
                         .bind(a.created_at)
                         .bind(&a.subject)
+                        .bind($crate::account::names_key::name_key(&a.surname, &a.given_name, a.patronymic.as_deref()))
                         .execute(&mut **tx)
                         .await
                         .map_err(db_err)?;

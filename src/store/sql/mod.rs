@@ -18,6 +18,7 @@
 
 mod classify;
 pub(crate) mod clients;
+pub(crate) mod console;
 pub(crate) mod directory;
 pub(crate) mod grants;
 pub(crate) mod group;
@@ -106,6 +107,8 @@ pub(crate) enum GrantFilter<'a> {
     Id(&'a str),
     Session(&'a str),
     Client(&'a str),
+    /// Every grant of an account.
+    Account(&'a str),
     AccountClient(&'a str, &'a str),
     /// An account's grants of one login method (`amr`), e.g. every ESIA-born grant.
     AccountAmr(&'a str, &'a str),
@@ -117,6 +120,7 @@ impl GrantFilter<'_> {
             Self::Id(_) => "UPDATE grants SET revoked_at = $1 WHERE revoked_at IS NULL AND id = $2",
             Self::Session(_) => "UPDATE grants SET revoked_at = $1 WHERE revoked_at IS NULL AND session_hash = $2",
             Self::Client(_) => "UPDATE grants SET revoked_at = $1 WHERE revoked_at IS NULL AND client_id = $2",
+            Self::Account(_) => "UPDATE grants SET revoked_at = $1 WHERE revoked_at IS NULL AND account_id = $2",
             Self::AccountClient(..) => {
                 "UPDATE grants SET revoked_at = $1 WHERE revoked_at IS NULL AND account_id = $2 AND client_id = $3"
             }
@@ -137,6 +141,10 @@ impl GrantFilter<'_> {
                 "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL \
                  AND grant_id IN (SELECT id FROM grants WHERE client_id = $2)"
             }
+            Self::Account(_) => {
+                "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL \
+                 AND grant_id IN (SELECT id FROM grants WHERE account_id = $2)"
+            }
             Self::AccountClient(..) => {
                 "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL \
                  AND grant_id IN (SELECT id FROM grants WHERE account_id = $2 AND client_id = $3)"
@@ -151,7 +159,7 @@ impl GrantFilter<'_> {
     /// The values bound after `$1`.
     pub(crate) fn values(&self) -> Vec<&str> {
         match *self {
-            Self::Id(v) | Self::Session(v) | Self::Client(v) => vec![v],
+            Self::Id(v) | Self::Session(v) | Self::Client(v) | Self::Account(v) => vec![v],
             Self::AccountClient(a, c) | Self::AccountAmr(a, c) => vec![a, c],
         }
     }
@@ -175,6 +183,7 @@ macro_rules! sql_store {
         $crate::store::sql::installation::installation_store!($store, $db);
         $crate::store::sql::sandbox::sandbox_store!($store, $db);
         $crate::store::sql::pushed::pushed_store!($store, $db);
+        $crate::store::sql::console::console_store!($store, $db);
     };
 }
 pub(crate) use sql_store;

@@ -269,7 +269,7 @@ macro_rules! request_store {
                     if let Outcome::Link { account_id, correction: Some(c) } = &d.outcome {
                         sqlx::query(
                             "UPDATE accounts SET surname = $1, given_name = $2, patronymic = $3, birth_date = $4, \
-                             match_key = $5 WHERE id = $6",
+                             match_key = $5, name_key = $7 WHERE id = $6",
                         )
                         .bind(&c.surname)
                         .bind(&c.given_name)
@@ -277,6 +277,7 @@ macro_rules! request_store {
                         .bind(&c.birth_date)
                         .bind(&c.match_key)
                         .bind(account_id)
+                        .bind($crate::account::names_key::name_key(&c.surname, &c.given_name, c.patronymic.as_deref()))
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;

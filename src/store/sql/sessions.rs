@@ -285,7 +285,10 @@ macro_rules! session_store {
             #[async_trait::async_trait]
             impl Lifecycle for $store {
                 async fn migrate(&self) -> StoreResult<()> {
-                    $crate::store::sql::installation::tolerant(Self::migrator()).run(self.pool()).await.map_err(|e| StoreError::Backend(anyhow::Error::new(e)))
+                    $crate::store::sql::installation::tolerant(Self::migrator()).run(self.pool()).await.map_err(|e| StoreError::Backend(anyhow::Error::new(e)))?;
+                    // Rows from before migration 0017 get their search key (store/sql/console.rs).
+                    self.fill_name_keys().await?;
+                    Ok(())
                 }
 
                 async fn ping(&self) -> StoreResult<()> {
