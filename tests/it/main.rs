@@ -9,6 +9,7 @@ mod access_journey;
 mod access_person;
 mod access_staff;
 mod admin_api;
+mod admin_api_accounts;
 mod admin_api_schema;
 mod anywhere;
 mod audiences;

@@ -25,7 +25,11 @@ use std::sync::Arc;
            ("limit" = Option<u32>, Query, description = "1–200, default 50")),
     responses((status = 200, body = EventList), (status = 400, body = Problem), (status = 401, body = Problem),
               (status = 403, body = Problem)))]
-pub async fn list(State(app): State<Arc<App>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+pub async fn list(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     caller(&app, &headers, Section::Audit, false).await?;
     let raw = q.unwrap_or_default();
     let text = FilterText::from_query(&raw);
@@ -65,9 +69,14 @@ pub async fn list(State(app): State<Arc<App>>, headers: HeaderMap, RawQuery(q): 
 #[utoipa::path(get, path = "/admin/api/v1/audit/events/{seq}", tag = "audit", params(("seq" = i64, Path)),
     responses((status = 200, body = EventView), (status = 401, body = Problem), (status = 403, body = Problem),
               (status = 404, body = Problem)))]
-pub async fn show(State(app): State<Arc<App>>, headers: HeaderMap, Path(seq): Path<String>) -> Result<Response, ApiError> {
+pub async fn show(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(seq): Path<String>,
+) -> Result<Response, ApiError> {
     caller(&app, &headers, Section::Audit, false).await?;
     let seq = seq.parse::<i64>().ok().filter(|s| *s > 0).ok_or(ApiError::NotFound)?;
-    let row = app.store.audit_records(seq - 1, 1).await?.into_iter().find(|r| r.seq == seq).ok_or(ApiError::NotFound)?;
+    let row =
+        app.store.audit_records(seq - 1, 1).await?.into_iter().find(|r| r.seq == seq).ok_or(ApiError::NotFound)?;
     Ok(json(StatusCode::OK, &EventView::from(row)))
 }

@@ -32,7 +32,11 @@ impl From<ClientRoleError> for ApiError {
 #[utoipa::path(get, path = "/admin/api/v1/clients/{id}/roles", tag = "clients", params(("id" = String, Path)),
     responses((status = 200, body = ClientRoleList), (status = 401, body = Problem), (status = 403, body = Problem),
               (status = 404, body = Problem)))]
-pub async fn list(State(app): State<Arc<App>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn list(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     caller(&app, &headers, Section::Clients, false).await?;
     app.store.client(&id).await?.ok_or(ApiError::NotFound)?;
     let roles = app.store.client_admin_roles(&id).await?.into_iter().map(ClientRoleView::from).collect();

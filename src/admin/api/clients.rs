@@ -27,7 +27,11 @@ const MAX_OVERLAP_HOURS: i64 = 30 * 24;
            ("limit" = Option<u32>, Query, description = "1–200, default 50")),
     responses((status = 200, body = ClientList), (status = 400, body = Problem), (status = 401, body = Problem),
               (status = 403, body = Problem)))]
-pub async fn list(State(app): State<Arc<App>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+pub async fn list(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     caller(&app, &headers, Section::Clients, false).await?;
     let paging = Paging::parse(q.as_deref())?;
     let mut all = app.store.clients().await?;
@@ -40,7 +44,11 @@ pub async fn list(State(app): State<Arc<App>>, headers: HeaderMap, RawQuery(q): 
 #[utoipa::path(get, path = "/admin/api/v1/clients/{id}", tag = "clients", params(("id" = String, Path)),
     responses((status = 200, body = ClientView), (status = 401, body = Problem), (status = 403, body = Problem),
               (status = 404, body = Problem)))]
-pub async fn show(State(app): State<Arc<App>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn show(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     caller(&app, &headers, Section::Clients, false).await?;
     let c = app.store.client(&id).await?.ok_or(ApiError::NotFound)?;
     Ok(json(StatusCode::OK, &ClientView::from(&c)))
@@ -69,10 +77,8 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
     let (new, require_par) = new_client(&app.config, args).map_err(|e| ApiError::bad("body", e.to_string()))?;
     let (client, secret) = client_ops::registered(new, &app.config.tokens, app.clock.now(), require_par)?;
     client_ops::add(&*app.store, &client, &who.by()).await?;
-    let answer = ClientCreated {
-        client: ClientView::from(&client),
-        client_secret: secret.map(|s| s.expose().to_owned()),
-    };
+    let answer =
+        ClientCreated { client: ClientView::from(&client), client_secret: secret.map(|s| s.expose().to_owned()) };
     Ok(no_store(json(StatusCode::CREATED, &answer)))
 }
 
@@ -116,7 +122,11 @@ pub async fn update(
 #[utoipa::path(delete, path = "/admin/api/v1/clients/{id}", tag = "clients", params(("id" = String, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
               (status = 404, body = Problem)))]
-pub async fn delete(State(app): State<Arc<App>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn delete(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let who = caller(&app, &headers, Section::Clients, true).await?;
     if !client_ops::remove(&*app.store, &id, &who.by()).await? {
         return Err(ApiError::NotFound);

@@ -33,9 +33,7 @@ impl ApiError {
 
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
-            Self::BadInput { field, detail } => {
-                (StatusCode::BAD_REQUEST, "bad-input", format!("{field}: {detail}"))
-            }
+            Self::BadInput { field, detail } => (StatusCode::BAD_REQUEST, "bad-input", format!("{field}: {detail}")),
             Self::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",

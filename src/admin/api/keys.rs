@@ -75,8 +75,8 @@ pub async fn retire(
             Ok(json(StatusCode::OK, &KeyRetired { kid, retire_at }))
         }
         Some((_, RetireOutcome::AlreadyRetired)) => Err(ApiError::Conflict(format!("key {kid} is retired already"))),
-        Some((alg, RetireOutcome::Active)) => Err(ApiError::Conflict(format!(
-            "key {kid} signs {alg} tokens now; rotate to a new {alg} key first"
-        ))),
+        Some((alg, RetireOutcome::Active)) => {
+            Err(ApiError::Conflict(format!("key {kid} signs {alg} tokens now; rotate to a new {alg} key first")))
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! The admin API (`/admin/api/v1`): the console's operations as JSON, through the
-//! same functions (clients, keys, audit, client roles), for an admin's session or a
+//! same functions (clients, keys, audit, accounts, client roles), for an admin's session or a
 //! client's bearer token ([`auth`]); errors as RFC 9457 problems ([`error`]); list
 //! endpoints paged by stable cursors; the OpenAPI 3.1 document at
 //! `/admin/api/openapi.json` generated from the handlers ([`openapi`]).
 
+pub mod account_types;
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod client_roles;
@@ -35,6 +37,13 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/admin/api/v1/keys", get(keys::list))
         .route("/admin/api/v1/keys/rotate", post(keys::rotate))
         .route("/admin/api/v1/keys/{kid}/retire", post(keys::retire))
+        .route("/admin/api/v1/accounts", get(accounts::list))
+        .route("/admin/api/v1/accounts/{id}", get(accounts::show))
+        .route("/admin/api/v1/accounts/{id}/unlink-esia", post(accounts::unlink_esia))
+        .route("/admin/api/v1/accounts/{id}/end-sessions", post(accounts::end_sessions))
+        .route("/admin/api/v1/accounts/{id}/revoke-grants", post(accounts::revoke_grants))
+        .route("/admin/api/v1/accounts/{id}/disable", post(accounts::disable))
+        .route("/admin/api/v1/accounts/{id}/enable", post(accounts::enable))
         .route("/admin/api/v1/audit/events", get(audit::list))
         .route("/admin/api/v1/audit/events/{seq}", get(audit::show))
         .fallback(|| async { ApiError::NotFound })

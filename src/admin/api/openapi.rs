@@ -1,7 +1,7 @@
 //! The admin API's OpenAPI 3.1 document, generated from the handlers' annotations
 //! and the bodies' schemas (utoipa), served at `GET /admin/api/openapi.json`.
 
-use super::{audit, client_roles, clients, keys};
+use super::{accounts, audit, client_roles, clients, keys};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -18,10 +18,12 @@ use utoipa::{Modify, OpenApi};
         client_roles::list, client_roles::grant, client_roles::revoke,
         keys::list, keys::rotate, keys::retire,
         audit::list, audit::show,
+        accounts::list, accounts::show, accounts::unlink_esia, accounts::end_sessions, accounts::revoke_grants,
+        accounts::disable, accounts::enable,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "clients"), (name = "keys"), (name = "audit")),
+    tags((name = "clients"), (name = "keys"), (name = "audit"), (name = "accounts")),
 )]
 pub struct ApiDoc;
 
