@@ -20,6 +20,7 @@ pub mod new_account;
 pub mod requests;
 pub mod review;
 pub mod roles;
+pub mod staff_roles;
 
 use crate::app::App;
 use crate::oidc::params::Params;

@@ -9,7 +9,6 @@ use crate::access_staff::signed_in;
 use crate::admin_api::{Api, Auth, csrf_of, robot, role, system_admin, token};
 use crate::common::*;
 use crate::esia_support::{account_id, audit_of};
-use crate::support::*;
 use propusk::account::demo::GYMN2;
 use propusk::cli::{ClientRoleArgs, clients_grant_role, staff_grant};
 use serde_json::json;
@@ -100,4 +99,50 @@ async fn a_system_admin_searches_everyone_and_a_client_acts_as_org_admin() {
     let revoked = audit_of(&app, "account_grants_revoked").await;
     assert!(revoked.iter().any(|e| e.contains("client:robot")), "{revoked:?}");
     assert_eq!(api.call(&app, &write, "GET", "/admin/api/v1/clients", None).await.0, 403, "org-admin: no clients");
+}
+
+#[tokio::test]
+async fn staff_roles_are_granted_and_revoked_by_a_system_admin_only() {
+    let app = TestApp::spawn().await;
+    let api = Api::new(&app).await;
+    let admin = system_admin(&app).await;
+    let admin_id = account_id(&app, SCHOOL1, "petrov.teacher").await;
+    let reviewer_id = account_id(&app, SCHOOL1, "admin1").await;
+    let parent = account_id(&app, SCHOOL1, "ivanova.mp").await;
+
+    let change = json!({"account_id": reviewer_id, "role": "org-admin"});
+    let (s, g) = api.call(&app, &admin, "POST", "/admin/api/v1/staff/roles", Some(change.clone())).await;
+    assert_eq!((s, g["granted"].as_bool(), g["role"]["organisation_id"].as_str()), (200, Some(true), Some(SCHOOL1)));
+    let (s, again) = api.call(&app, &admin, "POST", "/admin/api/v1/staff/roles", Some(change.clone())).await;
+    assert_eq!((s, again["granted"].as_bool()), (200, Some(false)), "held already: nothing written");
+    let not_staff = json!({"account_id": parent, "role": "reviewer"});
+    let (s, p) = api.call(&app, &admin, "POST", "/admin/api/v1/staff/roles", Some(not_staff)).await;
+    assert!(s == 400 && p["detail"].as_str().unwrap().starts_with("account_id"), "{p}");
+    let bad_org = json!({"account_id": reviewer_id, "role": "system-admin", "org": SCHOOL1});
+    assert_eq!(api.call(&app, &admin, "POST", "/admin/api/v1/staff/roles", Some(bad_org)).await.0, 400);
+    let granted = audit_of(&app, "role_granted").await;
+    assert!(granted.iter().any(|e| e.contains(&format!("\"by\":\"{admin_id}\""))), "{granted:?}");
+
+    // The list, one by one: the system admin's and the new org-admin role.
+    let (s, page) = api.call(&app, &admin, "GET", "/admin/api/v1/staff/roles?limit=1", None).await;
+    assert_eq!((s, page["roles"].as_array().unwrap().len()), (200, 1));
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    let next = format!(
+        "/admin/api/v1/staff/roles?limit=1&cursor={}",
+        url::form_urlencoded::byte_serialize(cursor.as_bytes()).collect::<String>()
+    );
+    let (_, page2) = api.call(&app, &admin, "GET", &next, None).await;
+    assert_ne!(page["roles"][0], page2["roles"][0]);
+    assert!(page2["next_cursor"].is_null());
+
+    // The new org-admin may not grant roles.
+    let org_admin = signed_in(&app, SCHOOL1, "admin1").await;
+    let org_admin = Auth::Session(org_admin.clone(), Some(csrf_of(&app, &org_admin).await));
+    assert_eq!(api.call(&app, &org_admin, "GET", "/admin/api/v1/staff/roles", None).await.0, 403);
+    let mine = json!({"account_id": reviewer_id, "role": "system-admin"});
+    assert_eq!(api.call(&app, &org_admin, "POST", "/admin/api/v1/staff/roles", Some(mine)).await.0, 403);
+
+    assert_eq!(api.call(&app, &admin, "DELETE", "/admin/api/v1/staff/roles", Some(change.clone())).await.0, 204);
+    assert_eq!(api.call(&app, &admin, "DELETE", "/admin/api/v1/staff/roles", Some(change)).await.0, 404);
+    assert_eq!(audit_of(&app, "role_revoked").await.len(), 1);
 }

@@ -37,10 +37,10 @@ pub fn validate(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<
             return Err(format!("{at}: {value} is not {types:?}"));
         }
     }
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        if !values.contains(value) {
-            return Err(format!("{at}: {value} is not one of {values:?}"));
-        }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array)
+        && !values.contains(value)
+    {
+        return Err(format!("{at}: {value} is not one of {values:?}"));
     }
     if let Value::Object(map) = value {
         for r in schema.get("required").and_then(Value::as_array).into_iter().flatten() {

@@ -89,3 +89,51 @@ pub struct ActionDone {
 pub struct RevokeGrants {
     pub client_id: Option<String>,
 }
+
+/// One staff role as stored: `organisation_id` `null` for `system-admin`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffRoleView {
+    pub account_id: String,
+    pub role: String,
+    pub organisation_id: Option<String>,
+    pub granted_at: i64,
+    /// `cli`, an admin's account id or `client:ID`.
+    pub granted_by: String,
+}
+
+impl From<crate::store::roles::RoleRow> for StaffRoleView {
+    fn from(r: crate::store::roles::RoleRow) -> Self {
+        Self {
+            account_id: r.account_id,
+            role: r.role,
+            organisation_id: Some(r.organisation_id).filter(|o| !o.is_empty()),
+            granted_at: r.granted_at,
+            granted_by: r.granted_by,
+        }
+    }
+}
+
+/// One page of staff roles by account, role and organisation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffRoleList {
+    pub roles: Vec<StaffRoleView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A staff role to grant or revoke: `reviewer` and `org-admin` in `org` (id or exact
+/// name; absent: the account's own organisation), `system-admin` without.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffRoleChange {
+    pub account_id: String,
+    pub role: String,
+    #[serde(default)]
+    pub org: Option<String>,
+}
+
+/// A staff role granted; `granted` is `false` when the account held it already.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffRoleGranted {
+    pub role: StaffRoleView,
+    pub granted: bool,
+}

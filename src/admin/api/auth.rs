@@ -24,7 +24,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[derive(Debug, Clone)]
 pub enum Caller {
     /// A staff member signed in to the console.
-    Staff(Staff),
+    Staff(Box<Staff>),
     /// A client with a bearer access token, and the admin roles it holds.
     Client { client_id: String, roles: Vec<Held> },
 }
@@ -59,6 +59,16 @@ fn bearer(headers: &HeaderMap) -> Option<Option<&str>> {
 
 /// The caller of an operation of `section`; `write` for a change.
 pub async fn caller(app: &App, headers: &HeaderMap, section: Section, write: bool) -> Result<Caller, ApiError> {
+    caller_if(app, headers, write, |roles| section.opens(roles)).await
+}
+
+/// The caller of an operation whose roles `allowed` accepts; `write` for a change.
+pub async fn caller_if(
+    app: &App,
+    headers: &HeaderMap,
+    write: bool,
+    allowed: impl Fn(&[Held]) -> bool,
+) -> Result<Caller, ApiError> {
     let caller = match bearer(headers) {
         Some(token) => client_caller(app, token.ok_or(ApiError::Unauthenticated)?, write).await?,
         None => {
@@ -69,10 +79,10 @@ pub async fn caller(app: &App, headers: &HeaderMap, section: Section, write: boo
                     return Err(ApiError::Forbidden("the X-CSRF-Token header is missing or wrong"));
                 }
             }
-            Caller::Staff(staff)
+            Caller::Staff(Box::new(staff))
         }
     };
-    if !section.opens(caller.roles()) {
+    if !allowed(caller.roles()) {
         return Err(ApiError::Forbidden("the caller's role does not allow this operation"));
     }
     Ok(caller)

@@ -1,5 +1,5 @@
 //! The admin API (`/admin/api/v1`): the console's operations as JSON, through the
-//! same functions (clients, keys, audit, accounts, client roles), for an admin's session or a
+//! same functions (clients, keys, audit, accounts, staff and client roles), for an admin's session or a
 //! client's bearer token ([`auth`]); errors as RFC 9457 problems ([`error`]); list
 //! endpoints paged by stable cursors; the OpenAPI 3.1 document at
 //! `/admin/api/openapi.json` generated from the handlers ([`openapi`]).
@@ -13,6 +13,7 @@ pub mod clients;
 pub mod error;
 pub mod keys;
 pub mod openapi;
+pub mod staff_roles;
 pub mod types;
 
 use crate::app::App;
@@ -44,6 +45,7 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/admin/api/v1/accounts/{id}/revoke-grants", post(accounts::revoke_grants))
         .route("/admin/api/v1/accounts/{id}/disable", post(accounts::disable))
         .route("/admin/api/v1/accounts/{id}/enable", post(accounts::enable))
+        .route("/admin/api/v1/staff/roles", get(staff_roles::list).post(staff_roles::grant).delete(staff_roles::revoke))
         .route("/admin/api/v1/audit/events", get(audit::list))
         .route("/admin/api/v1/audit/events/{seq}", get(audit::show))
         .fallback(|| async { ApiError::NotFound })

@@ -1,7 +1,7 @@
 //! The admin API's OpenAPI 3.1 document, generated from the handlers' annotations
 //! and the bodies' schemas (utoipa), served at `GET /admin/api/openapi.json`.
 
-use super::{accounts, audit, client_roles, clients, keys};
+use super::{accounts, audit, client_roles, clients, keys, staff_roles};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -20,10 +20,11 @@ use utoipa::{Modify, OpenApi};
         audit::list, audit::show,
         accounts::list, accounts::show, accounts::unlink_esia, accounts::end_sessions, accounts::revoke_grants,
         accounts::disable, accounts::enable,
+        staff_roles::list, staff_roles::grant, staff_roles::revoke,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "clients"), (name = "keys"), (name = "audit"), (name = "accounts")),
+    tags((name = "clients"), (name = "keys"), (name = "audit"), (name = "accounts"), (name = "staff")),
 )]
 pub struct ApiDoc;
 
@@ -63,10 +64,10 @@ fn problems_as_problem_json(doc: &mut serde_json::Value) {
             if !status.starts_with('4') && !status.starts_with('5') {
                 continue;
             }
-            if let Some(content) = response.get_mut("content").and_then(|c| c.as_object_mut()) {
-                if let Some(json) = content.remove("application/json") {
-                    content.insert("application/problem+json".to_owned(), json);
-                }
+            if let Some(content) = response.get_mut("content").and_then(|c| c.as_object_mut())
+                && let Some(json) = content.remove("application/json")
+            {
+                content.insert("application/problem+json".to_owned(), json);
             }
         }
     }
