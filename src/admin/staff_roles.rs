@@ -106,3 +106,58 @@ pub async fn revoke(
     }
     Ok((role, organisation_id))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::OrgKind;
+
+    fn account(role: Role, disabled: bool) -> Account {
+        Account {
+            id: "acc".into(),
+            subject: "acc".into(),
+            organisation_id: "school1".into(),
+            login: "petrov.teacher".into(),
+            password_hash: String::new(),
+            role,
+            can_review_requests: false,
+            surname: "Петров".into(),
+            given_name: "Пётр".into(),
+            patronymic: None,
+            birth_date: "1979-01-30".into(),
+            snils_hash: None,
+            match_key: String::new(),
+            class_id: None,
+            email: None,
+            phone: None,
+            disabled,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn who_may_hold_which_role_where() {
+        let orgs = [Organisation {
+            id: "gymn2".into(),
+            kind: OrgKind::School,
+            region: String::new(),
+            municipality: String::new(),
+            locality: String::new(),
+            org_type: String::new(),
+            name: "Гимназия №2".into(),
+        }];
+        let staff = account(Role::Staff, false);
+        let ok = |role, org| scope_of(&staff, role, org, &orgs).map(|(r, o)| (r.as_str(), o)).ok();
+        assert_eq!(ok("reviewer", None), Some(("reviewer", "school1".into())), "the account's own by default");
+        assert_eq!(ok("org-admin", Some("gymn2")), Some(("org-admin", "gymn2".into())));
+        assert_eq!(ok("org-admin", Some("Гимназия №2")), Some(("org-admin", "gymn2".into())), "by its exact name");
+        assert_eq!(ok("system-admin", None), Some(("system-admin", String::new())));
+        let err = |a: &Account, role, org| scope_of(a, role, org, &orgs).err().map(|e| e.to_string());
+        let e = |x: StaffRoleError| Some(x.to_string());
+        assert_eq!(err(&staff, "root", None), e(StaffRoleError::UnknownRole));
+        assert_eq!(err(&staff, "system-admin", Some("gymn2")), e(StaffRoleError::OrgNotAllowed));
+        assert_eq!(err(&staff, "reviewer", Some("nowhere")), e(StaffRoleError::UnknownOrganisation));
+        assert_eq!(err(&account(Role::Parent, false), "reviewer", None), e(StaffRoleError::NotStaff));
+        assert_eq!(err(&account(Role::Staff, true), "reviewer", None), e(StaffRoleError::Disabled));
+    }
+}
