@@ -48,7 +48,6 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/admin/api/v1/staff/roles", get(staff_roles::list).post(staff_roles::grant).delete(staff_roles::revoke))
         .route("/admin/api/v1/audit/events", get(audit::list))
         .route("/admin/api/v1/audit/events/{seq}", get(audit::show))
-        .fallback(|| async { ApiError::NotFound })
 }
 
 /// A JSON answer.
