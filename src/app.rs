@@ -30,6 +30,8 @@ pub struct App {
     /// Counters of «Забыли пароль?» requests per login and per address.
     pub reset_throttle: LoginThrottle,
     pub pairwise_key: [u8; 32],
+    /// The key of the stateless DPoP nonces (`oidc::dpop::nonce`).
+    pub dpop_nonce_key: [u8; 32],
     /// The audit chain's key: the store hashes with it, checkpoints are signed with it.
     pub audit_key: crate::audit::ChainKey,
     /// The proxies whose forwarding header names the client (`web::client_addr`).
@@ -99,6 +101,7 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         )
         .map_err(|(key, reason)| crate::config::ConfigError::new(key, reason))?,
         pairwise_key: master.derive("pairwise"),
+        dpop_nonce_key: master.derive("dpop-nonce"),
         audit_key: crate::audit::ChainKey::from_master(&master),
         directory_keys,
         discovery: crate::oidc::discovery::document(&config.issuer, config.tokens.require_par).to_string().into(),
@@ -246,6 +249,8 @@ pub async fn serve_with_ops(
         app.config.audit.clone(),
     );
     let mail = crate::mail::spawn_worker(app.store.clone(), transport, app.clock.clone(), app.config.mail.clone());
+    let logouts =
+        crate::oidc::backchannel_worker::spawn_worker(app.clone(), crate::oidc::backchannel_worker::http_client(&app)?);
     let limits = crate::web::edge::Limits::from_config(&app.config.server);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -264,6 +269,7 @@ pub async fn serve_with_ops(
     }
     signal.abort();
     mail.abort();
+    logouts.abort();
     upkeep.abort();
     if let Some(c) = cache_sync {
         c.abort();

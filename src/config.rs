@@ -56,6 +56,8 @@ pub struct Config {
     pub audit: AuditConfig,
     /// The staff console (`/admin`).
     pub admin: AdminConfig,
+    /// Back-Channel Logout: the delivery of logout tokens to relying parties.
+    pub backchannel: crate::oidc::backchannel::BackchannelConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -131,6 +133,8 @@ pub struct TokensConfig {
     pub par_ttl_secs: i64,
     /// Every client must push its authorization requests (`/par`).
     pub require_par: bool,
+    /// A DPoP proof at `/token` must carry a server nonce (RFC 9449 §8).
+    pub require_dpop_nonce: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -198,6 +202,7 @@ impl Default for Config {
             ops: OpsConfig::default(),
             audit: AuditConfig::default(),
             admin: AdminConfig::default(),
+            backchannel: crate::oidc::backchannel::BackchannelConfig::default(),
         }
     }
 }
@@ -246,6 +251,7 @@ impl Default for TokensConfig {
             refresh_token_ttl_secs: 30 * 86400,
             par_ttl_secs: 60,
             require_par: false,
+            require_dpop_nonce: false,
         }
     }
 }

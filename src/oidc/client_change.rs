@@ -24,6 +24,11 @@ pub struct ClientChange {
     pub id_token_ttl: Option<i64>,
     pub refresh_token_ttl: Option<i64>,
     pub require_par: Option<bool>,
+    /// RFC 9449 §5.2 `dpop_bound_access_tokens`.
+    pub require_dpop: Option<bool>,
+    /// Back-Channel Logout: `Some("")` removes the URI (the client hears of no logout).
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: Option<bool>,
 }
 
 /// Lifetimes a client may be given, seconds (inclusive).
@@ -68,6 +73,14 @@ pub fn updated(
         sector_identifier_uri: old.sector_identifier_uri.clone(),
         resources: or_keep(change.resources, &old.resources),
         display_name: change.display_name.or_else(|| old.display_name.clone()).filter(|n| !n.trim().is_empty()),
+        backchannel_logout_uri: match change.backchannel_logout_uri {
+            None => old.backchannel_logout_uri.clone(),
+            Some(u) if u.trim().is_empty() => None,
+            Some(u) => Some(u),
+        },
+        backchannel_logout_session_required: change
+            .backchannel_logout_session_required
+            .unwrap_or(old.backchannel_logout_session_required),
     };
     let (checked, _) = build_client(new, tokens, now)?;
     Ok(Client {
@@ -75,6 +88,7 @@ pub fn updated(
         previous_secret_hash: old.previous_secret_hash.clone(),
         previous_secret_until: old.previous_secret_until,
         require_pushed_authorization_requests: change.require_par.unwrap_or(old.require_pushed_authorization_requests),
+        dpop_bound_access_tokens: change.require_dpop.unwrap_or(old.dpop_bound_access_tokens),
         access_token_ttl: ttl("--access-token-ttl", change.access_token_ttl, old.access_token_ttl, ACCESS_TTL)?,
         id_token_ttl: ttl("--id-token-ttl", change.id_token_ttl, old.id_token_ttl, ID_TTL)?,
         refresh_token_ttl: ttl("--refresh-token-ttl", change.refresh_token_ttl, old.refresh_token_ttl, REFRESH_TTL)?,
@@ -143,6 +157,8 @@ mod tests {
             sector_identifier_uri: None,
             resources: vec![],
             display_name: None,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
         };
         let (c, s) = build_client(new, &tokens(), 100).unwrap();
         (c, s.unwrap())
@@ -159,6 +175,19 @@ mod tests {
         let off =
             updated(&on, ClientChange { require_par: Some(false), ..Default::default() }, &tokens(), 300).unwrap();
         assert!(!off.require_pushed_authorization_requests);
+    }
+
+    #[test]
+    fn require_dpop_is_set_cleared_and_kept() {
+        let (old, _) = confidential();
+        assert!(!old.dpop_bound_access_tokens);
+        let on =
+            updated(&old, ClientChange { require_dpop: Some(true), ..Default::default() }, &tokens(), 200).unwrap();
+        assert!(on.dpop_bound_access_tokens);
+        assert!(updated(&on, ClientChange::default(), &tokens(), 300).unwrap().dpop_bound_access_tokens, "kept");
+        let off =
+            updated(&on, ClientChange { require_dpop: Some(false), ..Default::default() }, &tokens(), 300).unwrap();
+        assert!(!off.dpop_bound_access_tokens);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! protocol, not back (the `/authorize` handlers that start a journey are `flow::begin`).
 
 pub mod authorize;
+pub mod backchannel;
+pub mod backchannel_worker;
 pub mod claims;
 pub mod client;
 pub mod client_auth;
@@ -11,6 +13,8 @@ pub mod client_change;
 pub mod client_ops;
 pub mod code;
 pub mod discovery;
+pub mod dpop;
+pub mod dpop_http;
 pub mod error;
 pub mod grant;
 pub mod inspect;

@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs` or `pushed.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs` or `dpop.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -12,10 +12,12 @@
 
 mod atomic;
 mod console;
+mod dpop;
 mod fixtures;
 mod harness;
 mod limits;
 mod links;
+mod logout;
 mod outbox;
 mod passwords;
 mod pushed;
@@ -100,6 +102,12 @@ conformance! {
     outbox::outbox_parallel_claims_never_overlap,
     outbox::outbox_claim_lease_runs_out,
     outbox::outbox_failure_backoff_and_give_up,
+    logout::logout_notices_commit_with_end_session,
+    logout::logout_notices_of_account_changes,
+    logout::logout_notice_of_consent_revocation,
+    logout::logout_outbox_parallel_claims_never_overlap,
+    logout::logout_outbox_delivery_retry_and_give_up,
+    logout::logout_notices_of_the_consoles_account_actions,
     requests::request_filed_once_with_mail_and_audit,
     requests::requests_listed_per_organisation,
     requests::request_decided_once_link_with_correction,
@@ -128,4 +136,7 @@ conformance! {
     console::console_end_sessions_keeps_grants,
     console::console_revoke_grants_of_one_client_or_all,
     console::console_disable_ends_everything_in_one_go,
+    dpop::dpop_proof_recorded_once_and_purged,
+    dpop::dpop_proof_parallel_records_one_first,
+    dpop::dpop_jkt_kept_on_the_grant,
 }

@@ -9,9 +9,11 @@
 
 pub mod changes;
 pub mod console;
+pub mod dpop;
 pub mod installation;
 pub mod limits;
 pub mod links;
+pub mod logout;
 pub mod model;
 pub mod outbox;
 pub mod passwords;
@@ -215,11 +217,13 @@ pub trait Store:
     + limits::LimitStore
     + roles::RoleStore
     + outbox::MailOutbox
+    + logout::LogoutOutbox
     + passwords::PasswordStore
     + requests::RequestStore
     + installation::InstallationStore
     + sandbox::SandboxRows
     + pushed::PushedRequests
+    + dpop::DpopProofs
     + changes::ChangeFeed
     + Lifecycle
 {
@@ -236,11 +240,13 @@ impl<T> Store for T where
         + limits::LimitStore
         + roles::RoleStore
         + outbox::MailOutbox
+        + logout::LogoutOutbox
         + passwords::PasswordStore
         + requests::RequestStore
         + installation::InstallationStore
         + sandbox::SandboxRows
         + pushed::PushedRequests
+        + dpop::DpopProofs
         + changes::ChangeFeed
         + Lifecycle
 {

@@ -224,6 +224,16 @@ pub struct Client {
     /// RFC 9126: `/authorize` only with a pushed request (`/par`).
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,
+    /// RFC 9449 §5.2: tokens only with a DPoP proof.
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
+    /// Back-Channel Logout 1.0: where logout tokens are POSTed (`https`, or `http`
+    /// on a loopback IP literal); `None`: the client is not told of logouts.
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// The client needs `sid` in its logout tokens (and in ID tokens, always sent).
+    #[serde(default)]
+    pub backchannel_logout_session_required: bool,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }
@@ -270,6 +280,10 @@ pub struct Session {
     /// The ESIA identity (issuer, subject) the session came from, for `amr` `esia`:
     /// the session is valid only while that identity is linked to the account.
     pub upstream: Option<(String, String)>,
+    /// The public session id (`sid`), [`super::logout::public_sid`] of its first id
+    /// hash; it stays when a password change renames the session.
+    #[serde(default)]
+    pub sid: String,
 }
 
 /// An authorization in progress between `/authorize` and the code. The flow's
@@ -325,6 +339,10 @@ pub struct Grant {
     /// RFC 8707 resources granted (empty: the issuer only). A refresh may narrow the
     /// audience of a token to some of them, never add one.
     pub resources: Vec<String>,
+    /// RFC 9449: the JWK thumbprint a public client's family is bound to; a refresh
+    /// needs a DPoP proof of that key.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
     pub created_at: UnixTime,
     /// Absolute end of the family.
     pub expires_at: UnixTime,

@@ -84,6 +84,16 @@ pub struct AccessClaims {
     /// id of the grant (token family) so introspection can see revocation; absent for client_credentials
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub gid: Option<String>,
+    /// RFC 9449 §6.1: the DPoP key the token is bound to; absent for a bearer token.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cnf: Option<Confirmation>,
+}
+
+/// The confirmation claim of a DPoP-bound access token (RFC 7800, RFC 9449 §6.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// The RFC 7638 thumbprint of the proof's key.
+    pub jkt: String,
 }
 
 /// What an ID token says beyond `iss`, `iat` and `exp`, which the issuer sets.
@@ -204,6 +214,18 @@ impl Issuer {
         }
         let payload = jws::signing_input(&key.id_header, &claims)?;
         jws::sign(key, payload).await
+    }
+
+    /// A logout token (`typ: logout+jwt`, Back-Channel Logout §2.4) of `claims`
+    /// (`oidc::backchannel::logout_claims`), signed with the active key of `alg`.
+    /// `claims.iss` must be our issuer.
+    pub async fn logout_token(&self, alg: &str, claims: &Value) -> Result<String, TokenError> {
+        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
+            return Err(TokenError::Invalid("iss is not this issuer"));
+        }
+        let key = self.keys.signing_key(alg)?;
+        let input = jws::signing_input(&key.logout_header, claims)?;
+        jws::sign(key, input).await
     }
 
     /// Checks one of our access tokens for our own resources (AT-01/AT-02): `typ`

@@ -112,6 +112,9 @@ pub async fn update(
         id_token_ttl: p.id_token_ttl,
         refresh_token_ttl: p.refresh_token_ttl,
         require_par: p.require_par,
+        require_dpop: p.require_dpop,
+        backchannel_logout_uri: p.backchannel_logout_uri,
+        backchannel_logout_session_required: p.backchannel_logout_session_required,
     };
     let changed = client_ops::update(&*app.store, &app.config.tokens, app.clock.now(), &id, change, &who.by()).await?;
     app.clients.invalidate(&id).await;

@@ -38,6 +38,10 @@ pub struct ClientView {
     pub subject_type: String,
     pub resources: Vec<String>,
     pub require_par: bool,
+    /// RFC 9449: its access tokens are DPoP-bound.
+    pub dpop_bound_access_tokens: bool,
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: bool,
     /// Until when the secret before the last rotation still works (Unix seconds).
     pub previous_secret_until: Option<i64>,
 }
@@ -60,6 +64,9 @@ impl From<&Client> for ClientView {
             subject_type: c.subject_type.clone(),
             resources: c.resources.clone(),
             require_par: c.require_pushed_authorization_requests,
+            dpop_bound_access_tokens: c.dpop_bound_access_tokens,
+            backchannel_logout_uri: c.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: c.backchannel_logout_session_required,
             previous_secret_until: c.previous_secret_until,
         }
     }
@@ -121,6 +128,10 @@ pub struct ClientPatch {
     pub id_token_ttl: Option<i64>,
     pub refresh_token_ttl: Option<i64>,
     pub require_par: Option<bool>,
+    pub require_dpop: Option<bool>,
+    /// An empty string removes the URI.
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: Option<bool>,
 }
 
 /// `rotate-secret`: how long the old secret still works (0–720 hours; absent: 0).

@@ -67,6 +67,9 @@ pub fn client(id: &str) -> Client {
         previous_secret_hash: None,
         previous_secret_until: None,
         require_pushed_authorization_requests: false,
+        dpop_bound_access_tokens: false,
+        backchannel_logout_uri: None,
+        backchannel_logout_session_required: false,
         resources: vec!["https://api.example/".into(), "https://files.example/".into()],
         created_at: T0,
         updated_at: T0,
@@ -83,6 +86,7 @@ pub fn session(id_hash: &str, account_id: &str, ttl: i64) -> Session {
         created_at: T0,
         expires_at: T0 + ttl,
         upstream: None,
+        sid: crate::store::logout::public_sid(id_hash),
     }
 }
 
@@ -118,6 +122,7 @@ pub fn grant(id: &str, account_id: &str, client_id: &str, session_hash: Option<&
         amr: "pwd".into(),
         session_hash: session_hash.map(Into::into),
         resources: vec!["https://api.example/".into()],
+        dpop_jkt: None,
         created_at: T0,
         expires_at: T0 + 30 * 86_400,
         revoked_at: None,

@@ -24,8 +24,8 @@ macro_rules! grant_store {
                 ) -> StoreResult<()> {
                     sqlx::query(
                         "INSERT INTO grants (id, client_id, account_id, scope, auth_time, amr, session_hash, \
-                         created_at, expires_at, revoked_at, resources) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                         created_at, expires_at, revoked_at, resources, dpop_jkt) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                     )
                     .bind(&g.id)
                     .bind(&g.client_id)
@@ -38,6 +38,7 @@ macro_rules! grant_store {
                     .bind(g.expires_at)
                     .bind(g.revoked_at)
                     .bind(sql::to_json_list(&g.resources))
+                    .bind(g.dpop_jkt.as_deref())
                     .execute(&mut **tx)
                     .await
                     .map_err(db_err)?;
@@ -354,6 +355,8 @@ macro_rules! grant_store {
                     audit: &AuditEvent,
                 ) -> StoreResult<()> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
+                    let scope = logout::LogoutScope::AccountClient(account_id, client_id);
+                    self.insert_logouts_in(&mut tx, scope).await.map_err(db_err)?;
                     sqlx::query("DELETE FROM consents WHERE account_id = $1 AND client_id = $2")
                         .bind(account_id)
                         .bind(client_id)

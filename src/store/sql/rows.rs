@@ -138,6 +138,9 @@ pub(crate) struct ClientRow {
     previous_secret_hash: Option<String>,
     previous_secret_until: Option<i64>,
     require_pushed_authorization_requests: bool,
+    dpop_bound_access_tokens: bool,
+    backchannel_logout_uri: Option<String>,
+    backchannel_logout_session_required: bool,
     created_at: i64,
     updated_at: i64,
 }
@@ -157,6 +160,9 @@ impl TryFrom<ClientRow> for Client {
             previous_secret_hash: r.previous_secret_hash,
             previous_secret_until: r.previous_secret_until,
             require_pushed_authorization_requests: r.require_pushed_authorization_requests,
+            dpop_bound_access_tokens: r.dpop_bound_access_tokens,
+            backchannel_logout_uri: r.backchannel_logout_uri,
+            backchannel_logout_session_required: r.backchannel_logout_session_required,
             id: r.id,
             secret_hash: r.secret_hash,
             scope: r.scope,
@@ -207,11 +213,13 @@ pub(crate) struct SessionRow {
     expires_at: i64,
     upstream_issuer: Option<String>,
     upstream_subject: Option<String>,
+    sid: Option<String>,
 }
 
 impl From<SessionRow> for Session {
     fn from(r: SessionRow) -> Self {
         Self {
+            sid: r.sid.unwrap_or_else(|| crate::store::logout::public_sid(&r.id_hash)),
             id_hash: r.id_hash,
             account_id: r.account_id,
             auth_time: r.auth_time,
@@ -293,6 +301,7 @@ pub(crate) struct GrantRow {
     amr: String,
     session_hash: Option<String>,
     resources: String,
+    dpop_jkt: Option<String>,
     created_at: i64,
     expires_at: i64,
     revoked_at: Option<i64>,
@@ -309,6 +318,7 @@ impl From<GrantRow> for Grant {
             amr: r.amr,
             session_hash: r.session_hash,
             resources: resource_list(&r.resources),
+            dpop_jkt: r.dpop_jkt,
             created_at: r.created_at,
             expires_at: r.expires_at,
             revoked_at: r.revoked_at,
