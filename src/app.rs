@@ -176,7 +176,11 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(crate::flow::routes())
         .merge(crate::admin::routes())
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), crate::web::viewer::layer));
-    let mut router = Router::new().merge(crate::oidc::routes()).merge(pages).merge(crate::ops::routes(&app.config.ops));
+    let mut router = Router::new()
+        .merge(crate::oidc::routes())
+        .merge(crate::admin::api::routes())
+        .merge(pages)
+        .merge(crate::ops::routes(&app.config.ops));
     if app.config.demo {
         router = router.merge(crate::web::demo::routes(app.config.issuer.clone()).with_state(()));
     }

@@ -329,6 +329,21 @@ pub enum AuditEvent {
         organisation_id: String,
         by: String,
     },
+    /// An admin role granted to a client (the admin API's bearer callers):
+    /// `organisation_id` empty for `system-admin`; `by` is `cli` or an admin's id.
+    ClientRoleGranted {
+        client_id: String,
+        role: String,
+        organisation_id: String,
+        by: String,
+    },
+    /// A client's admin role revoked; fields as in `client_role_granted`.
+    ClientRoleRevoked {
+        client_id: String,
+        role: String,
+        organisation_id: String,
+        by: String,
+    },
     /// `audit prune`: the rows up to `upto_seq` (`rows` of them, exported first) removed;
     /// the log now begins after the signed anchor of that row (`audit::retention`).
     AuditPruned {

@@ -20,7 +20,9 @@ pub use audit::{
     AuditReport, audit_checkpoint, audit_export, audit_filter, audit_prune, audit_search, audit_verify,
     audit_verify_report, parse_since, parse_time,
 };
-pub use clients::{UpdateArgs, clients_rotate_secret, clients_update};
+pub use clients::{
+    ClientRoleArgs, UpdateArgs, clients_grant_role, clients_revoke_role, clients_rotate_secret, clients_update,
+};
 pub use keys::{keys_list, keys_retire, keys_rotate};
 pub use ops::{check, default_health_url, health};
 pub use staff::{RoleChange, staff_grant, staff_list, staff_revoke};

@@ -130,6 +130,20 @@ enum ClientsCmd {
     Remove {
         id: String,
     },
+    /// Give a client an admin role for the admin API (`system-admin`, or `org-admin --org ORG`).
+    GrantRole {
+        id: String,
+        role: String,
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Take a client's admin role away.
+    RevokeRole {
+        id: String,
+        role: String,
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -338,6 +352,12 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                 ClientsCmd::List => cli::clients_list(&config).await?,
                 ClientsCmd::Show { id } => cli::clients_show(&config, &id).await?,
                 ClientsCmd::Remove { id } => cli::clients_remove(&config, &id).await?,
+                ClientsCmd::GrantRole { id, role, org } => {
+                    cli::clients_grant_role(&config, &cli::ClientRoleArgs { id, role, org }).await?
+                }
+                ClientsCmd::RevokeRole { id, role, org } => {
+                    cli::clients_revoke_role(&config, &cli::ClientRoleArgs { id, role, org }).await?
+                }
             };
             print_json(&out);
             Ok(())

@@ -94,9 +94,13 @@ pub async fn current_session(app: &App, headers: &HeaderMap) -> Result<Option<Se
 
 /// The browser-binding id of a form POST whose CSRF token is right (AZ-12).
 pub fn checked_browser(cookies: &CookieKit, headers: &HeaderMap, form: &Params) -> Result<String, PageError> {
+    csrf_checked(cookies, headers, form.get("csrf").unwrap_or_default())
+        .ok_or_else(|| PageError::forbidden("Страница устарела. Обновите её и попробуйте ещё раз."))
+}
+
+/// The browser-binding id when `token` is its CSRF token (the form's `csrf` field, or
+/// the admin API's `X-CSRF-Token` header: one scheme).
+pub fn csrf_checked(cookies: &CookieKit, headers: &HeaderMap, token: &str) -> Option<String> {
     let browser_id = cookie::read(headers, cookies.browser_name()).unwrap_or_default();
-    if browser_id.is_empty() || !cookies.csrf_ok(&browser_id, form.get("csrf").unwrap_or_default()) {
-        return Err(PageError::forbidden("Страница устарела. Обновите её и попробуйте ещё раз."));
-    }
-    Ok(browser_id)
+    (!browser_id.is_empty() && cookies.csrf_ok(&browser_id, token)).then_some(browser_id)
 }

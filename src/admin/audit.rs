@@ -103,7 +103,7 @@ pub async fn list(
         Ok((filter, before)) => {
             let (head, _) = app.store.audit_head().await?;
             let start = before.map_or(head + 1, |b| b.clamp(1, head + 1));
-            let (rows, more) = newest_first(&app, &filter, start).await?;
+            let (rows, more) = newest_first(&*app.store, &filter, start, PAGE).await?;
             let cursor = |b: i64| {
                 with_query(
                     "/admin/audit",
@@ -133,19 +133,25 @@ fn row_view(r: &AuditRecord) -> AuditRow {
     AuditRow { seq: r.seq, href: event_path(r.seq), at: date_time(r.at), kind: r.kind.clone(), client, account, jti }
 }
 
-/// The newest [`PAGE`] events `filter` matches below `before`, read backwards in
-/// batches; and the cursor of the next (older) page when there are more.
-async fn newest_first(app: &App, filter: &Filter, before: i64) -> Result<(Vec<AuditRecord>, Option<i64>), AdminError> {
+/// The newest `limit` events `filter` matches below `before`, read backwards in
+/// batches; and the cursor of the next (older) page when there are more (the console's
+/// pages and the admin API's).
+pub async fn newest_first(
+    store: &dyn crate::store::Store,
+    filter: &Filter,
+    before: i64,
+    limit: usize,
+) -> crate::store::StoreResult<(Vec<AuditRecord>, Option<i64>)> {
     let mut found = Vec::new();
     let mut hi = before;
-    while hi > 1 && found.len() <= PAGE {
+    while hi > 1 && found.len() <= limit {
         let lo = (hi - BATCH).max(1);
-        let rows = app.store.audit_records(lo - 1, hi - lo).await?;
+        let rows = store.audit_records(lo - 1, hi - lo).await?;
         found.extend(rows.into_iter().rev().filter(|r| r.seq >= lo && r.seq < hi && filter.matches(r)));
         hi = lo;
     }
-    let more = found.len() > PAGE;
-    found.truncate(PAGE);
+    let more = found.len() > limit;
+    found.truncate(limit);
     let cursor = if more { found.last().map(|r| r.seq) } else { None };
     Ok((found, cursor))
 }

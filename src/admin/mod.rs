@@ -7,9 +7,11 @@
 
 pub mod account_actions;
 pub mod accounts;
+pub mod api;
 pub mod audit;
 pub mod audit_export;
 pub mod client_new;
+pub mod client_roles;
 pub mod clients;
 pub mod console;
 pub mod decide;
@@ -18,6 +20,7 @@ pub mod new_account;
 pub mod requests;
 pub mod review;
 pub mod roles;
+pub mod staff_roles;
 
 use crate::app::App;
 use crate::oidc::params::Params;
@@ -129,6 +132,23 @@ impl std::ops::Deref for Staff {
     }
 }
 
+/// The account of the request's propusk session with the roles it holds, when the
+/// sign-in is at most `admin.max_age_secs` old (the console's and the API's one rule);
+/// `None` without a session, with an older one or for a removed account.
+pub async fn session_staff(app: &App, headers: &axum::http::HeaderMap) -> Result<Option<Staff>, PageError> {
+    let Some(session) = current_session(app, headers).await? else {
+        return Ok(None);
+    };
+    if !console::fresh(session.auth_time, app.clock.now(), app.config.admin.max_age_secs) {
+        return Ok(None);
+    }
+    let Some(account) = app.store.account(&session.account_id).await? else {
+        return Ok(None);
+    };
+    let roles = roles::held(&account, &app.store.roles_of(&account.id).await?);
+    Ok(Some(Staff { account, roles }))
+}
+
 /// The signed-in staff member whose roles open `section`, with a sign-in at most
 /// `admin.max_age_secs` old: no session, or an older one, goes to the login page and
 /// back to `next` (a fresh login); roles that do not open the section get a 403 page.
@@ -139,17 +159,9 @@ async fn signed_in(
     next: &str,
     section: Section,
 ) -> Result<Staff, AdminError> {
-    let sign_in = || AdminError::SignIn { after_post, next: next.to_owned() };
-    let Some(session) = current_session(app, headers).await? else {
-        return Err(sign_in());
+    let Some(Staff { account, roles }) = session_staff(app, headers).await? else {
+        return Err(AdminError::SignIn { after_post, next: next.to_owned() });
     };
-    if !console::fresh(session.auth_time, app.clock.now(), app.config.admin.max_age_secs) {
-        return Err(sign_in());
-    }
-    let Some(account) = app.store.account(&session.account_id).await? else {
-        return Err(sign_in());
-    };
-    let roles = roles::held(&account, &app.store.roles_of(&account.id).await?);
     if !section.opens(&roles) {
         return Err(PageError::forbidden(section.refusal()).into());
     }

@@ -67,6 +67,20 @@ pub fn held(account: &Account, rows: &[RoleRow]) -> Vec<Held> {
     out
 }
 
+/// The admin roles a client holds (the admin API's bearer callers): `system-admin`
+/// or `org-admin` of one organisation; any other stored name is ignored.
+pub fn client_held(rows: &[RoleRow]) -> Vec<Held> {
+    rows.iter()
+        .filter_map(|r| match StaffRole::parse(&r.role)? {
+            StaffRole::SystemAdmin => Some(Held { role: StaffRole::SystemAdmin, organisation_id: None }),
+            StaffRole::OrgAdmin if !r.organisation_id.is_empty() => {
+                Some(Held { role: StaffRole::OrgAdmin, organisation_id: Some(r.organisation_id.clone()) })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Whether the roles allow reviewing the access requests of `organisation_id`.
 pub fn may_review(roles: &[Held], organisation_id: &str) -> bool {
     roles.iter().any(|h| match h.role {

@@ -1,8 +1,9 @@
-//! `propusk clients update|rotate-secret`: changes to a registered client, each read
-//! and written in one transaction with its audit event (`client_changed`,
-//! `client_secret_rotated`). A running server sees them within its cache's bound.
+//! `propusk clients update|rotate-secret|grant-role|revoke-role`: changes to a registered
+//! client, each read and written in one transaction with its audit event (`client_changed`,
+//! `client_secret_rotated`, `client_role_granted`, `client_role_revoked`). A running server sees them within its cache's bound.
 
 use super::{CliError, clock, parse_time, store};
+use crate::admin::client_roles::{self, ClientRoleError};
 use crate::config::Config;
 use crate::oidc::client::client_json;
 use crate::oidc::client_change::ClientChange;
@@ -127,4 +128,40 @@ pub async fn clients_rotate_secret(
         map.insert("old_secret_valid_until".into(), serde_json::json!(c.previous_secret_until));
     }
     Ok(out)
+}
+
+/// `clients grant-role` / `clients revoke-role` arguments.
+#[derive(Debug, Clone)]
+pub struct ClientRoleArgs {
+    pub id: String,
+    /// `system-admin` or `org-admin`.
+    pub role: String,
+    /// The organisation of `org-admin`.
+    pub org: Option<String>,
+}
+
+fn role_failure(id: &str) -> impl Fn(ClientRoleError) -> CliError + '_ {
+    move |e| match e {
+        ClientRoleError::NoClient => CliError::Failure(format!("client `{id}` not found")),
+        ClientRoleError::NotHeld => CliError::Failure(format!("client `{id}` does not hold this role")),
+        ClientRoleError::Store(e) => e.into(),
+        e => CliError::Usage(e.to_string()),
+    }
+}
+
+/// Grants a client an admin role (the admin API's bearer callers), audited `by: "cli"`.
+pub async fn clients_grant_role(config: &Config, a: &ClientRoleArgs) -> Result<serde_json::Value, CliError> {
+    let store = store(config).await?;
+    let (row, granted) = client_roles::grant(&*store, clock().now(), &a.id, &a.role, a.org.as_deref(), "cli")
+        .await
+        .map_err(role_failure(&a.id))?;
+    let org = Some(row.organisation_id).filter(|o| !o.is_empty());
+    Ok(serde_json::json!({ "client_id": a.id, "role": row.role, "organisation_id": org, "granted": granted }))
+}
+
+/// Revokes a client's admin role, audited `by: "cli"`.
+pub async fn clients_revoke_role(config: &Config, a: &ClientRoleArgs) -> Result<serde_json::Value, CliError> {
+    let store = store(config).await?;
+    client_roles::revoke(&*store, &a.id, &a.role, a.org.as_deref(), "cli").await.map_err(role_failure(&a.id))?;
+    Ok(serde_json::json!({ "client_id": a.id, "role": a.role, "organisation_id": a.org, "revoked": true }))
 }

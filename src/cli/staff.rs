@@ -6,10 +6,9 @@
 
 use super::{CliError, clock, store};
 use crate::admin::roles::StaffRole;
-use crate::audit::AuditEvent;
+use crate::admin::staff_roles::{self, StaffRoleError, find_org};
 use crate::config::Config;
-use crate::store::roles::RoleRow;
-use crate::store::{Account, Organisation, Role, Store};
+use crate::store::{Account, Organisation, Store};
 
 /// `staff grant` / `staff revoke` arguments.
 #[derive(Debug, Clone)]
@@ -23,48 +22,47 @@ pub struct RoleChange {
 
 pub async fn staff_grant(config: &Config, c: &RoleChange) -> Result<serde_json::Value, CliError> {
     let store = store(config).await?;
-    let (account, role, org) = resolve(&*store, c).await?;
-    let row = RoleRow {
-        account_id: account.id.clone(),
-        role: role.as_str().to_owned(),
-        organisation_id: org.clone(),
-        granted_at: clock().now(),
-        granted_by: "cli".to_owned(),
-    };
-    let event = AuditEvent::RoleGranted {
-        account_id: account.id.clone(),
-        role: row.role.clone(),
-        organisation_id: org.clone(),
-        by: "cli".to_owned(),
-    };
-    let added = store.grant_role(&row, &event).await?;
+    let account = resolve(&*store, c).await?;
+    let (row, added) = staff_roles::grant(&*store, clock().now(), &account, &c.role, c.org.as_deref(), "cli")
+        .await
+        .map_err(usage(c))?;
     Ok(serde_json::json!({
         "account_id": account.id, "login": account.login, "role": row.role,
-        "organisation_id": non_empty(&org), "granted": added,
+        "organisation_id": non_empty(&row.organisation_id), "granted": added,
     }))
 }
 
 pub async fn staff_revoke(config: &Config, c: &RoleChange) -> Result<serde_json::Value, CliError> {
     let store = store(config).await?;
-    let (account, role, org) = resolve(&*store, c).await?;
-    let event = AuditEvent::RoleRevoked {
-        account_id: account.id.clone(),
-        role: role.as_str().to_owned(),
-        organisation_id: org.clone(),
-        by: "cli".to_owned(),
-    };
-    if !store.revoke_role(&account.id, role.as_str(), &org, &event).await? {
-        return Err(CliError::Failure(format!(
-            "`{}` does not hold the role {}{}",
-            c.login,
-            role.as_str(),
-            scope(&org)
-        )));
-    }
+    let account = resolve(&*store, c).await?;
+    let (role, org) =
+        staff_roles::revoke(&*store, &account, &c.role, c.org.as_deref(), "cli").await.map_err(usage(c))?;
     Ok(serde_json::json!({
         "account_id": account.id, "login": account.login, "role": role.as_str(),
         "organisation_id": non_empty(&org), "revoked": true,
     }))
+}
+
+/// The CLI's words for a refused role change, naming the argument.
+fn usage(c: &RoleChange) -> impl Fn(StaffRoleError) -> CliError + '_ {
+    move |e| match e {
+        StaffRoleError::UnknownRole => {
+            CliError::Usage(format!("ROLE: unknown role `{}` (reviewer, org-admin or system-admin)", c.role))
+        }
+        StaffRoleError::NotStaff => {
+            CliError::Usage(format!("LOGIN: `{}` is not a staff account; roles are for staff only", c.login))
+        }
+        StaffRoleError::Disabled => CliError::Usage(format!("LOGIN: `{}` is disabled", c.login)),
+        StaffRoleError::OrgNotAllowed => CliError::Usage("--org: system-admin holds for every organisation".into()),
+        StaffRoleError::UnknownOrganisation => {
+            CliError::Usage(format!("--org: no organisation `{}`", c.org.as_deref().unwrap_or_default()))
+        }
+        StaffRoleError::NotHeld(org) => {
+            let scope = if org.is_empty() { String::new() } else { format!(" in `{org}`") };
+            CliError::Failure(format!("`{}` does not hold the role {}{scope}", c.login, c.role))
+        }
+        StaffRoleError::Store(e) => e.into(),
+    }
 }
 
 /// Every stored role with its account's login, and the directory's reviewers.
@@ -85,37 +83,12 @@ fn non_empty(org: &str) -> Option<&str> {
     (!org.is_empty()).then_some(org)
 }
 
-fn scope(org: &str) -> String {
-    if org.is_empty() { String::new() } else { format!(" in `{org}`") }
-}
-
-/// The account, the role and the organisation the role holds for (empty for
-/// `system-admin`), or the usage error naming the argument.
-async fn resolve(store: &dyn Store, c: &RoleChange) -> Result<(Account, StaffRole, String), CliError> {
-    let role = StaffRole::parse(&c.role).ok_or_else(|| {
-        CliError::Usage(format!("ROLE: unknown role `{}` (reviewer, org-admin or system-admin)", c.role))
-    })?;
+/// The account `c.login` names (the role and organisation are checked by
+/// [`staff_roles::scope_of`]); an unknown role is named before the login.
+async fn resolve(store: &dyn Store, c: &RoleChange) -> Result<Account, CliError> {
+    StaffRole::parse(&c.role).ok_or_else(|| usage(c)(StaffRoleError::UnknownRole))?;
     let orgs = store.organisations().await?;
-    let account = account_of(store, &orgs, &c.login).await?;
-    if account.role != Role::Staff {
-        return Err(CliError::Usage(format!("LOGIN: `{}` is not a staff account; roles are for staff only", c.login)));
-    }
-    if account.disabled {
-        return Err(CliError::Usage(format!("LOGIN: `{}` is disabled", c.login)));
-    }
-    let org = match (role.per_organisation(), c.org.as_deref()) {
-        (false, Some(_)) => return Err(CliError::Usage("--org: system-admin holds for every organisation".into())),
-        (false, None) => String::new(),
-        (true, None) => account.organisation_id.clone(),
-        (true, Some(o)) => {
-            find_org(&orgs, o).ok_or_else(|| CliError::Usage(format!("--org: no organisation `{o}`")))?.id.clone()
-        }
-    };
-    Ok((account, role, org))
-}
-
-fn find_org<'a>(orgs: &'a [Organisation], key: &str) -> Option<&'a Organisation> {
-    orgs.iter().find(|o| o.id == key).or_else(|| orgs.iter().find(|o| o.name == key))
+    account_of(store, &orgs, &c.login).await
 }
 
 /// The one account with `login` (`ORG/login` picks the organisation).

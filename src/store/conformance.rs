@@ -124,6 +124,7 @@ conformance! {
     limits::ab_02_flows_are_stored_within_their_limit,
     roles::staff_roles_grant_and_revoke_with_their_events,
     roles::staff_role_granted_twice_at_once_is_one_event,
+    roles::client_admin_roles_grant_and_revoke_with_their_events,
     sandbox::sandbox_rows_expire_and_are_purged,
     sandbox::sandbox_parallel_takes_one_winner,
     sandbox::change_feed_notifies_client_and_key_changes,

@@ -156,6 +156,7 @@ async fn check_unmigrated_database() {
             && err.contains("0017_account_search, ")
             && err.contains("0018_backchannel_logout, ")
             && err.contains("0019_dpop, ")
+            && err.contains("0020_client_admin_roles, ")
             && err.contains("0022_client_disabled (run `propusk migrate`)"),
         "{err}"
     );

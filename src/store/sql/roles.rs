@@ -1,5 +1,6 @@
 //! Shared SQL: [`crate::store::roles::RoleStore`] — staff roles, each change one
-//! statement and its audit event in one transaction.
+//! statement and its audit event in one transaction; clients' admin roles
+//! (`client_admin_roles`) alike.
 
 /// `account_id`, `role`, `organisation_id`, `granted_at`, `granted_by` as stored.
 pub(crate) type RoleRowTuple = (String, String, String, i64, String);
@@ -86,6 +87,66 @@ macro_rules! role_store {
                         "SELECT account_id, role, organisation_id, granted_at, granted_by FROM staff_roles \
                          ORDER BY account_id, role, organisation_id",
                     )
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(db_err)?;
+                    Ok(rows.into_iter().map(role_of).collect())
+                }
+
+                async fn grant_client_role(&self, r: &RoleRow, audit: &AuditEvent) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await.map_err(db_err)?;
+                    let added = sqlx::query(
+                        "INSERT INTO client_admin_roles (client_id, role, organisation_id, granted_at, granted_by) \
+                         SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM clients WHERE id = $1) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&r.account_id)
+                    .bind(&r.role)
+                    .bind(&r.organisation_id)
+                    .bind(r.granted_at)
+                    .bind(&r.granted_by)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if added == 0 {
+                        return Ok(false);
+                    }
+                    self.commit_with_audit(tx, audit).await?;
+                    Ok(true)
+                }
+
+                async fn revoke_client_role(
+                    &self,
+                    client_id: &str,
+                    role: &str,
+                    organisation_id: &str,
+                    audit: &AuditEvent,
+                ) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await.map_err(db_err)?;
+                    let removed = sqlx::query(
+                        "DELETE FROM client_admin_roles WHERE client_id = $1 AND role = $2 AND organisation_id = $3",
+                    )
+                    .bind(client_id)
+                    .bind(role)
+                    .bind(organisation_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if removed == 0 {
+                        return Ok(false);
+                    }
+                    self.commit_with_audit(tx, audit).await?;
+                    Ok(true)
+                }
+
+                async fn client_admin_roles(&self, client_id: &str) -> StoreResult<Vec<RoleRow>> {
+                    let rows: Vec<RoleRowTuple> = sqlx::query_as(
+                        "SELECT client_id, role, organisation_id, granted_at, granted_by FROM client_admin_roles \
+                         WHERE client_id = $1 ORDER BY role, organisation_id",
+                    )
+                    .bind(client_id)
                     .fetch_all(self.pool())
                     .await
                     .map_err(db_err)?;
