@@ -30,6 +30,8 @@ pub struct App {
     /// Counters of «Забыли пароль?» requests per login and per address.
     pub reset_throttle: LoginThrottle,
     pub pairwise_key: [u8; 32],
+    /// The key of the stateless DPoP nonces (`oidc::dpop::nonce`).
+    pub dpop_nonce_key: [u8; 32],
     /// The audit chain's key: the store hashes with it, checkpoints are signed with it.
     pub audit_key: crate::audit::ChainKey,
     /// The proxies whose forwarding header names the client (`web::client_addr`).
@@ -99,6 +101,7 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         )
         .map_err(|(key, reason)| crate::config::ConfigError::new(key, reason))?,
         pairwise_key: master.derive("pairwise"),
+        dpop_nonce_key: master.derive("dpop-nonce"),
         audit_key: crate::audit::ChainKey::from_master(&master),
         directory_keys,
         discovery: crate::oidc::discovery::document(&config.issuer, config.tokens.require_par).to_string().into(),

@@ -94,6 +94,8 @@ pub struct AddClient {
     pub display_name: Option<String>,
     /// RFC 9126: `/authorize` only with a pushed request (`--require-par`).
     pub require_par: bool,
+    /// RFC 9449 §5.2: tokens only with a DPoP proof (`--require-dpop`).
+    pub require_dpop: bool,
 }
 
 /// The registration `a` asks for, with the defaults of `clients add`, and whether it
@@ -137,12 +139,14 @@ pub fn new_client(config: &Config, a: AddClient) -> Result<(NewClient, bool), Cl
 }
 
 pub async fn clients_add(config: &Config, a: AddClient) -> Result<serde_json::Value, CliError> {
+    let require_dpop = a.require_dpop;
     let (new, require_par) = new_client(config, a)?;
-    let (client, secret) =
+    let (mut client, secret) =
         client_ops::registered(new, &config.tokens, clock().now(), require_par).map_err(|e| match e {
             ChangeError::Rule(e) => CliError::Usage(e.to_string()),
             e => CliError::Failure(format!("{e:?}")),
         })?;
+    client.dpop_bound_access_tokens = require_dpop;
     let store = store(config).await?;
     match client_ops::add(&*store, &client, "cli").await {
         Ok(()) => Ok(client_json(&client, secret.as_ref())),

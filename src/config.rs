@@ -131,6 +131,8 @@ pub struct TokensConfig {
     pub par_ttl_secs: i64,
     /// Every client must push its authorization requests (`/par`).
     pub require_par: bool,
+    /// A DPoP proof at `/token` must carry a server nonce (RFC 9449 §8).
+    pub require_dpop_nonce: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -246,6 +248,7 @@ impl Default for TokensConfig {
             refresh_token_ttl_secs: 30 * 86400,
             par_ttl_secs: 60,
             require_par: false,
+            require_dpop_nonce: false,
         }
     }
 }

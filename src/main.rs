@@ -104,6 +104,9 @@ enum ClientsCmd {
         /// /authorize only with a pushed request (PAR, RFC 9126).
         #[arg(long = "require-par")]
         require_par: bool,
+        /// Tokens only with a DPoP proof (RFC 9449 §5.2).
+        #[arg(long = "require-dpop")]
+        require_dpop: bool,
     },
     /// Change a client; prints it as JSON.
     Update(cli::UpdateArgs),
@@ -296,6 +299,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                     resource,
                     display_name,
                     require_par,
+                    require_dpop,
                 } => {
                     let args = AddClient {
                         id,
@@ -313,6 +317,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                         resources: resource,
                         display_name,
                         require_par,
+                        require_dpop,
                     };
                     cli::clients_add(&config, args).await?
                 }

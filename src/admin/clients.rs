@@ -120,6 +120,7 @@ fn change_of(f: &ClientForm) -> Result<ClientChange, String> {
         id_token_ttl: seconds("Время жизни ID-токена", &f.id_token_ttl)?,
         refresh_token_ttl: seconds("Время жизни refresh-токена", &f.refresh_token_ttl)?,
         require_par: Some(f.require_par),
+        require_dpop: None,
     })
 }
 

@@ -43,6 +43,9 @@ pub struct UpdateArgs {
     /// true | false: /authorize only with a pushed request (PAR, RFC 9126).
     #[arg(long = "require-par")]
     pub require_par: Option<bool>,
+    /// true | false: tokens only with a DPoP proof (RFC 9449 §5.2).
+    #[arg(long = "require-dpop")]
+    pub require_dpop: Option<bool>,
 }
 
 impl UpdateArgs {
@@ -67,6 +70,7 @@ impl UpdateArgs {
             id_token_ttl: self.id_token_ttl,
             refresh_token_ttl: self.refresh_token_ttl,
             require_par: self.require_par,
+            require_dpop: self.require_dpop,
         })
     }
 }

@@ -190,6 +190,7 @@ pub fn build_client(
         previous_secret_hash: None,
         previous_secret_until: None,
         require_pushed_authorization_requests: false,
+        dpop_bound_access_tokens: false,
         resources: new.resources,
         created_at: now,
         updated_at: now,
@@ -253,6 +254,7 @@ pub fn client_json(client: &Client, secret: Option<&SecretString>) -> serde_json
         "subject_type": client.subject_type,
         "resources": client.resources,
         "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
+        "dpop_bound_access_tokens": client.dpop_bound_access_tokens,
     });
     if let (Some(s), Some(map)) = (&client.sector_identifier_uri, v.as_object_mut()) {
         map.insert("sector_identifier_uri".into(), serde_json::Value::String(s.clone()));

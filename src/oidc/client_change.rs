@@ -24,6 +24,8 @@ pub struct ClientChange {
     pub id_token_ttl: Option<i64>,
     pub refresh_token_ttl: Option<i64>,
     pub require_par: Option<bool>,
+    /// RFC 9449 §5.2 `dpop_bound_access_tokens`.
+    pub require_dpop: Option<bool>,
 }
 
 /// Lifetimes a client may be given, seconds (inclusive).
@@ -75,6 +77,7 @@ pub fn updated(
         previous_secret_hash: old.previous_secret_hash.clone(),
         previous_secret_until: old.previous_secret_until,
         require_pushed_authorization_requests: change.require_par.unwrap_or(old.require_pushed_authorization_requests),
+        dpop_bound_access_tokens: change.require_dpop.unwrap_or(old.dpop_bound_access_tokens),
         access_token_ttl: ttl("--access-token-ttl", change.access_token_ttl, old.access_token_ttl, ACCESS_TTL)?,
         id_token_ttl: ttl("--id-token-ttl", change.id_token_ttl, old.id_token_ttl, ID_TTL)?,
         refresh_token_ttl: ttl("--refresh-token-ttl", change.refresh_token_ttl, old.refresh_token_ttl, REFRESH_TTL)?,
@@ -159,6 +162,19 @@ mod tests {
         let off =
             updated(&on, ClientChange { require_par: Some(false), ..Default::default() }, &tokens(), 300).unwrap();
         assert!(!off.require_pushed_authorization_requests);
+    }
+
+    #[test]
+    fn require_dpop_is_set_cleared_and_kept() {
+        let (old, _) = confidential();
+        assert!(!old.dpop_bound_access_tokens);
+        let on =
+            updated(&old, ClientChange { require_dpop: Some(true), ..Default::default() }, &tokens(), 200).unwrap();
+        assert!(on.dpop_bound_access_tokens);
+        assert!(updated(&on, ClientChange::default(), &tokens(), 300).unwrap().dpop_bound_access_tokens, "kept");
+        let off =
+            updated(&on, ClientChange { require_dpop: Some(false), ..Default::default() }, &tokens(), 300).unwrap();
+        assert!(!off.dpop_bound_access_tokens);
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub fn document(issuer: &str, require_par: bool) -> serde_json::Value {
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
+        "dpop_signing_alg_values_supported": super::dpop::ALGS,
         "scopes_supported": SUPPORTED_SCOPES,
         "claims_supported": crate::token::claims::supported_claims(),
         "claim_types_supported": ["normal"],

@@ -31,6 +31,10 @@ pub enum ErrorCode {
     RequestNotSupported,
     RequestUriNotSupported,
     UnsupportedTokenType,
+    /// RFC 9449 §5: the `DPoP` proof is missing, malformed, replayed or of another key.
+    InvalidDpopProof,
+    /// RFC 9449 §8: the proof must carry the nonce of the `DPoP-Nonce` header.
+    UseDpopNonce,
     ServerError,
     TemporarilyUnavailable,
 }
@@ -53,6 +57,8 @@ impl ErrorCode {
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
         }
@@ -77,11 +83,13 @@ pub struct OAuthError {
     /// The client authenticated (or tried to) with HTTP Basic: a 401 must carry
     /// `WWW-Authenticate: Basic`.
     pub basic_challenge: bool,
+    /// RFC 9449 §8: the nonce a `use_dpop_nonce` answer hands out (`DPoP-Nonce`).
+    pub dpop_nonce: Option<String>,
 }
 
 impl OAuthError {
     pub fn new(code: ErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, description: description.into(), cause: None, basic_challenge: false }
+        Self { code, description: description.into(), cause: None, basic_challenge: false, dpop_nonce: None }
     }
     pub fn invalid_request(d: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorCode::InvalidRequest, d)
@@ -91,6 +99,13 @@ impl OAuthError {
     }
     pub fn invalid_client(basic: bool) -> Self {
         Self { basic_challenge: basic, ..Self::new(ErrorCode::InvalidClient, "client authentication failed") }
+    }
+    pub fn invalid_dpop_proof(d: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::InvalidDpopProof, d)
+    }
+    /// `use_dpop_nonce` with the nonce to use.
+    pub fn use_dpop_nonce(nonce: String) -> Self {
+        Self { dpop_nonce: Some(nonce), ..Self::new(ErrorCode::UseDpopNonce, "use the DPoP-Nonce header's nonce") }
     }
     pub fn server(cause: impl Into<anyhow::Error>) -> Self {
         Self { cause: Some(cause.into()), ..Self::new(ErrorCode::ServerError, "internal error") }
@@ -146,11 +161,18 @@ impl IntoResponse for OAuthError {
         if self.code == ErrorCode::TemporarilyUnavailable {
             h.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
         }
+        if let Some(nonce) = self.dpop_nonce.as_deref().and_then(|n| HeaderValue::from_str(n).ok()) {
+            h.insert("dpop-nonce", nonce);
+        }
         res
     }
 }
 
-/// RFC 6750 §3 errors of bearer-protected endpoints (UserInfo).
+/// The challenges of RFC 9449 §7.1, naming the algorithms a proof may use.
+pub(super) const DPOP_INVALID_TOKEN: &str = "DPoP algs=\"ES256 PS256 RS256 EdDSA\", error=\"invalid_token\"";
+pub(super) const DPOP_INVALID_PROOF: &str = "DPoP algs=\"ES256 PS256 RS256 EdDSA\", error=\"invalid_dpop_proof\"";
+
+/// RFC 6750 §3 errors of bearer-protected endpoints (UserInfo); RFC 9449 §7.1 for DPoP.
 #[derive(Debug)]
 pub enum BearerError {
     /// 400 `invalid_request` (e.g. the token was sent in the query string).
@@ -159,6 +181,10 @@ pub enum BearerError {
     InvalidToken,
     /// 403 `insufficient_scope`.
     InsufficientScope,
+    /// 401 `invalid_token` with a DPoP challenge: a DPoP-bound token used as a bearer token.
+    DpopBound,
+    /// 401 `invalid_dpop_proof`: a bound token without a good proof of its key (RFC 9449 §7.1).
+    InvalidDpopProof,
     Store(StoreError),
 }
 
@@ -176,6 +202,8 @@ impl IntoResponse for BearerError {
             Self::InsufficientScope => {
                 (StatusCode::FORBIDDEN, "insufficient_scope", "Bearer error=\"insufficient_scope\", scope=\"openid\"")
             }
+            Self::DpopBound => (StatusCode::UNAUTHORIZED, "invalid_token", DPOP_INVALID_TOKEN),
+            Self::InvalidDpopProof => (StatusCode::UNAUTHORIZED, "invalid_dpop_proof", DPOP_INVALID_PROOF),
             Self::Store(e) => return OAuthError::from(e).into_response(),
         };
         let mut res = (status, Json(serde_json::json!({ "error": code }))).into_response();

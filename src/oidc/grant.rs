@@ -2,7 +2,9 @@
 //! PK-04/PK-05), `refresh_token` (rotation with family revocation, RT-01…RT-07)
 //! and `client_credentials`. Tokens are signed first, then recorded in one
 //! transaction; the response leaves only after that commit. The access token's
-//! `aud` follows RFC 8707 `resource` ([`super::resource`], TK-06).
+//! `aud` follows RFC 8707 `resource` ([`super::resource`], TK-06). With a DPoP
+//! proof (`jkt`) the access token carries `cnf.jkt`, and a public client's family is
+//! bound to the key: its refreshes need a proof of it (RFC 9449 §5).
 
 use super::error::{ErrorCode, OAuthError};
 use super::params::Params;
@@ -14,7 +16,7 @@ use crate::audit::AuditEvent;
 use crate::crypto;
 use crate::store::{Account, Client, CodeExchange, Grant, RefreshRequest, RefreshToken, Rotation};
 use crate::token::claims::subject;
-use crate::token::{AccessClaims, Audience, IdTokenInput, Scopes};
+use crate::token::{AccessClaims, Audience, Confirmation, IdTokenInput, Scopes};
 
 /// Who the tokens are about, and in which authentication.
 struct Subject<'a> {
@@ -42,7 +44,23 @@ fn new_jti() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-async fn mint(app: &App, client: &Client, scope: &Scopes, who: Subject<'_>, jti: String) -> Result<Minted, OAuthError> {
+/// `token_type` of a token bound to `jkt`, or of a bearer token.
+fn token_type(jkt: Option<&str>) -> &'static str {
+    if jkt.is_some() { "DPoP" } else { "Bearer" }
+}
+
+fn confirmation(jkt: Option<&str>) -> Option<Confirmation> {
+    jkt.map(|k| Confirmation { jkt: k.to_owned() })
+}
+
+async fn mint(
+    app: &App,
+    client: &Client,
+    scope: &Scopes,
+    who: Subject<'_>,
+    jti: String,
+    jkt: Option<&str>,
+) -> Result<Minted, OAuthError> {
     let now = app.clock.now();
     let sub = subject(&who.account.subject, client, &app.pairwise_key);
     let access = AccessClaims {
@@ -56,6 +74,7 @@ async fn mint(app: &App, client: &Client, scope: &Scopes, who: Subject<'_>, jti:
         scope: scope.to_string(),
         auth_time: Some(who.auth_time),
         gid: Some(who.grant_id.to_owned()),
+        cnf: confirmation(jkt),
     };
     let access_token = app.issuer.access_token(&client.id_token_alg, &access).await?;
     let id_token = if scope.contains("openid") {
@@ -117,6 +136,7 @@ pub async fn authorization_code(
     app: &App,
     client: &Client,
     p: &Params,
+    jkt: Option<&str>,
     request_id: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let code = p.get("code").ok_or_else(|| OAuthError::invalid_request("code is required"))?;
@@ -140,6 +160,9 @@ pub async fn authorization_code(
         amr: rec.amr.clone(),
         session_hash: rec.session_hash.clone(),
         resources: Vec::new(),
+        // RFC 9449 §5: a public client's refresh tokens are bound to the proof's key
+        // (a confidential client's are bound to its authentication).
+        dpop_jkt: jkt.filter(|_| client.secret_hash.is_none()).map(str::to_owned),
         created_at: now,
         expires_at: now + client.refresh_token_ttl,
         revoked_at: None,
@@ -175,7 +198,7 @@ pub async fn authorization_code(
         nonce: rec.nonce.clone(),
         audience: target.audience,
     };
-    let minted = mint(app, client, &scope, who, new_jti()).await?;
+    let minted = mint(app, client, &scope, who, new_jti(), jkt).await?;
     let refresh = wants_refresh(client, &scope).then(crypto::random_token);
     let refresh_rec = refresh.as_ref().map(|t| RefreshToken {
         token_hash: crypto::token_hash(t),
@@ -192,7 +215,7 @@ pub async fn authorization_code(
     match app.store.exchange_code(&hash, &grant, refresh_rec.as_ref(), &event).await? {
         CodeExchange::Issued => Ok(TokenResponse {
             access_token: minted.access_token,
-            token_type: "Bearer",
+            token_type: token_type(jkt),
             expires_in: client.access_token_ttl,
             scope: scope.to_string(),
             id_token: minted.id_token,
@@ -208,6 +231,7 @@ pub async fn refresh_token(
     app: &App,
     client: &Client,
     p: &Params,
+    jkt: Option<&str>,
     request_id: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let token = p.get("refresh_token").ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
@@ -222,9 +246,15 @@ pub async fn refresh_token(
     let issuer = app.config.issuer.as_str();
     let target_of = |grant: &Grant| resource::at_refresh(&resources, &grant.resources, issuer).map_err(invalid_target);
     let target_refused = std::sync::atomic::AtomicBool::new(false);
+    let key_refused = std::sync::atomic::AtomicBool::new(false);
     let jti = new_jti();
     // Accepts a grant the request only narrows, with the event of the token it gets.
     let narrows = |grant: &Grant| {
+        // RFC 9449 §5: a bound family is refreshed only with a proof of its key.
+        if grant.dpop_jkt.as_deref().is_some_and(|bound| Some(bound) != jkt) {
+            key_refused.store(true, std::sync::atomic::Ordering::Relaxed);
+            return None;
+        }
         let granted = Scopes::parse(&grant.scope).unwrap_or_default();
         let target_ok = target_of(grant).is_ok();
         target_refused.store(!target_ok, std::sync::atomic::Ordering::Relaxed);
@@ -240,6 +270,9 @@ pub async fn refresh_token(
     };
     let (grant, account) = match app.store.rotate_refresh(req, &narrows).await? {
         Rotation::Rotated(family) => *family,
+        Rotation::Refused if key_refused.load(std::sync::atomic::Ordering::Relaxed) => {
+            return Err(OAuthError::invalid_dpop_proof("the refresh token is bound to another DPoP key"));
+        }
         Rotation::Refused if target_refused.load(std::sync::atomic::Ordering::Relaxed) => {
             return Err(OAuthError::new(ErrorCode::InvalidTarget, "resource may only be narrowed on refresh"));
         }
@@ -263,10 +296,10 @@ pub async fn refresh_token(
     };
     // Minting after the commit: should signing fail, the client gets a server error
     // and signs in again (the spent token cannot be replayed without killing the family).
-    let minted = mint(app, client, &scope, who, jti).await?;
+    let minted = mint(app, client, &scope, who, jti, jkt).await?;
     Ok(TokenResponse {
         access_token: minted.access_token,
-        token_type: "Bearer",
+        token_type: token_type(jkt),
         expires_in: client.access_token_ttl,
         scope: scope.to_string(),
         id_token: minted.id_token,
@@ -278,6 +311,7 @@ pub async fn client_credentials(
     app: &App,
     client: &Client,
     p: &Params,
+    jkt: Option<&str>,
     request_id: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     if client.secret_hash.is_none() {
@@ -310,12 +344,13 @@ pub async fn client_credentials(
         scope: scope.to_string(),
         auth_time: None,
         gid: None,
+        cnf: confirmation(jkt),
     };
     let access_token = app.issuer.access_token(&client.id_token_alg, &claims).await?;
     app.store.append_audit(&issued_event("client_credentials", client, &scope, &jti, None, request_id)).await?;
     Ok(TokenResponse {
         access_token,
-        token_type: "Bearer",
+        token_type: token_type(jkt),
         expires_in: client.access_token_ttl,
         scope: scope.to_string(),
         id_token: None,

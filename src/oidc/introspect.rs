@@ -8,6 +8,7 @@ use super::params::Params;
 use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::store::AuthMethod;
+use crate::token::AccessClaims;
 use crate::token::claims::subject;
 use axum::Json;
 use axum::body::Bytes;
@@ -43,18 +44,7 @@ pub async fn introspect(State(app): State<Arc<App>>, headers: HeaderMap, body: B
         _ => None,
     };
     let body = match (found, refresh_sub) {
-        (Some(Found::Access { claims, .. }), _) => json!({
-            "active": true,
-            "scope": claims.scope,
-            "client_id": claims.client_id,
-            "sub": claims.sub,
-            "exp": claims.exp,
-            "iat": claims.iat,
-            "aud": claims.aud.as_json(),
-            "iss": claims.iss,
-            "jti": claims.jti,
-            "token_type": "Bearer",
-        }),
+        (Some(Found::Access { claims, .. }), _) => access_json(claims),
         (Some(Found::Refresh { token, grant, .. }), Some(sub)) => json!({
             "active": true,
             "scope": grant.scope,
@@ -69,6 +59,26 @@ pub async fn introspect(State(app): State<Arc<App>>, headers: HeaderMap, body: B
         _ => json!({ "active": false }),
     };
     Ok(no_store(Json(body).into_response()))
+}
+
+/// An active access token's answer; a DPoP-bound one names its key and type (RFC 9449 §6.2).
+fn access_json(claims: AccessClaims) -> serde_json::Value {
+    let mut v = json!({
+        "active": true,
+        "scope": claims.scope,
+        "client_id": claims.client_id,
+        "sub": claims.sub,
+        "exp": claims.exp,
+        "iat": claims.iat,
+        "aud": claims.aud.as_json(),
+        "iss": claims.iss,
+        "jti": claims.jti,
+        "token_type": if claims.cnf.is_some() { "DPoP" } else { "Bearer" },
+    });
+    if let Some(cnf) = claims.cnf {
+        v["cnf"] = json!(cnf);
+    }
+    v
 }
 
 /// POST /revoke. RV-02: unknown or invalid tokens answer 200. RV-01: another

@@ -11,6 +11,8 @@ pub mod client_change;
 pub mod client_ops;
 pub mod code;
 pub mod discovery;
+pub mod dpop;
+pub mod dpop_http;
 pub mod error;
 pub mod grant;
 pub mod inspect;

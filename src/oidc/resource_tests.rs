@@ -27,6 +27,7 @@ fn client() -> Client {
         previous_secret_hash: None,
         previous_secret_until: None,
         require_pushed_authorization_requests: false,
+        dpop_bound_access_tokens: false,
         resources: vec![API.into(), FILES.into()],
         created_at: 0,
         updated_at: 0,

@@ -1,6 +1,8 @@
 //! `POST /token`: authenticates the client, dispatches on `grant_type`, and
 //! answers with `Cache-Control: no-store` (TK-01). No resource-owner password
-//! grant and no implicit flow (TK-04).
+//! grant and no implicit flow (TK-04). A request with a `DPoP` proof (RFC 9449)
+//! gets tokens bound to the proof's key (`token_type: DPoP`); a client registered
+//! with `dpop_bound_access_tokens` gets none without one.
 
 use super::client_auth;
 use super::error::{ErrorCode, OAuthError};
@@ -19,6 +21,7 @@ use std::sync::Arc;
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {
     pub access_token: String,
+    /// `Bearer`, or `DPoP` for a token bound to a proof's key.
     pub token_type: &'static str,
     pub expires_in: i64,
     pub scope: String,
@@ -51,12 +54,17 @@ pub async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
     if !client.grant_types.iter().any(|g| g == grant_type) {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "grant_type not allowed for this client"));
     }
+    let proof = super::dpop_http::at_token(&app, &headers).await?;
+    if client.dpop_bound_access_tokens && proof.is_none() {
+        return Err(OAuthError::invalid_dpop_proof("this client's tokens need a DPoP proof"));
+    }
+    let jkt = proof.as_ref().map(|p| p.jkt.as_str());
     let request_id = crate::web::headers::request_id(&headers);
     let rid = request_id.as_deref();
     let response = match grant_type {
-        "authorization_code" => grant::authorization_code(&app, &client, &params, rid).await?,
-        "refresh_token" => grant::refresh_token(&app, &client, &params, rid).await?,
-        _ => grant::client_credentials(&app, &client, &params, rid).await?,
+        "authorization_code" => grant::authorization_code(&app, &client, &params, jkt, rid).await?,
+        "refresh_token" => grant::refresh_token(&app, &client, &params, jkt, rid).await?,
+        _ => grant::client_credentials(&app, &client, &params, jkt, rid).await?,
     };
     metrics::counter!("propusk_tokens_total", "grant" => grant_type.to_owned(), "client" => client.id.clone())
         .increment(1);

@@ -1,7 +1,9 @@
 //! `/userinfo` (GET and POST, OIDC Core §5.3): a live access token in the
 //! `Authorization: Bearer` header, or in a POST's form body (RFC 6750 §2.2), never
 //! in the query string (UI-03) and never two ways at once, with the `openid` scope;
-//! the claims of its scopes only (UI-04), `sub` as in the ID token.
+//! the claims of its scopes only (UI-04), `sub` as in the ID token. A DPoP-bound
+//! token (`cnf.jkt`, RFC 9449 §7) comes only as `Authorization: DPoP <token>` with a
+//! proof of its key for this request (`htm`, `htu`, `ath`); as a bearer token it is refused.
 
 use super::error::BearerError;
 use super::inspect::access_live;
@@ -16,10 +18,24 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+/// How the token was presented: `Bearer` (header or form body) or `DPoP`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    Bearer,
+    Dpop,
+}
+
+fn authorization(headers: &HeaderMap) -> Option<(Scheme, &str)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Scheme::Dpop
+    } else {
+        return None;
+    };
+    Some((scheme, token.trim())).filter(|(_, t)| !t.is_empty())
 }
 
 /// The token of a form-encoded POST body (`access_token`), if that is how it came.
@@ -40,11 +56,11 @@ fn form_token(method: &Method, headers: &HeaderMap, body: &[u8]) -> Result<Optio
 
 /// The one access token presented: in the header or in the form body, not both
 /// (RFC 6750 §2: a client uses one method only).
-fn presented(method: &Method, headers: &HeaderMap, body: &[u8]) -> Result<String, BearerError> {
-    match (bearer(headers), form_token(method, headers, body)?) {
+fn presented(method: &Method, headers: &HeaderMap, body: &[u8]) -> Result<(Scheme, String), BearerError> {
+    match (authorization(headers), form_token(method, headers, body)?) {
         (Some(_), Some(_)) => Err(BearerError::InvalidRequest("the access token was sent in more than one way")),
-        (Some(t), None) => Ok(t.to_owned()),
-        (None, Some(t)) => Ok(t),
+        (Some((scheme, t)), None) => Ok((scheme, t.to_owned())),
+        (None, Some(t)) => Ok((Scheme::Bearer, t)),
         (None, None) => Err(BearerError::InvalidToken),
     }
 }
@@ -59,9 +75,18 @@ pub async fn userinfo(
     if query.as_deref().is_some_and(|q| q.contains("access_token=")) {
         return Err(BearerError::InvalidRequest("access tokens are not accepted in the query string"));
     }
-    let token = presented(&method, &headers, &body)?;
+    let (scheme, token) = presented(&method, &headers, &body)?;
     let token = token.as_str();
     let claims = app.issuer.verify_access_token(token).map_err(|_| BearerError::InvalidToken)?;
+    match (&claims.cnf, scheme) {
+        (Some(cnf), Scheme::Dpop) => {
+            super::dpop_http::at_resource(&app, &headers, method.as_str(), "/userinfo", token, &cnf.jkt).await?;
+        }
+        (Some(_), Scheme::Bearer) => return Err(BearerError::DpopBound),
+        // A bearer token is not presented as a DPoP one.
+        (None, Scheme::Dpop) => return Err(BearerError::InvalidToken),
+        (None, Scheme::Bearer) => {}
+    }
     if !access_live(&app, &claims).await? {
         return Err(BearerError::InvalidToken);
     }

@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs` or `pushed.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs` or `dpop.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -12,6 +12,7 @@
 
 mod atomic;
 mod console;
+mod dpop;
 mod fixtures;
 mod harness;
 mod limits;
@@ -128,4 +129,7 @@ conformance! {
     console::console_end_sessions_keeps_grants,
     console::console_revoke_grants_of_one_client_or_all,
     console::console_disable_ends_everything_in_one_go,
+    dpop::dpop_proof_recorded_once_and_purged,
+    dpop::dpop_proof_parallel_records_one_first,
+    dpop::dpop_jkt_kept_on_the_grant,
 }

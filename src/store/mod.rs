@@ -9,6 +9,7 @@
 
 pub mod changes;
 pub mod console;
+pub mod dpop;
 pub mod installation;
 pub mod limits;
 pub mod links;
@@ -222,6 +223,7 @@ pub trait Store:
     + installation::InstallationStore
     + sandbox::SandboxRows
     + pushed::PushedRequests
+    + dpop::DpopProofs
     + changes::ChangeFeed
     + Lifecycle
 {
@@ -243,6 +245,7 @@ impl<T> Store for T where
         + installation::InstallationStore
         + sandbox::SandboxRows
         + pushed::PushedRequests
+        + dpop::DpopProofs
         + changes::ChangeFeed
         + Lifecycle
 {

@@ -224,6 +224,9 @@ pub struct Client {
     /// RFC 9126: `/authorize` only with a pushed request (`/par`).
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,
+    /// RFC 9449 §5.2: tokens only with a DPoP proof.
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }
@@ -325,6 +328,10 @@ pub struct Grant {
     /// RFC 8707 resources granted (empty: the issuer only). A refresh may narrow the
     /// audience of a token to some of them, never add one.
     pub resources: Vec<String>,
+    /// RFC 9449: the JWK thumbprint a public client's family is bound to; a refresh
+    /// needs a DPoP proof of that key.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
     pub created_at: UnixTime,
     /// Absolute end of the family.
     pub expires_at: UnixTime,

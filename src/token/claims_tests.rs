@@ -62,6 +62,7 @@ fn client(subject_type: &str, redirect: &[&str]) -> Client {
         previous_secret_hash: None,
         previous_secret_until: None,
         require_pushed_authorization_requests: false,
+        dpop_bound_access_tokens: false,
         resources: vec![],
         created_at: 0,
         updated_at: 0,

@@ -84,6 +84,16 @@ pub struct AccessClaims {
     /// id of the grant (token family) so introspection can see revocation; absent for client_credentials
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub gid: Option<String>,
+    /// RFC 9449 §6.1: the DPoP key the token is bound to; absent for a bearer token.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cnf: Option<Confirmation>,
+}
+
+/// The confirmation claim of a DPoP-bound access token (RFC 7800, RFC 9449 §6.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// The RFC 7638 thumbprint of the proof's key.
+    pub jkt: String,
 }
 
 /// What an ID token says beyond `iss`, `iat` and `exp`, which the issuer sets.

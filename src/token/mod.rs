@@ -17,7 +17,7 @@ pub mod scope;
 #[cfg(test)]
 mod tests;
 
-pub use issuer::{AccessClaims, Audience, HintClaims, IdTokenInput, Issuer};
+pub use issuer::{AccessClaims, Audience, Confirmation, HintClaims, IdTokenInput, Issuer};
 pub use keygen::{SUPPORTED_ALGS, generate_key};
 pub use keys::{KeyPolicy, KeyRing, KeyState, KeySummary, retire, rotate};
 pub use scope::{InvalidScope, Scopes};

@@ -47,6 +47,7 @@ fn access(now: i64) -> AccessClaims {
         scope: "openid profile".into(),
         auth_time: Some(now - 5),
         gid: Some("grant-1".into()),
+        cnf: None,
     }
 }
 
@@ -79,6 +80,17 @@ fn forge(header: Value, payload: Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> Stri
     let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(payload.to_string().as_bytes()));
     let sig = sign(input.as_bytes());
     format!("{input}.{}", b64(&sig))
+}
+
+#[tokio::test]
+async fn a_dpop_bound_access_token_carries_cnf_jkt() {
+    let (issuer, _, _) = setup(T0).await;
+    let bound = AccessClaims { cnf: Some(super::Confirmation { jkt: "thumb".into() }), ..access(T0) };
+    let at = issuer.access_token("ES256", &bound).await.unwrap();
+    assert_eq!(part(&at, 1)["cnf"], json!({ "jkt": "thumb" }));
+    assert_eq!(issuer.verify_access_token(&at).unwrap(), bound);
+    let plain = issuer.access_token("ES256", &access(T0)).await.unwrap();
+    assert!(part(&plain, 1).get("cnf").is_none(), "a bearer token has no cnf");
 }
 
 #[tokio::test]

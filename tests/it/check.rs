@@ -153,7 +153,8 @@ async fn check_unmigrated_database() {
             && err.contains("0014_client_admin, ")
             && err.contains("0015_pushed_requests, ")
             && err.contains("0016_key_retire, ")
-            && err.contains("0017_account_search (run `propusk migrate`)"),
+            && err.contains("0017_account_search, ")
+            && err.contains("0019_dpop (run `propusk migrate`)"),
         "{err}"
     );
 }

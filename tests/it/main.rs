@@ -28,6 +28,7 @@ mod console_clients;
 mod console_consents;
 mod container;
 mod discovery_prompts;
+mod dpop;
 mod edge;
 mod esia_direct;
 mod esia_error_page;

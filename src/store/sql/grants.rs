@@ -24,8 +24,8 @@ macro_rules! grant_store {
                 ) -> StoreResult<()> {
                     sqlx::query(
                         "INSERT INTO grants (id, client_id, account_id, scope, auth_time, amr, session_hash, \
-                         created_at, expires_at, revoked_at, resources) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                         created_at, expires_at, revoked_at, resources, dpop_jkt) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                     )
                     .bind(&g.id)
                     .bind(&g.client_id)
@@ -38,6 +38,7 @@ macro_rules! grant_store {
                     .bind(g.expires_at)
                     .bind(g.revoked_at)
                     .bind(sql::to_json_list(&g.resources))
+                    .bind(g.dpop_jkt.as_deref())
                     .execute(&mut **tx)
                     .await
                     .map_err(db_err)?;

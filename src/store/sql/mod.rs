@@ -20,6 +20,7 @@ mod classify;
 pub(crate) mod clients;
 pub(crate) mod console;
 pub(crate) mod directory;
+pub(crate) mod dpop;
 pub(crate) mod grants;
 pub(crate) mod group;
 pub(crate) mod installation;
@@ -184,6 +185,7 @@ macro_rules! sql_store {
         $crate::store::sql::sandbox::sandbox_store!($store, $db);
         $crate::store::sql::pushed::pushed_store!($store, $db);
         $crate::store::sql::console::console_store!($store, $db);
+        $crate::store::sql::dpop::dpop_store!($store, $db);
     };
 }
 pub(crate) use sql_store;

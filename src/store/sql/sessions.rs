@@ -176,7 +176,7 @@ macro_rules! session_store {
                 }
 
                 async fn purge_expired(&self) -> StoreResult<u64> {
-                    const PURGES: [&str; 9] = [
+                    const PURGES: [&str; 10] = [
                         "DELETE FROM sessions WHERE expires_at <= $1",
                         "DELETE FROM flows WHERE expires_at <= $1",
                         "DELETE FROM codes WHERE expires_at <= $1",
@@ -186,6 +186,7 @@ macro_rules! session_store {
                         "DELETE FROM limit_counters WHERE window_end <= $1 AND locked_until <= $1",
                         "DELETE FROM sandbox_rows WHERE expires_at <= $1",
                         "DELETE FROM pushed_requests WHERE expires_at <= $1",
+                        "DELETE FROM dpop_proofs WHERE expires_at <= $1",
                     ];
                     let now = self.now();
                     let mut tx = self.begin_write().await.map_err(db_err)?;

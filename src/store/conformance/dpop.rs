@@ -1,0 +1,68 @@
+//! Conformance checks, part 11: DPoP (RFC 9449): a proof is recorded once, of
+//! parallel uses exactly one is first, rows go when purged; a family's `dpop_jkt`
+//! is kept from the code exchange through the rotation.
+
+use super::fixtures::*;
+use super::harness::{T0, TestDb};
+use crate::store::*;
+
+pub async fn dpop_proof_recorded_once_and_purged(db: &mut TestDb) {
+    let s = db.store();
+    assert!(s.record_dpop_proof("p1", T0 + 61).await.unwrap(), "first use");
+    assert!(!s.record_dpop_proof("p1", T0 + 61).await.unwrap(), "a replay");
+    assert!(!s.record_dpop_proof("p1", T0 + 999).await.unwrap(), "a replay whatever its expiry");
+    assert!(s.record_dpop_proof("p2", T0).await.unwrap());
+    assert!(s.purge_expired().await.unwrap() >= 1, "the expired proof goes");
+    assert!(s.record_dpop_proof("p2", T0 + 61).await.unwrap(), "purged: recorded anew");
+    assert!(!s.record_dpop_proof("p1", T0 + 61).await.unwrap(), "a live proof stays");
+}
+
+pub async fn dpop_proof_parallel_records_one_first(db: &mut TestDb) {
+    let s = db.shared();
+    for round in 0..5 {
+        let key = format!("jti-{round}");
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let (s, key) = (s.clone(), key.clone());
+                tokio::spawn(async move { s.record_dpop_proof(&key, T0 + 60).await.unwrap() })
+            })
+            .collect();
+        let mut first = 0;
+        for t in tasks {
+            if t.await.unwrap() {
+                first += 1;
+            }
+        }
+        assert_eq!(first, 1, "round {round}: one of 12 parallel uses of a proof is first");
+    }
+}
+
+pub async fn dpop_jkt_kept_on_the_grant(db: &mut TestDb) {
+    let s = db.store();
+    with_acc1(s).await;
+    s.insert_code(&code("c-1", "g-1", None)).await.unwrap();
+    let g = Grant { dpop_jkt: Some("thumb".into()), ..grant("g-1", "acc-1", "rp", None) };
+    let outcome = s.exchange_code("c-1", &g, Some(&refresh("rt-1", "g-1")), &event()).await.unwrap();
+    assert_eq!(outcome, CodeExchange::Issued);
+    assert_eq!(s.grant("g-1").await.unwrap().unwrap().dpop_jkt.as_deref(), Some("thumb"));
+    let req = RefreshRequest { old_hash: "rt-1", client_id: "rp", new_hash: "rt-2" };
+    let bound = |g: &Grant| (g.dpop_jkt.as_deref() == Some("other")).then(event);
+    assert!(matches!(s.rotate_refresh(req, &bound).await.unwrap(), Rotation::Refused), "another key");
+    let req = RefreshRequest { old_hash: "rt-1", client_id: "rp", new_hash: "rt-2" };
+    let bound = |g: &Grant| (g.dpop_jkt.as_deref() == Some("thumb")).then(event);
+    match s.rotate_refresh(req, &bound).await.unwrap() {
+        Rotation::Rotated(family) => assert_eq!(family.0.dpop_jkt.as_deref(), Some("thumb")),
+        _ => panic!("the refused rotation left the token unspent"),
+    }
+    let (_, grant) = s.refresh_token("rt-2").await.unwrap().unwrap();
+    assert_eq!(grant.dpop_jkt.as_deref(), Some("thumb"), "the new token's family is the same");
+    let plain = grant_unbound(s).await;
+    assert_eq!(plain, None);
+}
+
+async fn grant_unbound(s: &dyn Store) -> Option<String> {
+    s.insert_code(&code("c-2", "g-2", None)).await.unwrap();
+    let g = grant("g-2", "acc-1", "rp", None);
+    s.exchange_code("c-2", &g, None, &event()).await.unwrap();
+    s.grant("g-2").await.unwrap().unwrap().dpop_jkt
+}
