@@ -245,6 +245,8 @@ pub async fn serve_with_ops(
         app.config.audit.clone(),
     );
     let mail = crate::mail::spawn_worker(app.store.clone(), transport, app.clock.clone(), app.config.mail.clone());
+    let logouts =
+        crate::oidc::backchannel_worker::spawn_worker(app.clone(), crate::oidc::backchannel_worker::http_client(&app)?);
     let limits = crate::web::edge::Limits::from_config(&app.config.server);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -263,6 +265,7 @@ pub async fn serve_with_ops(
     }
     signal.abort();
     mail.abort();
+    logouts.abort();
     upkeep.abort();
     if let Some(c) = cache_sync {
         c.abort();

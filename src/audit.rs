@@ -301,6 +301,23 @@ pub enum AuditEvent {
     PasswordReset {
         account_id: String,
     },
+    /// A logout token (Back-Channel Logout 1.0) accepted by the client's
+    /// `backchannel_logout_uri` (200 or 204); `notice_id` is the token's `jti`.
+    BackchannelLogoutDelivered {
+        client_id: String,
+        account_id: String,
+        notice_id: String,
+        attempts: i64,
+    },
+    /// A logout token given up: `backchannel.max_attempts` failed, or the client has no
+    /// `backchannel_logout_uri` (any more), or is gone. `reason`: the last error.
+    BackchannelLogoutFailed {
+        client_id: String,
+        account_id: String,
+        notice_id: String,
+        attempts: i64,
+        reason: String,
+    },
     /// A staff role granted (`reviewer`, `org-admin`, `system-admin`); `organisation_id`
     /// empty for the installation-wide role; `by`: `cli` or the acting admin's account id.
     RoleGranted {

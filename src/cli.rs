@@ -96,6 +96,10 @@ pub struct AddClient {
     pub require_par: bool,
     /// RFC 9449 §5.2: tokens only with a DPoP proof (`--require-dpop`).
     pub require_dpop: bool,
+    /// Back-Channel Logout (`--backchannel-logout-uri`).
+    pub backchannel_logout_uri: Option<String>,
+    /// `--backchannel-logout-session-required`.
+    pub backchannel_logout_session_required: bool,
 }
 
 /// The registration `a` asks for, with the defaults of `clients add`, and whether it
@@ -134,6 +138,8 @@ pub fn new_client(config: &Config, a: AddClient) -> Result<(NewClient, bool), Cl
         sector_identifier_uri: a.sector_identifier_uri,
         resources: a.resources,
         display_name: a.display_name,
+        backchannel_logout_uri: a.backchannel_logout_uri,
+        backchannel_logout_session_required: a.backchannel_logout_session_required,
     };
     Ok((new, a.require_par))
 }

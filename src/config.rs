@@ -56,6 +56,8 @@ pub struct Config {
     pub audit: AuditConfig,
     /// The staff console (`/admin`).
     pub admin: AdminConfig,
+    /// Back-Channel Logout: the delivery of logout tokens to relying parties.
+    pub backchannel: crate::oidc::backchannel::BackchannelConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -200,6 +202,7 @@ impl Default for Config {
             ops: OpsConfig::default(),
             audit: AuditConfig::default(),
             admin: AdminConfig::default(),
+            backchannel: crate::oidc::backchannel::BackchannelConfig::default(),
         }
     }
 }

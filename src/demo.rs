@@ -29,6 +29,8 @@ pub async fn seed(store: &dyn Store, config: &Config, keys: &DirectoryKeys, cloc
             sector_identifier_uri: None,
             display_name: None,
             resources: vec![],
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
         };
         let (client, _) = build_client(new, &config.tokens, clock.now())?;
         store

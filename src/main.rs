@@ -107,6 +107,12 @@ enum ClientsCmd {
         /// Tokens only with a DPoP proof (RFC 9449 §5.2).
         #[arg(long = "require-dpop")]
         require_dpop: bool,
+        /// Back-Channel Logout: where logout tokens are POSTed (https, or http on a loopback IP literal).
+        #[arg(long = "backchannel-logout-uri")]
+        backchannel_logout_uri: Option<String>,
+        /// The client needs `sid` in its logout tokens.
+        #[arg(long = "backchannel-logout-session-required")]
+        backchannel_logout_session_required: bool,
     },
     /// Change a client; prints it as JSON.
     Update(cli::UpdateArgs),
@@ -300,6 +306,8 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                     display_name,
                     require_par,
                     require_dpop,
+                    backchannel_logout_uri,
+                    backchannel_logout_session_required,
                 } => {
                     let args = AddClient {
                         id,
@@ -318,6 +326,8 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                         display_name,
                         require_par,
                         require_dpop,
+                        backchannel_logout_uri,
+                        backchannel_logout_session_required,
                     };
                     cli::clients_add(&config, args).await?
                 }

@@ -65,8 +65,10 @@ pub async fn open_session(
     let now = deps.clock.now();
     let id = crypto::random_token();
     let ttl = if remember { deps.config.persistent_ttl_secs } else { deps.config.ttl_secs };
+    let id_hash = crypto::token_hash(&id);
     let session = Session {
-        id_hash: crypto::token_hash(&id),
+        sid: crate::store::logout::public_sid(&id_hash),
+        id_hash,
         account_id: account_id.to_owned(),
         auth_time: now,
         amr: amr.to_owned(),

@@ -73,6 +73,8 @@ pub(super) fn form_of(c: &Client) -> ClientForm {
         id_token_ttl: c.id_token_ttl.to_string(),
         refresh_token_ttl: c.refresh_token_ttl.to_string(),
         require_par: c.require_pushed_authorization_requests,
+        backchannel_logout_uri: c.backchannel_logout_uri.clone().unwrap_or_default(),
+        backchannel_logout_session_required: c.backchannel_logout_session_required,
     }
 }
 
@@ -90,6 +92,8 @@ fn posted_form(p: &Params) -> ClientForm {
         id_token_ttl: text("id_token_ttl"),
         refresh_token_ttl: text("refresh_token_ttl"),
         require_par: p.get("require_par") == Some("on"),
+        backchannel_logout_uri: text("backchannel_logout_uri"),
+        backchannel_logout_session_required: p.get("backchannel_logout_session_required") == Some("on"),
     }
 }
 
@@ -121,6 +125,9 @@ fn change_of(f: &ClientForm) -> Result<ClientChange, String> {
         refresh_token_ttl: seconds("Время жизни refresh-токена", &f.refresh_token_ttl)?,
         require_par: Some(f.require_par),
         require_dpop: None,
+        // Always on the form: empty removes it.
+        backchannel_logout_uri: Some(f.backchannel_logout_uri.clone()),
+        backchannel_logout_session_required: Some(f.backchannel_logout_session_required),
     })
 }
 
@@ -139,6 +146,7 @@ pub fn rule_message(e: &ClientRuleError) -> String {
         "--old-valid-until" => "Старый секрет действует до",
         "--id" => "Идентификатор",
         "--secret" => "Секрет",
+        "--backchannel-logout-uri" => "Адрес back-channel logout",
         _ => "Настройки клиента",
     };
     format!("Поле «{field}» заполнено неверно ({}). Ничего не сохранено.", e.reason)

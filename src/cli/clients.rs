@@ -46,6 +46,13 @@ pub struct UpdateArgs {
     /// true | false: tokens only with a DPoP proof (RFC 9449 §5.2).
     #[arg(long = "require-dpop")]
     pub require_dpop: Option<bool>,
+    /// Back-Channel Logout: where logout tokens are POSTed (https, or http on a
+    /// loopback IP literal); an empty value removes it.
+    #[arg(long = "backchannel-logout-uri")]
+    pub backchannel_logout_uri: Option<String>,
+    /// true | false: the client needs `sid` in its logout tokens.
+    #[arg(long = "backchannel-logout-session-required")]
+    pub backchannel_logout_session_required: Option<bool>,
 }
 
 impl UpdateArgs {
@@ -71,6 +78,8 @@ impl UpdateArgs {
             refresh_token_ttl: self.refresh_token_ttl,
             require_par: self.require_par,
             require_dpop: self.require_dpop,
+            backchannel_logout_uri: self.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: self.backchannel_logout_session_required,
         })
     }
 }

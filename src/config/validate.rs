@@ -71,6 +71,7 @@ impl Config {
         }
         self.validate_upstream()?;
         self.mail.validate().map_err(|(key, reason)| ConfigError::new(format!("mail.{key}"), reason))?;
+        self.backchannel.validate().map_err(|(key, reason)| ConfigError::new(format!("backchannel.{key}"), reason))?;
         Ok(())
     }
 

@@ -98,6 +98,10 @@ pub struct NewClient {
     pub resources: Vec<String>,
     /// Shown to people instead of the id.
     pub display_name: Option<String>,
+    /// Back-Channel Logout: where logout tokens are POSTed (`oidc::backchannel::validate_uri`).
+    pub backchannel_logout_uri: Option<String>,
+    /// The client needs `sid` in its logout tokens.
+    pub backchannel_logout_session_required: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,6 +147,9 @@ pub fn build_client(
                 format!("`{uri}`: a private-use scheme is for public (native) clients"),
             ));
         }
+    }
+    if let Some(uri) = &new.backchannel_logout_uri {
+        super::backchannel::validate_uri(uri).map_err(|e| rule("--backchannel-logout-uri", e.to_string()))?;
     }
     let sector_identifier_uri = pairwise_sector(&new)?;
     super::resource::validate_registration(&new.resources).map_err(|e| rule("--resource", e))?;
@@ -191,6 +198,8 @@ pub fn build_client(
         previous_secret_until: None,
         require_pushed_authorization_requests: false,
         dpop_bound_access_tokens: false,
+        backchannel_logout_uri: new.backchannel_logout_uri,
+        backchannel_logout_session_required: new.backchannel_logout_session_required,
         resources: new.resources,
         created_at: now,
         updated_at: now,
@@ -255,7 +264,11 @@ pub fn client_json(client: &Client, secret: Option<&SecretString>) -> serde_json
         "resources": client.resources,
         "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
         "dpop_bound_access_tokens": client.dpop_bound_access_tokens,
+        "backchannel_logout_session_required": client.backchannel_logout_session_required,
     });
+    if let (Some(s), Some(map)) = (&client.backchannel_logout_uri, v.as_object_mut()) {
+        map.insert("backchannel_logout_uri".into(), serde_json::Value::String(s.clone()));
+    }
     if let (Some(s), Some(map)) = (&client.sector_identifier_uri, v.as_object_mut()) {
         map.insert("sector_identifier_uri".into(), serde_json::Value::String(s.clone()));
     }
@@ -284,6 +297,8 @@ mod tests {
             sector_identifier_uri: None,
             display_name: None,
             resources: vec![],
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
         }
     }
 

@@ -26,6 +26,9 @@ pub struct ClientChange {
     pub require_par: Option<bool>,
     /// RFC 9449 §5.2 `dpop_bound_access_tokens`.
     pub require_dpop: Option<bool>,
+    /// Back-Channel Logout: `Some("")` removes the URI (the client hears of no logout).
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: Option<bool>,
 }
 
 /// Lifetimes a client may be given, seconds (inclusive).
@@ -70,6 +73,14 @@ pub fn updated(
         sector_identifier_uri: old.sector_identifier_uri.clone(),
         resources: or_keep(change.resources, &old.resources),
         display_name: change.display_name.or_else(|| old.display_name.clone()).filter(|n| !n.trim().is_empty()),
+        backchannel_logout_uri: match change.backchannel_logout_uri {
+            None => old.backchannel_logout_uri.clone(),
+            Some(u) if u.trim().is_empty() => None,
+            Some(u) => Some(u),
+        },
+        backchannel_logout_session_required: change
+            .backchannel_logout_session_required
+            .unwrap_or(old.backchannel_logout_session_required),
     };
     let (checked, _) = build_client(new, tokens, now)?;
     Ok(Client {
@@ -146,6 +157,8 @@ mod tests {
             sector_identifier_uri: None,
             resources: vec![],
             display_name: None,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
         };
         let (c, s) = build_client(new, &tokens(), 100).unwrap();
         (c, s.unwrap())

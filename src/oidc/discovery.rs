@@ -43,7 +43,8 @@ pub fn document(issuer: &str, require_par: bool) -> serde_json::Value {
         "require_request_uri_registration": false,
         "authorization_response_iss_parameter_supported": true,
         "frontchannel_logout_supported": false,
-        "backchannel_logout_supported": false,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
     })
 }
 

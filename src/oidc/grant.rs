@@ -27,6 +27,8 @@ struct Subject<'a> {
     nonce: Option<String>,
     /// The access token's audience (never empty).
     audience: Vec<String>,
+    /// The browser session the grant came from: the ID token's `sid`.
+    session_hash: Option<&'a str>,
 }
 
 fn invalid_target(e: TargetError) -> OAuthError {
@@ -87,7 +89,10 @@ async fn mint(
             amr: vec![who.amr.to_owned()],
             acr: None,
             access_token: Some(access_token.clone()),
-            sid: None,
+            sid: match who.session_hash {
+                Some(hash) => Some(super::backchannel::sid_of(&*app.store, hash).await?),
+                None => None,
+            },
             ttl_secs: client.id_token_ttl,
             extra,
         };
@@ -197,6 +202,7 @@ pub async fn authorization_code(
         amr: &rec.amr,
         nonce: rec.nonce.clone(),
         audience: target.audience,
+        session_hash: grant.session_hash.as_deref(),
     };
     let minted = mint(app, client, &scope, who, new_jti(), jkt).await?;
     let refresh = wants_refresh(client, &scope).then(crypto::random_token);
@@ -293,6 +299,7 @@ pub async fn refresh_token(
         amr: &grant.amr,
         nonce: None,
         audience,
+        session_hash: grant.session_hash.as_deref(),
     };
     // Minting after the commit: should signing fail, the client gets a server error
     // and signs in again (the spent token cannot be replayed without killing the family).

@@ -4,6 +4,8 @@
 //! protocol, not back (the `/authorize` handlers that start a journey are `flow::begin`).
 
 pub mod authorize;
+pub mod backchannel;
+pub mod backchannel_worker;
 pub mod claims;
 pub mod client;
 pub mod client_auth;

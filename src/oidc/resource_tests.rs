@@ -28,6 +28,8 @@ fn client() -> Client {
         previous_secret_until: None,
         require_pushed_authorization_requests: false,
         dpop_bound_access_tokens: false,
+        backchannel_logout_uri: None,
+        backchannel_logout_session_required: false,
         resources: vec![API.into(), FILES.into()],
         created_at: 0,
         updated_at: 0,

@@ -17,6 +17,7 @@ mod fixtures;
 mod harness;
 mod limits;
 mod links;
+mod logout;
 mod outbox;
 mod passwords;
 mod pushed;
@@ -102,6 +103,12 @@ conformance! {
     outbox::outbox_parallel_claims_never_overlap,
     outbox::outbox_claim_lease_runs_out,
     outbox::outbox_failure_backoff_and_give_up,
+    logout::logout_notices_commit_with_end_session,
+    logout::logout_notices_of_account_changes,
+    logout::logout_notice_of_consent_revocation,
+    logout::logout_outbox_parallel_claims_never_overlap,
+    logout::logout_outbox_delivery_retry_and_give_up,
+    logout::logout_notices_of_the_consoles_account_actions,
     requests::request_filed_once_with_mail_and_audit,
     requests::requests_listed_per_organisation,
     requests::request_decided_once_link_with_correction,

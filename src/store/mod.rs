@@ -13,6 +13,7 @@ pub mod dpop;
 pub mod installation;
 pub mod limits;
 pub mod links;
+pub mod logout;
 pub mod model;
 pub mod outbox;
 pub mod passwords;
@@ -218,6 +219,7 @@ pub trait Store:
     + limits::LimitStore
     + roles::RoleStore
     + outbox::MailOutbox
+    + logout::LogoutOutbox
     + passwords::PasswordStore
     + requests::RequestStore
     + installation::InstallationStore
@@ -240,6 +242,7 @@ impl<T> Store for T where
         + limits::LimitStore
         + roles::RoleStore
         + outbox::MailOutbox
+        + logout::LogoutOutbox
         + passwords::PasswordStore
         + requests::RequestStore
         + installation::InstallationStore

@@ -227,6 +227,13 @@ pub struct Client {
     /// RFC 9449 §5.2: tokens only with a DPoP proof.
     #[serde(default)]
     pub dpop_bound_access_tokens: bool,
+    /// Back-Channel Logout 1.0: where logout tokens are POSTed (`https`, or `http`
+    /// on a loopback IP literal); `None`: the client is not told of logouts.
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// The client needs `sid` in its logout tokens (and in ID tokens, always sent).
+    #[serde(default)]
+    pub backchannel_logout_session_required: bool,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }
@@ -273,6 +280,10 @@ pub struct Session {
     /// The ESIA identity (issuer, subject) the session came from, for `amr` `esia`:
     /// the session is valid only while that identity is linked to the account.
     pub upstream: Option<(String, String)>,
+    /// The public session id (`sid`), [`super::logout::public_sid`] of its first id
+    /// hash; it stays when a password change renames the session.
+    #[serde(default)]
+    pub sid: String,
 }
 
 /// An authorization in progress between `/authorize` and the code. The flow's

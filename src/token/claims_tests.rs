@@ -63,6 +63,8 @@ fn client(subject_type: &str, redirect: &[&str]) -> Client {
         previous_secret_until: None,
         require_pushed_authorization_requests: false,
         dpop_bound_access_tokens: false,
+        backchannel_logout_uri: None,
+        backchannel_logout_session_required: false,
         resources: vec![],
         created_at: 0,
         updated_at: 0,

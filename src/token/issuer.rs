@@ -216,6 +216,18 @@ impl Issuer {
         jws::sign(key, payload).await
     }
 
+    /// A logout token (`typ: logout+jwt`, Back-Channel Logout §2.4) of `claims`
+    /// (`oidc::backchannel::logout_claims`), signed with the active key of `alg`.
+    /// `claims.iss` must be our issuer.
+    pub async fn logout_token(&self, alg: &str, claims: &Value) -> Result<String, TokenError> {
+        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
+            return Err(TokenError::Invalid("iss is not this issuer"));
+        }
+        let key = self.keys.signing_key(alg)?;
+        let input = jws::signing_input(&key.logout_header, claims)?;
+        jws::sign(key, input).await
+    }
+
     /// Checks one of our access tokens for our own resources (AT-01/AT-02): `typ`
     /// `at+jwt`, a published key named by `kid` with its own `alg`, a good signature,
     /// our `iss`, an `aud` that includes our issuer, not expired. Revocation is the

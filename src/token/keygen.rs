@@ -70,6 +70,8 @@ pub(crate) struct LoadedKey {
     pub at_header: String,
     /// base64url of the JOSE header with `typ: JWT`, followed by `.`.
     pub id_header: String,
+    /// base64url of the JOSE header with `typ: logout+jwt` (Back-Channel Logout §2.4), followed by `.`.
+    pub logout_header: String,
 }
 
 impl fmt::Debug for LoadedKey {
@@ -204,6 +206,7 @@ pub(crate) fn load(stored: &StoredKey, master: &MasterKey) -> Result<LoadedKey, 
         verifier,
         at_header: header(alg, kid, "at+jwt"),
         id_header: header(alg, kid, "JWT"),
+        logout_header: header(alg, kid, "logout+jwt"),
         public_jwk: public.into(),
     })
 }

@@ -42,6 +42,9 @@ pub struct ClientForm {
     pub id_token_ttl: String,
     pub refresh_token_ttl: String,
     pub require_par: bool,
+    /// Empty: none (the client hears of no logout).
+    pub backchannel_logout_uri: String,
+    pub backchannel_logout_session_required: bool,
 }
 
 /// `GET /admin/clients/{id}`: the settings as an edit form, and the secret's rotation.

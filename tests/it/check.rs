@@ -154,6 +154,7 @@ async fn check_unmigrated_database() {
             && err.contains("0015_pushed_requests, ")
             && err.contains("0016_key_retire, ")
             && err.contains("0017_account_search, ")
+            && err.contains("0018_backchannel_logout, ")
             && err.contains("0019_dpop (run `propusk migrate`)"),
         "{err}"
     );

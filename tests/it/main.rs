@@ -13,6 +13,7 @@ mod audiences;
 mod audit_chain;
 mod audit_retention;
 mod authorize;
+mod backchannel_logout;
 mod backup;
 mod balancer;
 mod binary;

@@ -68,6 +68,8 @@ pub fn client(id: &str) -> Client {
         previous_secret_until: None,
         require_pushed_authorization_requests: false,
         dpop_bound_access_tokens: false,
+        backchannel_logout_uri: None,
+        backchannel_logout_session_required: false,
         resources: vec!["https://api.example/".into(), "https://files.example/".into()],
         created_at: T0,
         updated_at: T0,
@@ -84,6 +86,7 @@ pub fn session(id_hash: &str, account_id: &str, ttl: i64) -> Session {
         created_at: T0,
         expires_at: T0 + ttl,
         upstream: None,
+        sid: crate::store::logout::public_sid(id_hash),
     }
 }
 

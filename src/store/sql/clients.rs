@@ -1,7 +1,7 @@
 //! Shared SQL: [`crate::store::ClientStore`] — relying parties; a change is one
 //! locked read-modify-write with its audit event.
 
-/// Binds the 22 columns of a client `$c` to `$q` as `$1`…`$22`, in the order of the
+/// Binds the 24 columns of a client `$c` to `$q` as `$1`…`$24`, in the order of the
 /// INSERT's column list (the UPDATE uses the same numbers).
 macro_rules! bind_client {
     ($q:expr, $c:expr) => {
@@ -27,6 +27,8 @@ macro_rules! bind_client {
             .bind($c.previous_secret_until)
             .bind($c.require_pushed_authorization_requests)
             .bind($c.dpop_bound_access_tokens)
+            .bind($c.backchannel_logout_uri.as_deref())
+            .bind($c.backchannel_logout_session_required)
     };
 }
 pub(crate) use bind_client;
@@ -66,9 +68,9 @@ macro_rules! client_store {
                          grant_types, scope, consent, id_token_alg, access_token_ttl, id_token_ttl, \
                          refresh_token_ttl, subject_type, created_at, updated_at, sector_identifier_uri, resources, \
                          display_name, previous_secret_hash, previous_secret_until, require_pushed_authorization_requests, \
-                         dpop_bound_access_tokens) \
+                         dpop_bound_access_tokens, backchannel_logout_uri, backchannel_logout_session_required) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-                         $21, $22)",
+                         $21, $22, $23, $24)",
                     ), c)
                     .execute(&mut *tx)
                     .await
@@ -108,7 +110,8 @@ macro_rules! client_store {
                          subject_type = $13, created_at = $14, updated_at = $15, sector_identifier_uri = $16, \
                          resources = $17, display_name = $18, previous_secret_hash = $19, \
                          previous_secret_until = $20, require_pushed_authorization_requests = $21, \
-                         dpop_bound_access_tokens = $22 WHERE id = $1",
+                         dpop_bound_access_tokens = $22, backchannel_logout_uri = $23, \
+                         backchannel_logout_session_required = $24 WHERE id = $1",
                     ), c)
                     .execute(&mut *tx)
                     .await

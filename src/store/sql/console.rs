@@ -182,6 +182,15 @@ macro_rules! console_store {
 
                 async fn end_sessions_of_account(&self, account_id: &str, audit: &AuditEvent) -> StoreResult<u64> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
+                    // Each session's clients hear of it (back-channel logout), with its sid.
+                    let hashes: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions WHERE account_id = $1")
+                        .bind(account_id)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    for hash in &hashes {
+                        self.insert_logouts_in(&mut tx, logout::LogoutScope::Session(hash)).await.map_err(db_err)?;
+                    }
                     let ended = self.end_sessions_in(&mut tx, account_id).await.map_err(db_err)?;
                     self.commit_with_audit(tx, audit).await?;
                     Ok(ended)
@@ -195,10 +204,14 @@ macro_rules! console_store {
                 ) -> StoreResult<u64> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
                     self.spend_codes_in(&mut tx, account_id, client).await.map_err(db_err)?;
-                    let filter = match client {
-                        Some(c) => GrantFilter::AccountClient(account_id, c),
-                        None => GrantFilter::Account(account_id),
+                    let (filter, scope) = match client {
+                        Some(c) => (
+                            GrantFilter::AccountClient(account_id, c),
+                            logout::LogoutScope::AccountClient(account_id, c),
+                        ),
+                        None => (GrantFilter::Account(account_id), logout::LogoutScope::Account(account_id)),
                     };
+                    self.insert_logouts_in(&mut tx, scope).await.map_err(db_err)?;
                     let revoked = self.revoke_grants_in(&mut tx, filter).await.map_err(db_err)?;
                     self.commit_with_audit(tx, audit).await?;
                     Ok(revoked)
@@ -231,6 +244,10 @@ macro_rules! console_store {
                     }
                     let mut out = Disabled { changed, sessions_ended: 0, grants_revoked: 0 };
                     if disabled {
+                        // Every client of the account hears of it (back-channel logout), read
+                        // before the sessions and grants below end.
+                        let scope = logout::LogoutScope::Account(account_id);
+                        self.insert_logouts_in(&mut tx, scope).await.map_err(db_err)?;
                         out.sessions_ended = self.end_sessions_in(&mut tx, account_id).await.map_err(db_err)?;
                         self.spend_codes_in(&mut tx, account_id, None).await.map_err(db_err)?;
                         let filter = GrantFilter::Account(account_id);

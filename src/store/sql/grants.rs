@@ -374,6 +374,8 @@ macro_rules! grant_store {
                     audit: &AuditEvent,
                 ) -> StoreResult<()> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
+                    let scope = logout::LogoutScope::AccountClient(account_id, client_id);
+                    self.insert_logouts_in(&mut tx, scope).await.map_err(db_err)?;
                     sqlx::query("DELETE FROM consents WHERE account_id = $1 AND client_id = $2")
                         .bind(account_id)
                         .bind(client_id)

@@ -24,6 +24,7 @@ macro_rules! link_store {
     ($store:ty, $db:ty) => {
         const _: () = {
             use $crate::audit::AuditEvent;
+            use $crate::store::logout;
             use $crate::store::links::{LinkStore, PdConsent, UpstreamLink};
             use $crate::store::links::{PD_CATEGORIES, PD_DELETION_RETENTION_SECS, PdDeletion, Unlink};
             use $crate::store::outbox::OutboxMessage;
@@ -139,6 +140,11 @@ macro_rules! link_store {
                 async fn unlink_account(&self, u: &Unlink<'_>) -> StoreResult<u64> {
                     let now = self.now();
                     let mut tx = self.begin_write().await.map_err(db_err)?;
+                    // Every client of the account hears of it (back-channel logout), read
+                    // before the grants below are revoked.
+                    self.insert_logouts_in(&mut tx, logout::LogoutScope::Account(u.account_id))
+                        .await
+                        .map_err(db_err)?;
                     let removed: Vec<(String, String)> =
                         sqlx::query_as("DELETE FROM upstream_links WHERE account_id = $1 RETURNING issuer, subject")
                             .bind(u.account_id)

@@ -28,6 +28,7 @@ pub(crate) mod keys;
 pub(crate) mod limits;
 mod link_rows;
 pub(crate) mod links;
+pub(crate) mod logout;
 pub(crate) mod outbox;
 pub(crate) mod passwords;
 pub(crate) mod pushed;
@@ -177,6 +178,7 @@ macro_rules! sql_store {
         $crate::store::sql::grants::grant_store!($store, $db);
         $crate::store::sql::links::link_store!($store, $db);
         $crate::store::sql::outbox::outbox_store!($store, $db);
+        $crate::store::sql::logout::logout_store!($store, $db);
         $crate::store::sql::requests::request_store!($store, $db);
         $crate::store::sql::passwords::password_store!($store, $db);
         $crate::store::sql::limits::limit_store!($store, $db);

@@ -46,6 +46,7 @@ macro_rules! password_store {
     ($store:ty, $db:ty) => {
         const _: () = {
             use $crate::audit::AuditEvent;
+            use $crate::store::logout;
             use $crate::store::outbox::OutboxMessage;
             use $crate::store::passwords::{PasswordChange, PasswordReset, PasswordStore};
             use $crate::store::sql::passwords::{PasswordResetRow, REVOKE_OTHER_GRANTS, SPEND_LINKS};
@@ -63,6 +64,13 @@ macro_rules! password_store {
                     keep: &str,
                 ) -> Result<u64, sqlx::Error> {
                     let now = self.now();
+                    // The clients of what ends here hear of it (back-channel logout).
+                    let scope = if keep.is_empty() {
+                        logout::LogoutScope::Account(account_id)
+                    } else {
+                        logout::LogoutScope::AccountExceptSession(account_id, keep)
+                    };
+                    self.insert_logouts_in(tx, scope).await?;
                     for sql in REVOKE_OTHER_GRANTS {
                         sqlx::query(sql).bind(now).bind(account_id).bind(keep).execute(&mut **tx).await?;
                     }

@@ -139,6 +139,8 @@ pub(crate) struct ClientRow {
     previous_secret_until: Option<i64>,
     require_pushed_authorization_requests: bool,
     dpop_bound_access_tokens: bool,
+    backchannel_logout_uri: Option<String>,
+    backchannel_logout_session_required: bool,
     created_at: i64,
     updated_at: i64,
 }
@@ -159,6 +161,8 @@ impl TryFrom<ClientRow> for Client {
             previous_secret_until: r.previous_secret_until,
             require_pushed_authorization_requests: r.require_pushed_authorization_requests,
             dpop_bound_access_tokens: r.dpop_bound_access_tokens,
+            backchannel_logout_uri: r.backchannel_logout_uri,
+            backchannel_logout_session_required: r.backchannel_logout_session_required,
             id: r.id,
             secret_hash: r.secret_hash,
             scope: r.scope,
@@ -209,11 +213,13 @@ pub(crate) struct SessionRow {
     expires_at: i64,
     upstream_issuer: Option<String>,
     upstream_subject: Option<String>,
+    sid: Option<String>,
 }
 
 impl From<SessionRow> for Session {
     fn from(r: SessionRow) -> Self {
         Self {
+            sid: r.sid.unwrap_or_else(|| crate::store::logout::public_sid(&r.id_hash)),
             id_hash: r.id_hash,
             account_id: r.account_id,
             auth_time: r.auth_time,

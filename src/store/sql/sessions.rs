@@ -82,7 +82,7 @@ macro_rules! session_store {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
                     sqlx::query(
                         "INSERT INTO sessions (id_hash, account_id, auth_time, amr, persistent, created_at, \
-                         expires_at, upstream_issuer, upstream_subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         expires_at, upstream_issuer, upstream_subject, sid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                     )
                     .bind(&s.id_hash)
                     .bind(&s.account_id)
@@ -93,6 +93,8 @@ macro_rules! session_store {
                     .bind(s.expires_at)
                     .bind(s.upstream.as_ref().map(|u| u.0.as_str()))
                     .bind(s.upstream.as_ref().map(|u| u.1.as_str()))
+                    // Empty: a caller that did not set it (the first hash's, as always).
+                    .bind(if s.sid.is_empty() { logout::public_sid(&s.id_hash) } else { s.sid.clone() })
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
@@ -115,6 +117,7 @@ macro_rules! session_store {
                     audit: &AuditEvent,
                 ) -> StoreResult<()> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
+                    self.insert_logouts_in(&mut tx, logout::LogoutScope::Session(id_hash)).await.map_err(db_err)?;
                     sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
                         .bind(id_hash)
                         .execute(&mut *tx)
