@@ -1,7 +1,7 @@
 //! The console's consents per client and PD-consent ledger over HTTP: a consent given
 //! on the consent page of a real login is listed on the client's consents page; the
 //! system admin's «Отозвать» ends its refresh token and removes it from `/account`,
-//! audited with the admin; «Отозвать все» wants its confirmation; no revocation
+//! and tells the client by back-channel logout, audited with the admin; «Отозвать все» wants its confirmation; no revocation
 //! without the form's token (AZ-12); the ledger of an account shows the PD consent
 //! given at the ESIA step and its revocation; other roles get 403, another
 //! organisation's account 404 (AB-05).
@@ -87,6 +87,12 @@ async fn consent_count(app: &TestApp) -> usize {
 async fn a_revoked_consent_ends_the_refresh_token_and_leaves_account() {
     let app = TestApp::spawn().await;
     let rp = explicit_rp(&app).await;
+    let args = propusk::cli::UpdateArgs {
+        id: RP_ID.into(),
+        backchannel_logout_uri: Some("http://127.0.0.1:9/backchannel".into()),
+        ..Default::default()
+    };
+    propusk::cli::clients_update(&app.config, &args).await.unwrap();
     let (person, refresh) = consented(&app, &rp, "ivanova.mp").await;
     let (_, html) = page(&app, &person, "/account").await;
     assert!(html.contains(&format!("value=\"{RP_ID}\"")), "listed at /account: {html}");
@@ -106,6 +112,8 @@ async fn a_revoked_consent_ends_the_refresh_token_and_leaves_account() {
     rp.refresh(&app, &refresh, None).await.assert_error(400, "invalid_grant", "after the admin's revocation");
     let (_, html) = page(&app, &person, "/account").await;
     assert!(!html.contains(&format!("value=\"{RP_ID}\"")), "gone from /account: {html}");
+    let notices = app.app().store.logouts_of_account(&id).await.unwrap();
+    assert!(notices.iter().any(|n| n.client_id == RP_ID), "the client is told by back-channel logout");
 
     let admin_id = account_id(SCHOOL1, "admin1");
     let revoked: Vec<serde_json::Value> =
