@@ -1,10 +1,10 @@
 //! The console's consents per client and PD-consent ledger over HTTP: a consent given
 //! on the consent page of a real login is listed on the client's consents page; the
-//! system admin's «Отозвать» ends its refresh token and removes it from `/account`,
-//! and tells the client by back-channel logout, audited with the admin; «Отозвать все» wants its confirmation; no revocation
-//! without the form's token (AZ-12); the ledger of an account shows the PD consent
-//! given at the ESIA step and its revocation; other roles get 403, another
-//! organisation's account 404 (AB-05).
+//! system admin's «Отозвать» ends its refresh token, removes it from `/account` and
+//! tells the client by back-channel logout, audited with the admin; «Отозвать все»
+//! wants its confirmation; no revocation without the form's token (AZ-12); the ledger
+//! of an account shows the PD consent given at the ESIA step and its revocation; other
+//! roles get 403, another organisation's account 404 (AB-05).
 
 use crate::access_staff::signed_in;
 use crate::common::*;
