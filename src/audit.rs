@@ -108,9 +108,13 @@ pub enum AuditEvent {
         client_id: String,
         scope: String,
     },
+    /// `by`: the acting admin's account id when revoked from the console (absent when
+    /// the owner revoked it at `/account`).
     ConsentRevoked {
         account_id: String,
         client_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// `by`: `cli`, `demo` or the acting admin's account id (absent in older rows).
     ClientAdded {

@@ -74,7 +74,7 @@ pub async fn account_of(app: &App, staff: &Staff, id: &str) -> Result<Account, A
         .ok_or_else(PageError::not_found)?)
 }
 
-async fn organisation_names(app: &App) -> StoreResult<HashMap<String, String>> {
+pub(super) async fn organisation_names(app: &App) -> StoreResult<HashMap<String, String>> {
     Ok(app.store.organisations().await?.into_iter().map(|o| (o.id, o.name)).collect())
 }
 

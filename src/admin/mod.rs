@@ -13,10 +13,12 @@ pub mod audit_export;
 pub mod client_new;
 pub mod client_roles;
 pub mod clients;
+pub mod consents;
 pub mod console;
 pub mod decide;
 pub mod keys;
 pub mod new_account;
+pub mod pd_ledger;
 pub mod requests;
 pub mod review;
 pub mod roles;
@@ -46,6 +48,7 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/admin/requests/{number}/reject", post(decide::reject))
         .route("/admin/accounts", get(accounts::list))
         .route("/admin/accounts/{id}", get(accounts::show))
+        .route("/admin/accounts/{id}/pd", get(pd_ledger::show))
         .route("/admin/accounts/{id}/unlink", post(account_actions::unlink_esia))
         .route("/admin/accounts/{id}/end-sessions", post(account_actions::end_all_sessions))
         .route("/admin/accounts/{id}/revoke-grants", post(account_actions::revoke))
@@ -66,6 +69,9 @@ pub fn routes() -> axum::Router<Arc<App>> {
         .route("/admin/clients/{id}/enable", post(client_new::enable))
         .route("/admin/clients/{id}", get(clients::show).post(clients::update))
         .route("/admin/clients/{id}/rotate-secret", post(clients::rotate_secret))
+        .route("/admin/clients/{id}/consents", get(consents::list))
+        .route("/admin/clients/{id}/consents/revoke", post(consents::revoke))
+        .route("/admin/clients/{id}/consents/revoke-all", post(consents::revoke_every))
 }
 
 /// Why a staff page was not served: an error page, or no session (then the login page).

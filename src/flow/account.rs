@@ -137,7 +137,8 @@ pub async fn revoke_consent(
     let p = Params::parse(&body);
     let session = signed_in(&app, &headers, &p).await?;
     let client_id = p.get("client_id").unwrap_or_default().to_owned();
-    let event = AuditEvent::ConsentRevoked { account_id: session.account_id.clone(), client_id: client_id.clone() };
+    let event =
+        AuditEvent::ConsentRevoked { account_id: session.account_id.clone(), client_id: client_id.clone(), by: None };
     app.store.revoke_consent(&session.account_id, &client_id, &event).await?;
     Ok(render(&app, &headers, Some(format!("Согласие для приложения «{client_id}» отозвано."))).await?)
 }

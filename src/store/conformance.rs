@@ -69,6 +69,7 @@ conformance! {
     records::codes_grants_tokens_consents_round_trip,
     records::unique_violations_are_conflicts,
     records::consent_revoke_revokes_grants,
+    records::consents_of_client_page_by_account,
     records::end_session_revokes_grants,
     records::remove_client_revokes_grants,
     atomic::ac_01_code_replay_revokes_grant,

@@ -125,6 +125,9 @@ pub trait LinkStore: Send + Sync {
     /// Accounts the owner unlinked from this ESIA person (tombstones), which never
     /// link to it automatically again.
     async fn tombstones(&self, issuer: &str, subject: &str) -> StoreResult<Vec<String>>;
+    /// The ESIA persons (issuer, subject) the owner unlinked from this account (its
+    /// tombstones), ordered: where the PD ledger finds a person no longer linked.
+    async fn unlinked_persons(&self, account_id: &str) -> StoreResult<Vec<(String, String)>>;
     /// The deletion records of an ESIA person's data, oldest first.
     async fn pd_deletions(&self, issuer: &str, subject: &str) -> StoreResult<Vec<PdDeletion>>;
 

@@ -173,6 +173,8 @@ pub trait GrantStore: Send + Sync {
 
     async fn consent(&self, account_id: &str, client_id: &str) -> StoreResult<Option<Consent>>;
     async fn consents(&self, account_id: &str) -> StoreResult<Vec<Consent>>;
+    /// The client's consents by account id, those after `after` (keyset paging), at most `limit`.
+    async fn consents_of_client(&self, client_id: &str, after: Option<&str>, limit: i64) -> StoreResult<Vec<Consent>>;
     async fn put_consent(&self, consent: &Consent, audit: &AuditEvent) -> StoreResult<()>;
     /// Forgets the consent and revokes the client's grants for that account.
     async fn revoke_consent(&self, account_id: &str, client_id: &str, audit: &AuditEvent) -> StoreResult<()>;

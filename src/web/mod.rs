@@ -6,6 +6,7 @@ pub mod account_pages;
 pub mod admin_pages;
 pub mod audit_pages;
 pub mod client_addr;
+pub mod consent_pages;
 pub mod console_pages;
 pub mod cookie;
 pub mod demo;

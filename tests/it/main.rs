@@ -30,6 +30,7 @@ mod conformance_plans;
 mod console_accounts;
 mod console_audit;
 mod console_clients;
+mod console_consents;
 mod container;
 mod discovery_prompts;
 mod dpop;

@@ -299,11 +299,29 @@ pub async fn consent_revoke_revokes_grants(db: &mut TestDb) {
         Consent { account_id: "acc-1".into(), client_id: "rp".into(), scope: "openid".into(), granted_at: T0 };
     s.put_consent(&consent, &event()).await.unwrap();
     issued_grant(s, "g-1", "rt-1", None).await;
-    let ev = AuditEvent::ConsentRevoked { account_id: "acc-1".into(), client_id: "rp".into() };
+    let ev = AuditEvent::ConsentRevoked { account_id: "acc-1".into(), client_id: "rp".into(), by: None };
     s.revoke_consent("acc-1", "rp", &ev).await.unwrap();
     assert_eq!(s.consent("acc-1", "rp").await.unwrap(), None);
     assert!(is_revoked(s, "g-1").await);
     assert_eq!(rotate(s, "rt-1", "rt-2").await, "invalid");
+}
+
+pub async fn consents_of_client_page_by_account(db: &mut TestDb) {
+    let s = db.store();
+    for (account, client) in [("acc-3", "rp"), ("acc-1", "rp"), ("acc-2", "rp"), ("acc-1", "other")] {
+        let c =
+            Consent { account_id: account.into(), client_id: client.into(), scope: "openid".into(), granted_at: T0 };
+        s.put_consent(&c, &event()).await.unwrap();
+    }
+    let ids = |v: Vec<Consent>| v.into_iter().map(|c| c.account_id).collect::<Vec<_>>();
+    assert_eq!(ids(s.consents_of_client("rp", None, 2).await.unwrap()), ["acc-1", "acc-2"]);
+    assert_eq!(ids(s.consents_of_client("rp", Some("acc-2"), 2).await.unwrap()), ["acc-3"]);
+    assert!(s.consents_of_client("rp", Some("acc-3"), 2).await.unwrap().is_empty());
+    assert!(s.consents_of_client("nobody", None, 2).await.unwrap().is_empty());
+    let ev = AuditEvent::ConsentRevoked { account_id: "acc-2".into(), client_id: "rp".into(), by: Some("adm".into()) };
+    s.revoke_consent("acc-2", "rp", &ev).await.unwrap();
+    assert_eq!(ids(s.consents_of_client("rp", None, 10).await.unwrap()), ["acc-1", "acc-3"]);
+    assert_eq!(ids(s.consents_of_client("other", None, 10).await.unwrap()), ["acc-1"]);
 }
 
 pub async fn end_session_revokes_grants(db: &mut TestDb) {

@@ -94,6 +94,9 @@ pub async fn unlink_deletes_the_data_of_a_person_left_without_links(db: &mut Tes
     assert!(deleted[0].categories.contains(&"pd_consent".to_owned()));
     assert_eq!(deleted[0].keep_until - deleted[0].deleted_at, PD_DELETION_RETENTION_SECS);
     assert_eq!(s.tombstones(ISS, "1000001").await.unwrap(), ["acc-1", "acc-2"]);
+    let person = (ISS.to_owned(), "1000001".to_owned());
+    assert_eq!(s.unlinked_persons("acc-2").await.unwrap(), [person]);
+    assert!(s.unlinked_persons("acc-pupil").await.unwrap().is_empty());
     assert!(audit_kinds(s).await.contains(&"pd_data_deleted".to_owned()));
     chain_verifies(s).await;
 }

@@ -331,6 +331,25 @@ macro_rules! grant_store {
                     Ok(rows.into_iter().map(Into::into).collect())
                 }
 
+                async fn consents_of_client(
+                    &self,
+                    client_id: &str,
+                    after: Option<&str>,
+                    limit: i64,
+                ) -> StoreResult<Vec<Consent>> {
+                    let rows: Vec<sql::ConsentRow> = sqlx::query_as(
+                        "SELECT * FROM consents WHERE client_id = $1 AND account_id > $2 \
+                         ORDER BY account_id LIMIT $3",
+                    )
+                    .bind(client_id)
+                    .bind(after.unwrap_or_default())
+                    .bind(limit)
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(db_err)?;
+                    Ok(rows.into_iter().map(Into::into).collect())
+                }
+
                 async fn put_consent(&self, c: &Consent, audit: &AuditEvent) -> StoreResult<()> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
                     sqlx::query(

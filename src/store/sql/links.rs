@@ -217,6 +217,16 @@ macro_rules! link_store {
                     .map_err(db_err)
                 }
 
+                async fn unlinked_persons(&self, account_id: &str) -> StoreResult<Vec<(String, String)>> {
+                    sqlx::query_as(
+                        "SELECT issuer, subject FROM link_tombstones WHERE account_id = $1 ORDER BY issuer, subject",
+                    )
+                    .bind(account_id)
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(db_err)
+                }
+
                 async fn pd_deletions(&self, issuer: &str, subject: &str) -> StoreResult<Vec<PdDeletion>> {
                     let rows: Vec<PdDeletionRow> = sqlx::query_as(
                         "SELECT issuer, subject, categories, reason, deleted_at, keep_until FROM pd_deletions \
