@@ -14,6 +14,7 @@ use browser::page::{DESKTOP, PHONE, Page};
 use browser::{Server, chromium_available};
 use propusk::account::demo::{DEMO_PASSWORD, SOSH1};
 use propusk::audit::AuditEvent;
+use propusk::store::Consent;
 use propusk::store::links::{LinkMethod, UpstreamLink};
 use propusk::store::roles::RoleRow;
 use serde_json::{Value, json};
@@ -81,6 +82,36 @@ async fn set_up(server: &Server) -> Result<()> {
     };
     app.store.add_links(&[link], &[], &[]).await?;
     Ok(())
+}
+
+/// `ivanova.mp`'s consent to the client, as the consent page records it.
+async fn consent_of_ivanova(server: &Server) -> Result<()> {
+    let app = server.app().context("the server runs")?;
+    let ivanova = app.store.account_by_login(SOSH1, "ivanova.mp").await?.context("ivanova.mp")?;
+    let consent =
+        Consent { account_id: ivanova.id, client_id: CLIENT.into(), scope: "openid profile".into(), granted_at: 1 };
+    let event = AuditEvent::ConsentGiven {
+        account_id: consent.account_id.clone(),
+        client_id: CLIENT.into(),
+        scope: consent.scope.clone(),
+    };
+    app.store.put_consent(&consent, &event).await?;
+    Ok(())
+}
+
+/// From the client's page: the consent listed, «Отозвать», the list empty.
+async fn revoke_consent(page: &mut Page) -> Result<()> {
+    page.click_and_wait("Кто дал согласие этому клиенту").await?;
+    expect_text(page, &format!("Согласия клиенту {CLIENT}")).await?;
+    expect_text(page, "ivanova.mp").await?;
+    expect_text(page, "openid profile").await?;
+    page.shoot("client-consents").await?;
+    page.click_and_wait("Отозвать").await?;
+    expect_text(page, "Согласие отозвано").await?;
+    expect_text(page, "Согласий этому клиенту нет.").await?;
+    expect_no_text(page, "ivanova.mp").await?;
+    page.shoot("client-consent-revoked").await?;
+    page.click_and_wait(&format!("← Клиент {CLIENT}")).await
 }
 
 /// `client_credentials` at /token with `secret` until it succeeds (the client cache
@@ -167,6 +198,7 @@ async fn rotate_secret(page: &mut Page, first: &str) -> Result<String> {
     page.click_and_wait(&format!("← Клиент {CLIENT}")).await?;
     expect_text(page, "Старый секрет действует до").await?;
     expect_no_text(page, &secret).await?;
+    revoke_consent(page).await?;
     page.click_and_wait("← Клиенты").await?;
     expect_text(page, "Обход консоли").await?;
     let consent = read(page, &format!("tbody tr:has(a[href$='/{CLIENT}']) td:nth-child(4)")).await?;
@@ -220,6 +252,7 @@ async fn walk(page: &mut Page, server: &Server) -> Result<()> {
     let issuer = &server.issuer;
     sign_in(page, issuer).await?;
     let first = create_client(page).await?;
+    consent_of_ivanova(server).await?;
     edit_redirect_uris(page).await?;
     let secret = rotate_secret(page, &first).await?;
     let jti = token_jti(issuer, &secret).await?;
