@@ -21,7 +21,7 @@ const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
 /// What the relying party's back-channel endpoint saw.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     tokens: Arc<Mutex<Vec<String>>>,
     hits: Arc<AtomicUsize>,
     /// Answers 503 to this many POSTs first.
@@ -34,7 +34,7 @@ impl Receiver {
     }
 
     /// The tokens once there are at least `n` (20 s at most).
-    async fn wait_for(&self, n: usize) -> Vec<String> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<String> {
         for _ in 0..200 {
             if self.tokens().len() >= n {
                 break;
@@ -81,7 +81,7 @@ async fn audited(app: &TestApp, kind: &str, n: usize) -> Vec<String> {
 }
 
 /// A relying party's back-channel endpoint on loopback: its URI and what it receives.
-async fn relying_party(fail_first: usize) -> (String, Receiver) {
+pub(crate) async fn relying_party(fail_first: usize) -> (String, Receiver) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let r = Receiver { fail_first: Arc::new(AtomicUsize::new(fail_first)), ..Receiver::default() };
@@ -91,12 +91,12 @@ async fn relying_party(fail_first: usize) -> (String, Receiver) {
 }
 
 /// A server whose retries come after a second, not half a minute.
-async fn spawn() -> TestApp {
+pub(crate) async fn spawn() -> TestApp {
     TestApp::spawn_with(|c| c.backchannel.backoff_base_secs = 1, false).await
 }
 
 /// Sets (or, with `""`, removes) the back-channel URI of a client, as `clients update` does.
-async fn register_uri(app: &TestApp, client_id: &str, uri: &str) {
+pub(crate) async fn register_uri(app: &TestApp, client_id: &str, uri: &str) {
     let args = propusk::cli::UpdateArgs {
         id: client_id.into(),
         backchannel_logout_uri: Some(uri.into()),
@@ -130,7 +130,7 @@ async fn verified(app: &TestApp, token: &str) -> (Value, Value) {
 }
 
 /// Checks a logout token for `client_id` against the ID token it logs out (§2.4, §2.6).
-async fn assert_logout_token(app: &TestApp, token: &str, client_id: &str, id_token: &str) -> Value {
+pub(crate) async fn assert_logout_token(app: &TestApp, token: &str, client_id: &str, id_token: &str) -> Value {
     let (header, claims) = verified(app, token).await;
     let id = jwt_claims(id_token);
     assert_eq!(header["typ"], "logout+jwt", "{header}");
@@ -146,7 +146,7 @@ async fn assert_logout_token(app: &TestApp, token: &str, client_id: &str, id_tok
 }
 
 /// A browser signed in as ivanova.mp through `rp`, and the ID token it got.
-async fn signed_in(app: &TestApp, rp: &Rp) -> (reqwest::Client, String) {
+pub(crate) async fn signed_in(app: &TestApp, rp: &Rp) -> (reqwest::Client, String) {
     let http = browser();
     let code = rp.code_in(app, &http, "openid", "ivanova.mp").await;
     let t = rp.exchange(app, &code).await;

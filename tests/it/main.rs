@@ -16,6 +16,7 @@ mod audiences;
 mod audit_chain;
 mod audit_retention;
 mod authorize;
+mod backchannel_account;
 mod backchannel_logout;
 mod backup;
 mod balancer;
