@@ -53,12 +53,15 @@ fn add_args(f: &NewClientForm) -> AddClient {
         scope: Some(f.scope.clone()).filter(|s| !s.is_empty()),
         consent: Some(f.consent.clone()),
         display_name: Some(f.display_name.clone()).filter(|s| !s.is_empty()),
+        grant_types: f.grant_types.split_whitespace().map(str::to_owned).collect(),
+        subject_type: Some(f.subject_type.clone()).filter(|s| !s.is_empty()),
+        sector_identifier_uri: Some(f.sector_identifier_uri.clone()).filter(|s| !s.is_empty()),
         ..AddClient::default()
     }
 }
 
 /// POST /admin/clients/new — `csrf`, `id`, `display_name`, `public=on`, `redirect_uris`
-/// (one per line), `scope`, `consent`. A refusal re-renders the form; nothing stored.
+/// (one per line), `scope`, `consent`, `grant_types`, `subject_type`, `sector_identifier_uri`. A refusal re-renders the form; nothing stored.
 pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, AdminError> {
     let p = Params::parse(&body);
     let staff = posted_in(&app, &headers, &p, NEW, Section::Clients).await?;
@@ -70,6 +73,9 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
         redirect_uris: text("redirect_uris"),
         scope: text("scope"),
         consent: text("consent"),
+        grant_types: text("grant_types"),
+        subject_type: text("subject_type"),
+        sector_identifier_uri: text("sector_identifier_uri"),
     };
     let (new, require_par) = match new_client(&app.config, add_args(&form)) {
         Ok(n) => n,

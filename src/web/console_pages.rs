@@ -103,6 +103,12 @@ pub struct NewClientForm {
     pub scope: String,
     /// `implicit` or `explicit`.
     pub consent: String,
+    /// Space-separated; empty: the default of `clients add`.
+    pub grant_types: String,
+    /// `public` (the default) or `pairwise`; fixed once registered (docs/subjects.md).
+    pub subject_type: String,
+    /// A pairwise client's sector (`https://…`); empty: the redirect URIs' host.
+    pub sector_identifier_uri: String,
 }
 
 /// `GET /admin/clients/new`.

@@ -298,3 +298,33 @@ async fn the_key_list_shows_no_private_material_and_the_signing_key_is_not_retir
     let res = post(&app, &admin, "/admin/keys/nope/retire", &[("csrf", &csrf)]).await;
     assert_eq!(res.status(), 404);
 }
+
+#[tokio::test]
+async fn a_new_client_gets_its_grant_types_and_a_pairwise_subject_from_the_form() {
+    let app = TestApp::spawn().await;
+    staff_grant(&app.config, &grant("admin1", "system-admin", None)).await.unwrap();
+    let admin = signed_in(&app, SCHOOL1, "admin1").await;
+    let (_, html) = page(&app, &admin, "/admin/clients/new").await;
+    let csrf = hidden(&html, "csrf").unwrap();
+    let mut form = new_form(&csrf, "paired", CB);
+    form.extend([
+        ("grant_types", "authorization_code client_credentials"),
+        ("subject_type", "pairwise"),
+        ("sector_identifier_uri", "https://sector.example/ids.json"),
+    ]);
+    let res = post(&app, &admin, "/admin/clients/new", &form).await;
+    assert_eq!(res.status(), 200, "the secret page");
+    let c = app.app().store.client("paired").await.unwrap().unwrap();
+    assert_eq!(c.grant_types, ["authorization_code", "client_credentials"]);
+    assert_eq!(
+        (c.subject_type.as_str(), c.sector_identifier_uri.as_deref()),
+        ("pairwise", Some("https://sector.example/ids.json"))
+    );
+
+    let mut bad = new_form(&csrf, "unpaired", CB);
+    bad.push(("grant_types", "password"));
+    let res = post(&app, &admin, "/admin/clients/new", &bad).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Ничего не сохранено"));
+    assert!(app.app().store.client("unpaired").await.unwrap().is_none());
+}
