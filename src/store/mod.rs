@@ -15,6 +15,7 @@ pub mod limits;
 pub mod links;
 pub mod logout;
 pub mod model;
+pub mod model_grants;
 pub mod outbox;
 pub mod passwords;
 pub mod postgres;
@@ -31,6 +32,7 @@ mod conformance;
 use crate::audit::{AuditEvent, AuditRecord};
 use crate::clock::Clock;
 pub use model::*;
+pub use model_grants::*;
 use std::sync::Arc;
 use std::time::Duration;
 

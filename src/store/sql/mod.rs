@@ -21,6 +21,7 @@ pub(crate) mod clients;
 pub(crate) mod console;
 pub(crate) mod directory;
 pub(crate) mod dpop;
+mod grant_rows;
 pub(crate) mod grants;
 pub(crate) mod group;
 pub(crate) mod installation;
@@ -39,6 +40,7 @@ pub(crate) mod sandbox;
 pub(crate) mod sessions;
 
 pub(crate) use classify::db_err;
+pub(crate) use grant_rows::*;
 pub(crate) use rows::*;
 
 use crate::clock::UnixTime;
