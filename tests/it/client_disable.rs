@@ -29,7 +29,9 @@ async fn a_disabled_client_gets_nothing_and_its_grants_work_again_once_enabled()
     let (access, refresh) = (t.str("access_token"), t.str("refresh_token"));
     assert_eq!(userinfo(&app, &access).await, 200);
 
+    let code = rp.code(&app, "openid", "ivanova.mp").await;
     set_disabled(&app, "paused", true).await;
+    rp.exchange(&app, &code).await.assert_error(401, "invalid_client", "a code issued before the disable");
     let res = browser().get(rp.authorize(&app, "openid")).send().await.unwrap();
     assert_error_page(res, "/authorize of a disabled client").await;
     rp.refresh(&app, &refresh, None).await.assert_error(401, "invalid_client", "refresh of a disabled client");
