@@ -45,6 +45,8 @@ pub struct App {
     pub sandbox: Option<SandboxState>,
     /// The signed-in person of page requests, for the page header (`web::viewer`).
     pub viewers: crate::web::viewer::Viewers,
+    /// The revocations introspection answers from memory (`oidc::revocations`).
+    pub revocations: crate::oidc::revocations::RevocationSet,
 }
 
 /// Opens and migrates the store named by the configuration; its audit chain is keyed
@@ -108,6 +110,7 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         esia: upstream_connector(&config, clock.clone(), &master)?,
         sandbox,
         viewers: crate::web::viewer::Viewers::default(),
+        revocations: crate::oidc::revocations::RevocationSet::default(),
         keys,
         store,
         clock,
@@ -241,6 +244,7 @@ pub async fn serve_with_ops(
 ) -> anyhow::Result<()> {
     let transport = crate::mail::transport_from_config(&app.config.mail).context("mail transport")?;
     let upkeep = spawn_upkeep(app.clone());
+    let revocations = crate::oidc::revocations::spawn_poller(app.clone());
     let cache_sync = crate::cache_sync::spawn(app.clone());
     let checkpoints = crate::audit::checkpoint::spawn_periodic(
         app.store.clone(),
@@ -271,6 +275,7 @@ pub async fn serve_with_ops(
     mail.abort();
     logouts.abort();
     upkeep.abort();
+    revocations.abort();
     if let Some(c) = cache_sync {
         c.abort();
     }

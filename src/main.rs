@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     if let Command::Serve { demo: true } = cli.command {
         config.demo = true;
     }
-    propusk::logging::init(&config.log);
+    propusk::logging::init(&config.log, matches!(cli.command, Command::Serve { .. }));
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     rt.enable_all();

@@ -6,7 +6,7 @@
 
 use crate::app::App;
 use crate::crypto;
-use crate::store::{Grant, RefreshToken, StoreResult};
+use crate::store::{Grant, RefreshToken, Store, StoreResult};
 use crate::token::AccessClaims;
 
 #[derive(Debug)]
@@ -31,11 +31,16 @@ impl Found {
 
 /// Whether an access token (already verified) is still live in storage.
 pub async fn access_live(app: &App, claims: &AccessClaims) -> StoreResult<bool> {
-    if app.store.token_id_revoked(&claims.jti).await? {
+    access_live_in_store(&*app.store, claims).await
+}
+
+/// [`access_live`] asking `store` (two reads).
+pub async fn access_live_in_store(store: &dyn Store, claims: &AccessClaims) -> StoreResult<bool> {
+    if store.token_id_revoked(&claims.jti).await? {
         return Ok(false);
     }
     match &claims.gid {
-        Some(gid) => Ok(app.store.grant(gid).await?.is_some_and(|g| g.revoked_at.is_none())),
+        Some(gid) => Ok(store.grant(gid).await?.is_some_and(|g| g.revoked_at.is_none())),
         None => Ok(true),
     }
 }
@@ -48,7 +53,8 @@ pub async fn find(app: &App, token: &str, hint: Option<&str>) -> StoreResult<Opt
         return Ok(Some(found));
     }
     if looks_like_jwt && let Ok(claims) = app.issuer.verify_access_token_any_audience(token) {
-        let live = access_live(app, &claims).await?;
+        // Introspection and revocation: from the in-memory set (oidc::revocations).
+        let live = !app.revocations.revoked(&*app.store, &claims, app.clock.now()).await?;
         return Ok(Some(Found::Access { claims, live }));
     }
     if !refresh_first {

@@ -28,6 +28,7 @@ pub mod prompt;
 pub mod redirect;
 pub mod request;
 pub mod resource;
+pub mod revocations;
 pub mod token;
 pub mod userinfo;
 

@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs` or `dpop.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs`, `dpop.rs` or `revocations.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -24,6 +24,7 @@ mod pushed;
 mod records;
 mod requests;
 mod retention;
+mod revocations;
 mod roles;
 mod sandbox;
 mod subjects;
@@ -140,4 +141,5 @@ conformance! {
     dpop::dpop_proof_recorded_once_and_purged,
     dpop::dpop_proof_parallel_records_one_first,
     dpop::dpop_jkt_kept_on_the_grant,
+    revocations::revocations_read_since_a_moment,
 }

@@ -21,6 +21,7 @@ pub mod passwords;
 pub mod postgres;
 pub mod pushed;
 pub mod requests;
+pub mod revocations;
 pub mod roles;
 pub mod sandbox;
 mod sql;
@@ -228,6 +229,7 @@ pub trait Store:
     + sandbox::SandboxRows
     + pushed::PushedRequests
     + dpop::DpopProofs
+    + revocations::RevocationStore
     + changes::ChangeFeed
     + Lifecycle
 {
@@ -251,6 +253,7 @@ impl<T> Store for T where
         + sandbox::SandboxRows
         + pushed::PushedRequests
         + dpop::DpopProofs
+        + revocations::RevocationStore
         + changes::ChangeFeed
         + Lifecycle
 {

@@ -101,10 +101,48 @@ async fn one_refresh_token_at_both_nodes_succeeds_once_and_reuse_revokes_the_fam
         assert!(winners.len() <= 1, "round {round}: at most one success, got {}", winners.len());
         // Reuse of the spent token revokes the whole family, whichever node sees it.
         call_at(&nodes.b_url, &rp, "/token", &form).await.assert_error(400, "invalid_grant", "reuse");
-        for token in winners.iter().chain([&a1]) {
+        for token in &winners {
             let i = call_at(&nodes.a_url, &rp, "/introspect", &[("token", token.as_str())]).await;
             assert_eq!(i.json, inactive(), "round {round}: the family is revoked");
         }
+        // A's access tokens: from A's revocation set, within its bound (docs/nodes.md).
+        let seen = time_until(Duration::from_secs(3), || async {
+            call_at(&nodes.a_url, &rp, "/introspect", &[("token", a1.as_str())]).await.json == inactive()
+        })
+        .await;
+        assert!(seen.is_some(), "round {round}: A sees B's revocation of the access token within 3 s");
+        println!("round {round}: A saw B's revocation after {seen:?}");
+    }
+    nodes.stop().await;
+}
+
+/// IN-02 across nodes: an access token revoked at B is inactive at B at once and at A
+/// within the revocation set's bound; a grant revoked at A likewise at B.
+#[tokio::test]
+async fn in_02_a_revocation_on_one_node_reaches_the_others_introspection_within_its_bound() {
+    let Some(nodes) = Nodes::spawn(|_| {}).await else { return };
+    let app = &nodes.app;
+    let rp = Rp::confidential(app, "two-nodes-in").await;
+    let (one, two) = (rp.tokens(app, OFFLINE, "ivanova.mp").await, rp.tokens(app, OFFLINE, "ivanova.mp").await);
+    let (a1, a2, r2) = (one.str("access_token"), two.str("access_token"), two.str("refresh_token"));
+    for (base, token) in [(&nodes.a_url, &a1), (&nodes.b_url, &a2)] {
+        let i = call_at(base, &rp, "/introspect", &[("token", token.as_str())]).await;
+        assert_eq!(i.json["active"], true, "{}", i.text);
+    }
+    let active_at = |base: &str, token: &str| {
+        let (base, token) = (base.to_owned(), token.to_owned());
+        let rp = &rp;
+        async move { call_at(&base, rp, "/introspect", &[("token", token.as_str())]).await.json["active"] == true }
+    };
+    // An access token by its jti at B; its grant by the refresh token at A.
+    assert_eq!(call_at(&nodes.b_url, &rp, "/revoke", &[("token", a1.as_str())]).await.status, 200);
+    assert_eq!(call_at(&nodes.a_url, &rp, "/revoke", &[("token", r2.as_str())]).await.status, 200);
+    assert!(!active_at(&nodes.b_url, &a1).await, "the node that revoked sees it at once");
+    assert!(!active_at(&nodes.a_url, &a2).await, "the node that revoked the grant sees it at once");
+    for (base, token, what) in [(&nodes.a_url, &a1, "jti"), (&nodes.b_url, &a2, "grant")] {
+        let seen = time_until(Duration::from_secs(3), || async { !active_at(base, token).await }).await;
+        println!("the other node saw the {what} revoked after {seen:?}");
+        assert!(seen.is_some(), "the other node sees the {what} revoked within 3 s");
     }
     nodes.stop().await;
 }

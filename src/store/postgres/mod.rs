@@ -22,6 +22,8 @@ pub struct PgStore {
     clock: Arc<dyn Clock>,
     /// Shared by clones: one group-commit queue per database.
     audit: Arc<sql::group::AuditQueue>,
+    /// Shared by clones: revoking commits of this process (`RevocationStore::revocation_epoch`).
+    revocations: Arc<std::sync::atomic::AtomicU64>,
     /// The audit chain's key; `None` only for stores opened without one (tests).
     chain: Option<crate::audit::ChainKey>,
 }
@@ -48,7 +50,7 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(sql::db_err)?;
-        Ok(Self { pool, clock, audit: Arc::default(), chain: None })
+        Ok(Self { pool, clock, audit: Arc::default(), revocations: Arc::default(), chain: None })
     }
 
     /// Hashes the audit rows this store appends with `key` ([`crate::audit::chain`]).
@@ -88,6 +90,10 @@ impl Backend for PgStore {
 
     fn audit_queue(&self) -> &sql::group::AuditQueue {
         &self.audit
+    }
+
+    fn revocation_epoch(&self) -> &std::sync::atomic::AtomicU64 {
+        &self.revocations
     }
 
     fn chain_key(&self) -> Option<&crate::audit::ChainKey> {

@@ -136,7 +136,7 @@ macro_rules! client_store {
                     for sql in ["DELETE FROM codes WHERE client_id = $1", "DELETE FROM consents WHERE client_id = $1"] {
                         sqlx::query(sql).bind(id).execute(&mut *tx).await.map_err(db_err)?;
                     }
-                    self.commit_with_audit(tx, audit).await?;
+                    self.commit_revoking(tx, audit).await?;
                     Ok(true)
                 }
             }

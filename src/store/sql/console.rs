@@ -213,7 +213,7 @@ macro_rules! console_store {
                     };
                     self.insert_logouts_in(&mut tx, scope).await.map_err(db_err)?;
                     let revoked = self.revoke_grants_in(&mut tx, filter).await.map_err(db_err)?;
-                    self.commit_with_audit(tx, audit).await?;
+                    self.commit_revoking(tx, audit).await?;
                     Ok(revoked)
                 }
 
@@ -253,7 +253,7 @@ macro_rules! console_store {
                         let filter = GrantFilter::Account(account_id);
                         out.grants_revoked = self.revoke_grants_in(&mut tx, filter).await.map_err(db_err)?;
                     }
-                    self.commit_with_audit(tx, audit).await?;
+                    self.commit_revoking(tx, audit).await?;
                     Ok(out)
                 }
             }

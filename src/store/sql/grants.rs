@@ -163,7 +163,7 @@ macro_rules! grant_store {
                         Some((grant_id, client_id, Some(_))) => {
                             self.revoke_grants_in(&mut tx, GrantFilter::Id(&grant_id)).await.map_err(db_err)?;
                             let event = AuditEvent::CodeReuseDetected { client_id, grant_id };
-                            self.commit_with_audit(tx, &event).await?;
+                            self.commit_revoking(tx, &event).await?;
                             Ok(CodeExchange::Replayed)
                         }
                         _ => Ok(CodeExchange::NotFound),
@@ -237,7 +237,7 @@ macro_rules! grant_store {
                         self.revoke_grants_in(&mut tx, GrantFilter::Id(&grant.id)).await.map_err(db_err)?;
                         let event =
                             AuditEvent::RefreshReuseDetected { client_id: token.token_client_id, grant_id: grant.id };
-                        self.commit_with_audit(tx, &event).await?;
+                        self.commit_revoking(tx, &event).await?;
                         return Ok(Rotation::Reused);
                     }
                     let live = token.token_revoked_at.is_none()
@@ -284,21 +284,23 @@ macro_rules! grant_store {
                     if revoked == 0 {
                         return Ok(false);
                     }
-                    self.commit_with_audit(tx, audit).await?;
+                    self.commit_revoking(tx, audit).await?;
                     Ok(true)
                 }
 
                 async fn revoke_token_id(&self, jti: &str, expires_at: i64, audit: &AuditEvent) -> StoreResult<()> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
                     sqlx::query(
-                        "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
+                        "INSERT INTO revoked_tokens (jti, expires_at, revoked_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (jti) DO NOTHING",
                     )
                     .bind(jti)
                     .bind(expires_at)
+                    .bind(self.now())
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
-                    self.commit_with_audit(tx, audit).await
+                    self.commit_revoking(tx, audit).await
                 }
 
                 async fn token_id_revoked(&self, jti: &str) -> StoreResult<bool> {
@@ -384,7 +386,7 @@ macro_rules! grant_store {
                         .map_err(db_err)?;
                     let filter = GrantFilter::AccountClient(account_id, client_id);
                     self.revoke_grants_in(&mut tx, filter).await.map_err(db_err)?;
-                    self.commit_with_audit(tx, audit).await
+                    self.commit_revoking(tx, audit).await
                 }
             }
         };

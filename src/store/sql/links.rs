@@ -88,7 +88,7 @@ macro_rules! link_store {
                     .map_err(db_err)?;
                     let event =
                         AuditEvent::PdDataDeleted { upstream_subject: subject.to_owned(), reason: reason.to_owned() };
-                    self.append_audit_in(tx, &event).await.map_err(db_err)
+                    self.append_audit_in(tx, std::slice::from_ref(&event)).await.map_err(db_err)
                 }
             }
 
@@ -131,9 +131,7 @@ macro_rules! link_store {
                     for msg in mail {
                         self.insert_mail_in(&mut tx, msg).await.map_err(db_err)?;
                     }
-                    for event in audit {
-                        self.append_audit_in(&mut tx, event).await.map_err(db_err)?;
-                    }
+                    self.append_audit_in(&mut tx, audit).await.map_err(db_err)?;
                     tx.commit().await.map_err(db_err)
                 }
 
@@ -202,7 +200,7 @@ macro_rules! link_store {
                     if let Some(msg) = u.mail {
                         self.insert_mail_in(&mut tx, msg).await.map_err(db_err)?;
                     }
-                    self.commit_with_audit(tx, u.audit).await?;
+                    self.commit_revoking(tx, u.audit).await?;
                     Ok(removed.len() as u64)
                 }
 

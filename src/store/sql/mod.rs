@@ -34,6 +34,7 @@ pub(crate) mod outbox;
 pub(crate) mod passwords;
 pub(crate) mod pushed;
 pub(crate) mod requests;
+pub(crate) mod revocations;
 pub(crate) mod roles;
 mod rows;
 pub(crate) mod sandbox;
@@ -74,6 +75,9 @@ pub(crate) trait Backend: Send + Sync {
 
     /// The group-commit queue of standalone audit events ([`group::AuditQueue`]).
     fn audit_queue(&self) -> &group::AuditQueue;
+
+    /// The count of revoking commits of this process (`commit_revoking`), shared by clones.
+    fn revocation_epoch(&self) -> &std::sync::atomic::AtomicU64;
 
     /// The key of the audit chain ([`crate::audit::chain`]).
     fn chain_key(&self) -> Option<&crate::audit::ChainKey>;
@@ -190,6 +194,7 @@ macro_rules! sql_store {
         $crate::store::sql::pushed::pushed_store!($store, $db);
         $crate::store::sql::console::console_store!($store, $db);
         $crate::store::sql::dpop::dpop_store!($store, $db);
+        $crate::store::sql::revocations::revocation_store!($store, $db);
     };
 }
 pub(crate) use sql_store;

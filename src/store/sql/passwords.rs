@@ -141,7 +141,7 @@ macro_rules! password_store {
                     if let Some(msg) = mail {
                         self.insert_mail_in(&mut tx, msg).await.map_err(db_err)?;
                     }
-                    self.commit_with_audit(tx, audit).await?;
+                    self.commit_revoking(tx, audit).await?;
                     Ok(ended)
                 }
 
@@ -213,7 +213,7 @@ macro_rules! password_store {
                     if let Some(msg) = mail {
                         self.insert_mail_in(&mut tx, msg).await.map_err(db_err)?;
                     }
-                    self.commit_with_audit(tx, audit).await?;
+                    self.commit_revoking(tx, audit).await?;
                     Ok(Some(ended))
                 }
             }

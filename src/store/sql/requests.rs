@@ -293,9 +293,7 @@ macro_rules! request_store {
                         self.insert_link_in(&mut tx, &link).await?;
                     }
                     self.insert_mail_in(&mut tx, mail).await.map_err(db_err)?;
-                    for event in audit {
-                        self.append_audit_in(&mut tx, event).await.map_err(db_err)?;
-                    }
+                    self.append_audit_in(&mut tx, audit).await.map_err(db_err)?;
                     tx.commit().await.map_err(db_err)?;
                     Ok(true)
                 }

@@ -12,31 +12,37 @@ macro_rules! session_store {
             use $crate::store::*;
 
             impl $store {
-                /// Appends `event` to the hash chain inside `tx`: reads the head (locked
-                /// on PostgreSQL), links the new row to it, moves the head.
+                /// Appends `events` in order to the hash chain inside `tx`: reads the head
+                /// (locked on PostgreSQL), links each new row to the one before, writes them
+                /// in one multi-row INSERT and moves the head: three statements per batch.
                 async fn append_audit_in(
                     &self,
                     tx: &mut sqlx::Transaction<'static, $db>,
-                    event: &AuditEvent,
+                    events: &[AuditEvent],
                 ) -> Result<(), sqlx::Error> {
-                    let (head_seq, prev_hash): (i64, String) =
+                    if events.is_empty() {
+                        return Ok(());
+                    }
+                    let (mut seq, mut prev_hash): (i64, String) =
                         sqlx::query_as(Self::AUDIT_HEAD_SQL).fetch_one(&mut **tx).await?;
-                    let (seq, at, kind, data) = (head_seq + 1, self.now(), event.kind(), event.to_json());
-                    let hash = $crate::audit::chain_hash(self.chain_key(), &prev_hash, seq, at, &kind, &data);
-                    sqlx::query(
-                        "INSERT INTO audit_events (seq, at, kind, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(seq)
-                    .bind(at)
-                    .bind(&kind)
-                    .bind(&data)
-                    .bind(&prev_hash)
-                    .bind(&hash)
-                    .execute(&mut **tx)
-                    .await?;
+                    let at = self.now();
+                    let mut rows = Vec::with_capacity(events.len());
+                    for event in events {
+                        seq += 1;
+                        let (kind, data) = (event.kind(), event.to_json());
+                        let hash = $crate::audit::chain_hash(self.chain_key(), &prev_hash, seq, at, &kind, &data);
+                        rows.push((seq, kind, data, std::mem::replace(&mut prev_hash, hash.clone()), hash));
+                    }
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_events (seq, at, kind, data, prev_hash, hash) ",
+                    );
+                    insert.push_values(rows, |mut row, (seq, kind, data, prev, hash)| {
+                        row.push_bind(seq).push_bind(at).push_bind(kind).push_bind(data).push_bind(prev).push_bind(hash);
+                    });
+                    insert.build().execute(&mut **tx).await?;
                     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
                         .bind(seq)
-                        .bind(&hash)
+                        .bind(&prev_hash)
                         .execute(&mut **tx)
                         .await?;
                     Ok(())
@@ -48,12 +54,27 @@ macro_rules! session_store {
                     mut tx: sqlx::Transaction<'static, $db>,
                     event: &AuditEvent,
                 ) -> StoreResult<()> {
-                    self.append_audit_in(&mut tx, event).await.map_err(db_err)?;
+                    self.append_audit_in(&mut tx, std::slice::from_ref(event)).await.map_err(db_err)?;
                     tx.commit().await.map_err(db_err)
                 }
 
+                /// [`Self::commit_with_audit`] for a transaction that revoked grants or
+                /// access tokens: after the commit, the process's revocation epoch moves,
+                /// so this node's in-memory revocation set re-reads before it answers
+                /// (store/revocations.rs).
+                async fn commit_revoking(
+                    &self,
+                    tx: sqlx::Transaction<'static, $db>,
+                    event: &AuditEvent,
+                ) -> StoreResult<()> {
+                    self.commit_with_audit(tx, event).await?;
+                    <Self as sql::Backend>::revocation_epoch(self).fetch_add(1, std::sync::atomic::Ordering::Release);
+                    Ok(())
+                }
+
                 /// Revokes the grants `filter` selects and every refresh token of them.
-                /// Returns how many grants were newly revoked.
+                /// Returns how many grants were newly revoked. The transaction must end
+                /// with [`Self::commit_revoking`].
                 async fn revoke_grants_in(
                     &self,
                     tx: &mut sqlx::Transaction<'static, $db>,
@@ -124,7 +145,7 @@ macro_rules! session_store {
                         .await
                         .map_err(db_err)?;
                     self.revoke_grants_in(&mut tx, GrantFilter::Session(id_hash)).await.map_err(db_err)?;
-                    self.commit_with_audit(tx, audit).await
+                    self.commit_revoking(tx, audit).await
                 }
 
                 async fn put_flow(&self, flow: &FlowRecord) -> StoreResult<()> {
@@ -209,9 +230,7 @@ macro_rules! session_store {
                     self.audit_queue()
                         .append(event, |events| async move {
                             let mut tx = self.begin_write().await.map_err(db_err)?;
-                            for e in &events {
-                                self.append_audit_in(&mut tx, e).await.map_err(db_err)?;
-                            }
+                            self.append_audit_in(&mut tx, &events).await.map_err(db_err)?;
                             tx.commit().await.map_err(db_err)
                         })
                         .await

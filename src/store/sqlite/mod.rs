@@ -21,6 +21,8 @@ pub struct SqliteStore {
     clock: Arc<dyn Clock>,
     /// Shared by clones: one group-commit queue per database.
     audit: Arc<sql::group::AuditQueue>,
+    /// Shared by clones: revoking commits of this process (`RevocationStore::revocation_epoch`).
+    revocations: Arc<std::sync::atomic::AtomicU64>,
     /// The audit chain's key; `None` only for stores opened without one (tests).
     chain: Option<crate::audit::ChainKey>,
 }
@@ -60,7 +62,7 @@ impl SqliteStore {
             pool = pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
         }
         let pool = pool.acquire_timeout(settings.acquire_timeout).connect_with(options).await.map_err(sql::db_err)?;
-        Ok(Self { pool, clock, audit: Arc::default(), chain: None })
+        Ok(Self { pool, clock, audit: Arc::default(), revocations: Arc::default(), chain: None })
     }
 
     /// Opens a database file that exists, changing nothing: no file or directory is
@@ -77,7 +79,7 @@ impl SqliteStore {
             .connect_with(options.busy_timeout(Duration::from_secs(5)))
             .await
             .map_err(sql::db_err)?;
-        Ok(Self { pool, clock, audit: Arc::default(), chain: None })
+        Ok(Self { pool, clock, audit: Arc::default(), revocations: Arc::default(), chain: None })
     }
 
     /// Hashes the audit rows this store appends with `key` ([`crate::audit::chain`]).
@@ -132,6 +134,10 @@ impl Backend for SqliteStore {
 
     fn audit_queue(&self) -> &sql::group::AuditQueue {
         &self.audit
+    }
+
+    fn revocation_epoch(&self) -> &std::sync::atomic::AtomicU64 {
+        &self.revocations
     }
 
     fn chain_key(&self) -> Option<&crate::audit::ChainKey> {
