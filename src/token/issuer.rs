@@ -156,11 +156,13 @@ pub struct Issuer {
     issuer: String,
     keys: Arc<KeyRing>,
     clock: Arc<dyn Clock>,
+    /// Access tokens already checked (introspection sees the same token many times).
+    verified: super::verified::VerifiedTokens,
 }
 
 impl Issuer {
     pub fn new(issuer: String, keys: Arc<KeyRing>, clock: Arc<dyn Clock>) -> Self {
-        Self { issuer, keys, clock }
+        Self { issuer, keys, clock, verified: super::verified::VerifiedTokens::default() }
     }
 
     /// Our issuer identifier (`iss` of every token, `aud` of access tokens).
@@ -242,16 +244,22 @@ impl Issuer {
 
     /// [`Self::verify_access_token`] whatever the audience: for introspection and
     /// revocation, which answer about tokens minted for other resources too.
+    /// A token checked before is answered from memory (`token::verified`).
     pub fn verify_access_token_any_audience(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        let payload = jws::verify(&self.keys, token, "at+jwt")?;
+        let now = self.clock.now();
+        if let Some(claims) = self.verified.get(token, &self.keys, now) {
+            return Ok(claims);
+        }
+        let (payload, kid) = jws::verify_with_kid(&self.keys, token, "at+jwt")?;
         let claims: AccessClaims =
             serde_json::from_slice(&payload).map_err(|_| TokenError::Invalid("malformed claims"))?;
         if claims.iss != self.issuer {
             return Err(TokenError::Invalid("wrong iss"));
         }
-        if claims.exp <= self.clock.now() {
+        if claims.exp <= now {
             return Err(TokenError::Invalid("expired"));
         }
+        self.verified.insert(token, kid, &claims);
         Ok(claims)
     }
 

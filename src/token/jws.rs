@@ -59,6 +59,11 @@ fn decode(part: &str) -> Result<Vec<u8>, TokenError> {
 /// and the key's algorithm. Refused: other `typ`, no or unknown `kid`, `alg` other than
 /// that key's algorithm (so no `none`, no HS*), `crit`, a bad signature.
 pub(crate) fn verify(ring: &KeyRing, token: &str, typ: &str) -> Result<Vec<u8>, TokenError> {
+    verify_with_kid(ring, token, typ).map(|(payload, _)| payload)
+}
+
+/// [`verify`], also naming the key that signed.
+pub(crate) fn verify_with_kid(ring: &KeyRing, token: &str, typ: &str) -> Result<(Vec<u8>, String), TokenError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(TokenError::Invalid("token too long"));
     }
@@ -81,5 +86,5 @@ pub(crate) fn verify(ring: &KeyRing, token: &str, typ: &str) -> Result<Vec<u8>, 
     let signature = decode(s)?;
     let signed = &token[..h.len() + 1 + p.len()];
     key.verifier.verify(signed.as_bytes(), &signature).map_err(|_| TokenError::Invalid("bad signature"))?;
-    decode(p)
+    Ok((decode(p)?, kid))
 }

@@ -13,6 +13,7 @@ mod key_state;
 mod keygen;
 pub mod keys;
 pub mod scope;
+mod verified;
 
 #[cfg(test)]
 mod tests;
