@@ -140,4 +140,5 @@ conformance! {
     dpop::dpop_proof_recorded_once_and_purged,
     dpop::dpop_proof_parallel_records_one_first,
     dpop::dpop_jkt_kept_on_the_grant,
+    dpop::dpop_jkt_kept_on_the_code,
 }
