@@ -95,7 +95,7 @@ pub enum AuditEvent {
     },
     CodeRejected {
         client_id: String,
-        /// `pkce_mismatch`, `redirect_uri_mismatch`, `wrong_client`, `expired`
+        /// `pkce_mismatch`, `redirect_uri_mismatch`, `wrong_client`, `expired`, `dpop_key_mismatch`
         reason: String,
     },
     TokenRevoked {

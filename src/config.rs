@@ -133,7 +133,7 @@ pub struct TokensConfig {
     pub par_ttl_secs: i64,
     /// Every client must push its authorization requests (`/par`).
     pub require_par: bool,
-    /// A DPoP proof at `/token` must carry a server nonce (RFC 9449 §8).
+    /// A DPoP proof at `/token`, `/par` (RFC 9449 §8) and UserInfo (§9) must carry a server nonce.
     pub require_dpop_nonce: bool,
 }
 

@@ -53,7 +53,7 @@ async fn authorize(
     let (browser_id, set_browser) = cookie::browser_id(&app.cookies, headers);
     // A session that needs no new login (consent only) carries over.
     let stage = if step == Step::Consent { Stage::SignedIn } else { Stage::Login };
-    let mut flow = Flow::new(&browser_id, client, Some(req), stage, now);
+    let mut flow = Flow::new(&browser_id, client, Some(*req), stage, now);
     flow.login = auth.filter(|_| step == Step::Consent);
     super::save(app, &mut flow).await?;
     let page = if step == Step::Consent { "consent" } else { "login" };

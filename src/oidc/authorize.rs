@@ -25,7 +25,8 @@ pub enum Decision {
     Answer(Response),
     /// A login or consent page is needed for this validated request.
     Interact {
-        request: AuthRequest,
+        /// Boxed: the request is most of the decision's size.
+        request: Box<AuthRequest>,
         step: Step,
         /// The session's authentication, if there is one.
         auth: Option<Authenticated>,
@@ -81,7 +82,7 @@ pub async fn decide(app: &App, headers: &HeaderMap, params: Params, after_post: 
                 // The session ended meanwhile (a logout or an unlink): no session, no code.
                 Err(StoreError::NotFound) if req.prompt.none => fail(ErrorCode::LoginRequired, "the session ended"),
                 Err(StoreError::NotFound) => {
-                    Ok(Decision::Interact { request: req, step: Step::Login, auth: None, now })
+                    Ok(Decision::Interact { request: Box::new(req), step: Step::Login, auth: None, now })
                 }
                 Err(e) => Err(e.into()),
             }
@@ -89,7 +90,7 @@ pub async fn decide(app: &App, headers: &HeaderMap, params: Params, after_post: 
         // AZ-11: prompt=none never shows a page.
         (Step::Login, _) if req.prompt.none => fail(ErrorCode::LoginRequired, "the user is not signed in"),
         (Step::Consent, _) if req.prompt.none => fail(ErrorCode::ConsentRequired, "consent is required"),
-        (step, auth) => Ok(Decision::Interact { request: req, step, auth, now }),
+        (step, auth) => Ok(Decision::Interact { request: Box::new(req), step, auth, now }),
     }
 }
 

@@ -35,6 +35,7 @@ pub async fn issue_code(
         session_hash: auth.session_hash.clone(),
         require_auth_time: request.max_age.is_some(),
         resources: request.resources.clone(),
+        dpop_jkt: request.dpop_jkt.clone(),
         created_at: now,
         expires_at: now + code_ttl_secs,
         consumed_at: None,

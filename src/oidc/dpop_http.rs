@@ -1,7 +1,9 @@
-//! DPoP at the endpoints: the one `DPoP` header of a request, checked by
-//! [`super::dpop::check`] against the endpoint under the issuer's public URL (never
-//! the Host header), its `jti` recorded once across nodes (the store decides), and
-//! the answers: `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce`.
+//! DPoP at the endpoints (`/token`, `/par`, UserInfo): the one `DPoP` header of a
+//! request, checked by [`super::dpop::check`] against the endpoint under the issuer's
+//! public URL (never the Host header), its `jti` recorded once across nodes (the store
+//! decides), and the answers: `invalid_dpop_proof`, or, with `tokens.require_dpop_nonce`,
+//! `use_dpop_nonce` with a `DPoP-Nonce` (RFC 9449 §8 at the authorization server, §9
+//! at UserInfo).
 
 use super::dpop::{self, Expected, Proof, ProofError};
 use super::error::{BearerError, OAuthError};
@@ -30,6 +32,7 @@ impl From<Refusal> for OAuthError {
 impl From<Refusal> for BearerError {
     fn from(r: Refusal) -> Self {
         match r {
+            // The caller answers `use_dpop_nonce` with the nonce (it knows the key and the time).
             Refusal::Invalid(_) | Refusal::UseNonce => BearerError::InvalidDpopProof,
             Refusal::Store(e) => BearerError::Store(e),
         }
@@ -72,23 +75,46 @@ async fn checked(
     Ok(proof)
 }
 
-/// The proof of a `/token` request, if it has one. With `tokens.require_dpop_nonce`
-/// a proof without a current nonce is answered `use_dpop_nonce` and the nonce.
-pub async fn at_token(app: &App, headers: &HeaderMap) -> Result<Option<Proof>, OAuthError> {
+/// The nonces a proof may carry now, when `tokens.require_dpop_nonce` asks for one.
+fn accepted_nonces(app: &App) -> Option<[String; 2]> {
+    app.config.tokens.require_dpop_nonce.then(|| dpop::nonces(&app.dpop_nonce_key, app.clock.now()))
+}
+
+/// The nonce a `use_dpop_nonce` answer hands out (`DPoP-Nonce`).
+fn fresh_nonce(app: &App) -> String {
+    dpop::nonce(&app.dpop_nonce_key, app.clock.now())
+}
+
+/// The proof of a `POST` to the authorization server's `path`, if it has one. With
+/// `tokens.require_dpop_nonce` a proof without a current nonce is answered
+/// `use_dpop_nonce` and the nonce (RFC 9449 §8).
+async fn at_authorization_server(app: &App, headers: &HeaderMap, path: &str) -> Result<Option<Proof>, OAuthError> {
     let Some(value) = header(headers)? else {
         return Ok(None);
     };
-    let now = app.clock.now();
-    let accepted = app.config.tokens.require_dpop_nonce.then(|| dpop::nonces(&app.dpop_nonce_key, now));
-    match checked(app, value, "POST", "/token", accepted.as_ref().map(|a| a.as_slice()), None).await {
+    let accepted = accepted_nonces(app);
+    match checked(app, value, "POST", path, accepted.as_ref().map(|a| a.as_slice()), None).await {
         Ok(proof) => Ok(Some(proof)),
-        Err(Refusal::UseNonce) => Err(OAuthError::use_dpop_nonce(dpop::nonce(&app.dpop_nonce_key, now))),
+        Err(Refusal::UseNonce) => Err(OAuthError::use_dpop_nonce(fresh_nonce(app))),
         Err(other) => Err(other.into()),
     }
 }
 
+/// The proof of a `/token` request, if it has one.
+pub async fn at_token(app: &App, headers: &HeaderMap) -> Result<Option<Proof>, OAuthError> {
+    at_authorization_server(app, headers, "/token").await
+}
+
+/// The proof of a pushed authorization request (RFC 9449 §10.1), if it has one:
+/// checked as at `/token`, with `htu` the PAR endpoint.
+pub async fn at_par(app: &App, headers: &HeaderMap) -> Result<Option<Proof>, OAuthError> {
+    at_authorization_server(app, headers, "/par").await
+}
+
 /// The proof that must come with a DPoP-bound access token at a resource endpoint:
-/// `htm`/`htu` of this request, `ath` of the token, the key of `jkt`.
+/// `htm`/`htu` of this request, `ath` of the token, the key of `jkt`. With
+/// `tokens.require_dpop_nonce` a proof without a current nonce is answered 401
+/// `use_dpop_nonce` with a `DPoP-Nonce` (RFC 9449 §9).
 pub async fn at_resource(
     app: &App,
     headers: &HeaderMap,
@@ -98,5 +124,10 @@ pub async fn at_resource(
     jkt: &str,
 ) -> Result<Proof, BearerError> {
     let value = header(headers)?.ok_or(BearerError::InvalidDpopProof)?;
-    Ok(checked(app, value, method, path, None, Some((access_token, jkt))).await?)
+    let accepted = accepted_nonces(app);
+    match checked(app, value, method, path, accepted.as_ref().map(|a| a.as_slice()), Some((access_token, jkt))).await {
+        Ok(proof) => Ok(proof),
+        Err(Refusal::UseNonce) => Err(BearerError::UseDpopNonce(fresh_nonce(app))),
+        Err(other) => Err(other.into()),
+    }
 }

@@ -171,6 +171,9 @@ impl IntoResponse for OAuthError {
 /// The challenges of RFC 9449 §7.1, naming the algorithms a proof may use.
 pub(super) const DPOP_INVALID_TOKEN: &str = "DPoP algs=\"ES256 PS256 RS256 EdDSA\", error=\"invalid_token\"";
 pub(super) const DPOP_INVALID_PROOF: &str = "DPoP algs=\"ES256 PS256 RS256 EdDSA\", error=\"invalid_dpop_proof\"";
+/// RFC 9449 §9: the resource server's challenge asking for its nonce.
+pub(super) const DPOP_USE_NONCE: &str = "DPoP algs=\"ES256 PS256 RS256 EdDSA\", error=\"use_dpop_nonce\", \
+     error_description=\"the DPoP proof must carry the nonce of the DPoP-Nonce header\"";
 
 /// RFC 6750 §3 errors of bearer-protected endpoints (UserInfo); RFC 9449 §7.1 for DPoP.
 #[derive(Debug)]
@@ -185,6 +188,8 @@ pub enum BearerError {
     DpopBound,
     /// 401 `invalid_dpop_proof`: a bound token without a good proof of its key (RFC 9449 §7.1).
     InvalidDpopProof,
+    /// 401 `use_dpop_nonce` with this nonce in `DPoP-Nonce` (RFC 9449 §9).
+    UseDpopNonce(String),
     Store(StoreError),
 }
 
@@ -196,6 +201,10 @@ impl From<StoreError> for BearerError {
 
 impl IntoResponse for BearerError {
     fn into_response(self) -> Response {
+        let nonce = match &self {
+            Self::UseDpopNonce(n) => HeaderValue::from_str(n).ok(),
+            _ => None,
+        };
         let (status, code, challenge) = match self {
             Self::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request", "Bearer error=\"invalid_request\""),
             Self::InvalidToken => (StatusCode::UNAUTHORIZED, "invalid_token", "Bearer error=\"invalid_token\""),
@@ -204,11 +213,15 @@ impl IntoResponse for BearerError {
             }
             Self::DpopBound => (StatusCode::UNAUTHORIZED, "invalid_token", DPOP_INVALID_TOKEN),
             Self::InvalidDpopProof => (StatusCode::UNAUTHORIZED, "invalid_dpop_proof", DPOP_INVALID_PROOF),
+            Self::UseDpopNonce(_) => (StatusCode::UNAUTHORIZED, "use_dpop_nonce", DPOP_USE_NONCE),
             Self::Store(e) => return OAuthError::from(e).into_response(),
         };
         let mut res = (status, Json(serde_json::json!({ "error": code }))).into_response();
         res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(nonce) = nonce {
+            res.headers_mut().insert("dpop-nonce", nonce);
+        }
         res
     }
 }

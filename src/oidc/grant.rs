@@ -4,7 +4,8 @@
 //! transaction; the response leaves only after that commit. The access token's
 //! `aud` follows RFC 8707 `resource` ([`super::resource`], TK-06). With a DPoP
 //! proof (`jkt`) the access token carries `cnf.jkt`, and a public client's family is
-//! bound to the key: its refreshes need a proof of it (RFC 9449 §5).
+//! bound to the key: its refreshes need a proof of it (RFC 9449 §5). A code bound
+//! to a key (`dpop_jkt`, RFC 9449 §10) is exchanged only with a proof of that key.
 
 use super::error::{ErrorCode, OAuthError};
 use super::params::Params;
@@ -189,6 +190,14 @@ pub async fn authorization_code(
     if !p.get("code_verifier").is_some_and(|v| pkce_verifies(v, &rec.code_challenge)) {
         app.store.burn_code(&hash, &reject("pkce_mismatch")).await?;
         return Err(OAuthError::invalid_grant("PKCE verification failed"));
+    }
+    // RFC 9449 §10: "the authorization server MUST ensure that the DPoP proof's key
+    // matches dpop_jkt". No proof or another key's is refused, and, as a failed PKCE
+    // check, spends the code (RFC 6749 §4.1.2: single use), so whoever holds the code
+    // without the key cannot try again, nor can the key's holder after a refusal.
+    if rec.dpop_jkt.as_deref().is_some_and(|bound| jkt != Some(bound)) {
+        app.store.burn_code(&hash, &reject("dpop_key_mismatch")).await?;
+        return Err(OAuthError::invalid_grant("the code is bound to another DPoP key (dpop_jkt)"));
     }
     // TK-06: the token's audience, among what /authorize asked for (the code stays unspent).
     let target = resource::at_code_exchange(&p.all("resource"), &rec.resources, client, &app.config.issuer)

@@ -4,6 +4,8 @@
 //! `request_uri` (its hash in the store, single use, short-lived). `/authorize`
 //! then takes them ([`at_authorize`]) and runs its normal path on the pushed
 //! parameters only; an unusable `request_uri` is an HTML page (invariant 4).
+//! A `DPoP` proof at the push (RFC 9449 §10.1), checked as at `/token`, binds the
+//! code to its key as a `dpop_jkt` parameter would; both given must agree.
 
 use super::client_auth;
 use super::error::OAuthError;
@@ -37,10 +39,13 @@ pub async fn push(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
     if params.get("request_uri").is_some() {
         return Err(OAuthError::invalid_request("request_uri is not allowed in a pushed request (RFC 9126 §2.1)"));
     }
-    request::validate(&params, Some(&client), &app.config.issuer).map_err(refusal)?;
+    let req = request::validate(&params, Some(&client), &app.config.issuer).map_err(refusal)?;
+    let proof = super::dpop_http::at_par(&app, &headers).await?;
+    let proved = proved_key(req.dpop_jkt.as_deref(), proof.map(|p| p.jkt))?;
     let uri = format!("{URI_PREFIX}{}", random_token());
     let ttl = app.config.tokens.par_ttl_secs;
-    app.store.put_pushed(&token_hash(&uri), &client.id, &stored_form(&body, &client), now + ttl).await?;
+    let form = stored_form(&body, &client.id, proved.as_deref());
+    app.store.put_pushed(&token_hash(&uri), &client.id, &form, now + ttl).await?;
     let mut res =
         (StatusCode::CREATED, Json(serde_json::json!({ "request_uri": uri, "expires_in": ttl }))).into_response();
     let h = res.headers_mut();
@@ -59,15 +64,33 @@ fn refusal(r: Rejection) -> OAuthError {
     }
 }
 
-/// The pushed form without credentials, with the authenticated `client_id`.
-fn stored_form(body: &[u8], client: &Client) -> String {
+/// RFC 9449 §10.1: the thumbprint of the push's proof becomes the request's
+/// `dpop_jkt` when it has none (the key to add to the stored form); with both,
+/// "the authorization server MUST reject the request if the JWK Thumbprint in
+/// dpop_jkt does not match the public key in the DPoP header".
+fn proved_key(given: Option<&str>, proved: Option<String>) -> Result<Option<String>, OAuthError> {
+    match (given, proved) {
+        (Some(given), Some(proved)) if given != proved => {
+            Err(OAuthError::invalid_dpop_proof("dpop_jkt is not the thumbprint of the DPoP proof's key"))
+        }
+        (None, proved) => Ok(proved),
+        (Some(_), _) => Ok(None),
+    }
+}
+
+/// The pushed form without credentials, with the authenticated `client_id` and the
+/// `dpop_jkt` of the push's proof, if it is to be added.
+fn stored_form(body: &[u8], client_id: &str, dpop_jkt: Option<&str>) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in url::form_urlencoded::parse(body) {
         if !CREDENTIALS.contains(&k.as_ref()) {
             out.append_pair(&k, &v);
         }
     }
-    out.append_pair("client_id", &client.id);
+    out.append_pair("client_id", client_id);
+    if let Some(jkt) = dpop_jkt {
+        out.append_pair("dpop_jkt", jkt);
+    }
     out.finish()
 }
 
@@ -101,4 +124,29 @@ fn unusable() -> PageError {
     PageError::bad_request(
         "Ссылка на запрос входа недействительна, устарела или уже использована. Вернитесь в приложение и войдите снова.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+    const B: &str = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+
+    #[test]
+    fn rfc9449_10_1_the_proof_becomes_dpop_jkt_and_both_must_agree() {
+        assert_eq!(proved_key(None, None).unwrap(), None, "neither");
+        assert_eq!(proved_key(None, Some(A.into())).unwrap().as_deref(), Some(A), "the proof's key is added");
+        assert_eq!(proved_key(Some(A), None).unwrap(), None, "the parameter stays as given");
+        assert_eq!(proved_key(Some(A), Some(A.into())).unwrap(), None, "agreeing: nothing to add");
+        let e = proved_key(Some(A), Some(B.into())).unwrap_err();
+        assert_eq!(e.code.as_str(), "invalid_dpop_proof");
+    }
+
+    #[test]
+    fn stored_form_drops_credentials_and_adds_the_proved_key() {
+        let form = stored_form(b"client_id=x&client_secret=s&scope=openid", "mobile", Some(A));
+        assert_eq!(form, format!("scope=openid&client_id=mobile&dpop_jkt={A}"));
+        assert_eq!(stored_form(b"scope=openid", "mobile", None), "scope=openid&client_id=mobile");
+    }
 }

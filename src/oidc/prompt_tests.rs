@@ -15,6 +15,7 @@ fn request(prompt: Prompt, max_age: Option<i64>) -> AuthRequest {
         max_age,
         login_hint: None,
         resources: vec![],
+        dpop_jkt: None,
     }
 }
 

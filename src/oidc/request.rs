@@ -37,6 +37,10 @@ pub struct AuthRequest {
     /// RFC 8707 resources asked for, each permitted for the client (empty: none).
     #[serde(default)]
     pub resources: Vec<String>,
+    /// RFC 9449 §10: the JWK thumbprint the code is bound to (`dpop_jkt`, or the
+    /// key of the `DPoP` proof a pushed request came with, §10.1).
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 /// Why a request was refused, and how the refusal must be delivered.
@@ -101,6 +105,7 @@ pub fn validate(params: &Params, client: Option<&Client>, issuer: &str) -> Resul
     let resources = super::resource::at_authorize(&params.all("resource"), client, issuer)
         .map_err(|_| back(ErrorCode::InvalidTarget, "resource is not permitted for this client"))?;
     let code_challenge = pkce_challenge(params).map_err(|d| back(ErrorCode::InvalidRequest, d))?;
+    let dpop_jkt = dpop_jkt(params.get("dpop_jkt")).map_err(|d| back(ErrorCode::InvalidRequest, d))?;
     let prompt = parse_prompt(params.get("prompt")).map_err(|d| back(ErrorCode::InvalidRequest, d))?;
     let max_age = match params.get("max_age") {
         None => None,
@@ -122,6 +127,7 @@ pub fn validate(params: &Params, client: Option<&Client>, issuer: &str) -> Resul
         max_age,
         login_hint: params.get("login_hint").map(str::to_owned),
         resources,
+        dpop_jkt,
     })
 }
 
@@ -148,6 +154,17 @@ fn pkce_challenge(params: &Params) -> Result<String, &'static str> {
         return Err("code_challenge must be 43 base64url characters");
     }
     Ok(challenge.to_owned())
+}
+
+/// RFC 9449 §10: `dpop_jkt` is the base64url SHA-256 JWK thumbprint (RFC 7638) of
+/// the key the client will prove at `/token`: 43 base64url characters, no padding.
+pub fn dpop_jkt(value: Option<&str>) -> Result<Option<String>, &'static str> {
+    let Some(jkt) = value else { return Ok(None) };
+    let well_formed = jkt.len() == 43 && jkt.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err("dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)");
+    }
+    Ok(Some(jkt.to_owned()))
 }
 
 fn parse_prompt(value: Option<&str>) -> Result<Prompt, &'static str> {

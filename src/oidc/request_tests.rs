@@ -154,5 +154,23 @@ fn tk_06_resource_at_authorize() {
     }
 }
 
+#[test]
+fn rfc9449_10_dpop_jkt_is_a_thumbprint() {
+    let jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+    assert_eq!(check(&base()).unwrap().dpop_jkt, None, "none asked");
+    assert_eq!(check(&format!("{}&dpop_jkt={jkt}", base())).unwrap().dpop_jkt.as_deref(), Some(jkt));
+    for bad in [
+        &jkt[..42],
+        &format!("{jkt}A"),
+        &format!("{}=", &jkt[..42]),
+        &format!("{}%2B", &jkt[..42]),
+        &format!("{}%2F", &jkt[..42]),
+    ] {
+        assert_eq!(error_of(&format!("{}&dpop_jkt={bad}", base())), ErrorCode::InvalidRequest, "{bad:?}");
+    }
+    assert_eq!(error_of(&format!("{}&dpop_jkt={jkt}&dpop_jkt={jkt}", base())), ErrorCode::InvalidRequest, "repeated");
+    assert_eq!(check(&format!("{}&dpop_jkt=", base())).unwrap().dpop_jkt, None, "RFC 6749 §3.1: empty is omitted");
+}
+
 #[path = "request_proptests.rs"]
 mod proptests;

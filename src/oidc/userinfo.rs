@@ -3,7 +3,8 @@
 //! in the query string (UI-03) and never two ways at once, with the `openid` scope;
 //! the claims of its scopes only (UI-04), `sub` as in the ID token. A DPoP-bound
 //! token (`cnf.jkt`, RFC 9449 §7) comes only as `Authorization: DPoP <token>` with a
-//! proof of its key for this request (`htm`, `htu`, `ath`); as a bearer token it is refused.
+//! proof of its key for this request (`htm`, `htu`, `ath`; with `tokens.require_dpop_nonce`
+//! a server nonce, else 401 `use_dpop_nonce`, RFC 9449 §9); as a bearer token it is refused.
 
 use super::error::BearerError;
 use super::inspect::access_live;

@@ -142,4 +142,5 @@ conformance! {
     dpop::dpop_proof_parallel_records_one_first,
     dpop::dpop_jkt_kept_on_the_grant,
     revocations::revocations_read_since_a_moment,
+    dpop::dpop_jkt_kept_on_the_code,
 }

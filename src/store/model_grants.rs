@@ -60,6 +60,10 @@ pub struct AuthCode {
     pub require_auth_time: bool,
     /// RFC 8707 resources asked for at `/authorize` (empty: none asked).
     pub resources: Vec<String>,
+    /// RFC 9449 §10: the JWK thumbprint the code is bound to (`dpop_jkt`): `/token`
+    /// spends it only with a DPoP proof of that key (None: not bound).
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
     pub consumed_at: Option<UnixTime>,

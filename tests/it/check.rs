@@ -157,7 +157,8 @@ async fn check_unmigrated_database() {
             && err.contains("0018_backchannel_logout, ")
             && err.contains("0019_dpop, ")
             && err.contains("0020_client_admin_roles, ")
-            && err.contains("0021_client_disabled (run `propusk migrate`)"),
+            && err.contains("0021_client_disabled, ")
+            && err.contains("0022_code_dpop_jkt (run `propusk migrate`)"),
         "{err}"
     );
 }

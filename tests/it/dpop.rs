@@ -14,13 +14,13 @@ use propusk::crypto::{b64, sha256};
 use serde_json::{Value, json};
 
 /// A relying party's DPoP key: an EC P-256 pair, the public half as a JWK.
-struct DpopKey {
-    public: Value,
+pub(crate) struct DpopKey {
+    pub(crate) public: Value,
     signer: Box<dyn JwsSigner>,
 }
 
 impl DpopKey {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let pair = ES256.generate_key_pair().unwrap();
         let signer = Box::new(ES256.signer_from_jwk(&pair.to_jwk_private_key()).unwrap());
         let public: serde_json::Map<String, Value> = pair.to_jwk_public_key().into();
@@ -28,19 +28,19 @@ impl DpopKey {
     }
 
     /// RFC 7638, computed here: the required members in lexicographic order.
-    fn jkt(&self) -> String {
+    pub(crate) fn jkt(&self) -> String {
         let k = &self.public;
         let canonical = json!({ "crv": k["crv"], "kty": k["kty"], "x": k["x"], "y": k["y"] }).to_string();
         b64(&sha256(canonical.as_bytes()))
     }
 
-    fn sign(&self, header: &Value, claims: &Value) -> String {
+    pub(crate) fn sign(&self, header: &Value, claims: &Value) -> String {
         let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
         format!("{input}.{}", b64(&self.signer.sign(input.as_bytes()).unwrap()))
     }
 
     /// A proof of `htm` at `htu` made at `iat`, with `extra` claims (`ath`, `nonce`).
-    fn proof_at(&self, htm: &str, htu: &str, iat: i64, extra: &[(&str, &str)]) -> String {
+    pub(crate) fn proof_at(&self, htm: &str, htu: &str, iat: i64, extra: &[(&str, &str)]) -> String {
         let mut claims = json!({ "jti": uuid::Uuid::new_v4().to_string(), "htm": htm, "htu": htu, "iat": iat });
         for (k, v) in extra {
             claims[*k] = json!(v);
@@ -49,21 +49,21 @@ impl DpopKey {
     }
 }
 
-fn now(app: &TestApp) -> i64 {
+pub(crate) fn now(app: &TestApp) -> i64 {
     app.clock.as_ref().expect("a fixed clock").now()
 }
 
-fn ath(token: &str) -> String {
+pub(crate) fn ath(token: &str) -> String {
     b64(&sha256(token.as_bytes()))
 }
 
 /// A proof for `/token` now.
-fn token_proof(app: &TestApp, key: &DpopKey) -> String {
+pub(crate) fn token_proof(app: &TestApp, key: &DpopKey) -> String {
     key.proof_at("POST", &app.url("/token"), now(app), &[])
 }
 
 /// POST to a back-channel endpoint as `rp` with these `DPoP` headers.
-async fn call(app: &TestApp, rp: &Rp, path: &str, form: &[(&str, &str)], proofs: &[&str]) -> Answer {
+pub(crate) async fn call(app: &TestApp, rp: &Rp, path: &str, form: &[(&str, &str)], proofs: &[&str]) -> Answer {
     let mut form: Vec<(&str, &str)> = form.to_vec();
     let mut req = reqwest::Client::new().post(app.url(path));
     match &rp.secret {
@@ -76,7 +76,7 @@ async fn call(app: &TestApp, rp: &Rp, path: &str, form: &[(&str, &str)], proofs:
     Answer::of(req.form(&form).send().await.unwrap()).await
 }
 
-async fn exchange(app: &TestApp, rp: &Rp, code: &str, proofs: &[&str]) -> Answer {
+pub(crate) async fn exchange(app: &TestApp, rp: &Rp, code: &str, proofs: &[&str]) -> Answer {
     let form =
         [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", RP_CB), ("code_verifier", VERIFIER)];
     call(app, rp, "/token", &form, proofs).await
@@ -87,7 +87,7 @@ async fn refresh(app: &TestApp, rp: &Rp, token: &str, proofs: &[&str]) -> Answer
 }
 
 /// GET /userinfo with `Authorization: <scheme> <token>` and these `DPoP` headers.
-async fn userinfo(app: &TestApp, scheme: &str, token: &str, proofs: &[&str]) -> Answer {
+pub(crate) async fn userinfo(app: &TestApp, scheme: &str, token: &str, proofs: &[&str]) -> Answer {
     let mut req = reqwest::Client::new().get(app.url("/userinfo")).header("Authorization", format!("{scheme} {token}"));
     for p in proofs {
         req = req.header("DPoP", *p);

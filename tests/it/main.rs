@@ -35,6 +35,7 @@ mod console_consents;
 mod container;
 mod discovery_prompts;
 mod dpop;
+mod dpop_code;
 mod edge;
 mod esia_direct;
 mod esia_error_page;

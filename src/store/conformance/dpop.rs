@@ -1,9 +1,11 @@
 //! Conformance checks, part 11: DPoP (RFC 9449): a proof is recorded once, of
 //! parallel uses exactly one is first, rows go when purged; a family's `dpop_jkt`
-//! is kept from the code exchange through the rotation.
+//! is kept from the code exchange through the rotation; a code's `dpop_jkt` (RFC 9449
+//! §10) is stored with it, and a refused code is spent once, for good.
 
 use super::fixtures::*;
 use super::harness::{T0, TestDb};
+use crate::audit::AuditEvent;
 use crate::store::*;
 
 pub async fn dpop_proof_recorded_once_and_purged(db: &mut TestDb) {
@@ -58,6 +60,23 @@ pub async fn dpop_jkt_kept_on_the_grant(db: &mut TestDb) {
     assert_eq!(grant.dpop_jkt.as_deref(), Some("thumb"), "the new token's family is the same");
     let plain = grant_unbound(s).await;
     assert_eq!(plain, None);
+}
+
+pub async fn dpop_jkt_kept_on_the_code(db: &mut TestDb) {
+    let s = db.store();
+    with_acc1(s).await;
+    let jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+    s.insert_code(&AuthCode { dpop_jkt: Some(jkt.into()), ..code("c-b", "g-b", None) }).await.unwrap();
+    s.insert_code(&code("c-u", "g-u", None)).await.unwrap();
+    assert_eq!(s.code("c-b").await.unwrap().unwrap().dpop_jkt.as_deref(), Some(jkt), "bound");
+    assert_eq!(s.code("c-u").await.unwrap().unwrap().dpop_jkt, None, "not bound");
+    // A proof of another key burns the bound code: no later exchange gets tokens.
+    let refused = AuditEvent::CodeRejected { client_id: "rp".into(), reason: "dpop_key_mismatch".into() };
+    s.burn_code("c-b", &refused).await.unwrap();
+    assert!(s.code("c-b").await.unwrap().unwrap().consumed_at.is_some(), "spent");
+    let g = grant("g-b", "acc-1", "rp", None);
+    assert_eq!(s.exchange_code("c-b", &g, None, &event()).await.unwrap(), CodeExchange::Replayed);
+    assert!(s.grant("g-b").await.unwrap().is_none(), "no grant from a burnt code");
 }
 
 async fn grant_unbound(s: &dyn Store) -> Option<String> {

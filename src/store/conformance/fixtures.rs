@@ -107,6 +107,7 @@ pub fn code(code_hash: &str, grant_id: &str, session_hash: Option<&str>) -> Auth
         session_hash: session_hash.map(Into::into),
         require_auth_time: true,
         resources: vec!["https://api.example/".into()],
+        dpop_jkt: None,
         created_at: T0,
         expires_at: T0 + 60,
         consumed_at: None,

@@ -88,8 +88,8 @@ macro_rules! grant_store {
                     sqlx::query(
                         "INSERT INTO codes (code_hash, grant_id, client_id, account_id, redirect_uri, scope, nonce, \
                          code_challenge, auth_time, amr, acr, session_hash, require_auth_time, created_at, \
-                         expires_at, consumed_at, resources) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                         expires_at, consumed_at, resources, dpop_jkt) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
                     )
                     .bind(&c.code_hash)
                     .bind(&c.grant_id)
@@ -108,6 +108,7 @@ macro_rules! grant_store {
                     .bind(c.expires_at)
                     .bind(c.consumed_at)
                     .bind(sql::to_json_list(&c.resources))
+                    .bind(c.dpop_jkt.as_deref())
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
