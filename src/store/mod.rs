@@ -8,6 +8,7 @@
 //! their SQL and migrations; one conformance suite runs against both.
 
 pub mod changes;
+pub mod client_assertions;
 pub mod console;
 pub mod dpop;
 pub mod installation;
@@ -228,6 +229,7 @@ pub trait Store:
     + sandbox::SandboxRows
     + pushed::PushedRequests
     + dpop::DpopProofs
+    + client_assertions::ClientAssertions
     + changes::ChangeFeed
     + Lifecycle
 {
@@ -251,6 +253,7 @@ impl<T> Store for T where
         + sandbox::SandboxRows
         + pushed::PushedRequests
         + dpop::DpopProofs
+        + client_assertions::ClientAssertions
         + changes::ChangeFeed
         + Lifecycle
 {

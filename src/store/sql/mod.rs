@@ -17,6 +17,7 @@
 //!   (BOOLEAN on PostgreSQL, INTEGER on SQLite), lists are JSON text.
 
 mod classify;
+pub(crate) mod client_assertions;
 pub(crate) mod clients;
 pub(crate) mod console;
 pub(crate) mod directory;
@@ -190,6 +191,7 @@ macro_rules! sql_store {
         $crate::store::sql::pushed::pushed_store!($store, $db);
         $crate::store::sql::console::console_store!($store, $db);
         $crate::store::sql::dpop::dpop_store!($store, $db);
+        $crate::store::sql::client_assertions::client_assertion_store!($store, $db);
     };
 }
 pub(crate) use sql_store;
