@@ -151,9 +151,14 @@ mod tests {
         json!({ "keys": keys }).to_string()
     }
 
+    fn stored_n(stored: &str) -> Value {
+        serde_json::from_str::<Value>(stored).unwrap()["keys"][0]["n"].clone()
+    }
+
     #[test]
     fn public_keys_of_each_type_are_accepted() {
-        let rsa: Map<String, Value> = RS256.generate_key_pair(2048).unwrap().to_jwk_public_key().into();
+        let mut rsa: Map<String, Value> = RS256.generate_key_pair(2048).unwrap().to_jwk_public_key().into();
+        rsa.remove("alg");
         let ed: Map<String, Value> =
             EdDSA.generate_key_pair(josekit::jwk::alg::ed::EdCurve::Ed25519).unwrap().to_jwk_public_key().into();
         let text = set(vec![Value::Object(rsa), ec_public(), Value::Object(ed)]);
@@ -164,6 +169,10 @@ mod tests {
         assert_eq!(candidates(&stored, "EdDSA", None).len(), 1);
         assert!(candidates(&stored, "HS256", None).is_empty(), "never a symmetric alg");
         assert!(candidates(&stored, "none", None).is_empty());
+        let only_rs256 = json!({ "keys": [{ "alg": "RS256", "kty": "RSA", "n": stored_n(&stored), "e": "AQAB" }] });
+        let only_rs256 = validate(&only_rs256.to_string()).unwrap();
+        assert_eq!(candidates(&only_rs256, "RS256", None).len(), 1);
+        assert!(candidates(&only_rs256, "PS256", None).is_empty(), "a key's own alg only");
     }
 
     #[test]
@@ -180,7 +189,7 @@ mod tests {
 
     #[test]
     fn malformed_sets_and_keys_are_refused() {
-        let small: Map<String, Value> = RS256.generate_key_pair(1024).unwrap().to_jwk_public_key().into();
+        let small = json!({ "kty": "RSA", "n": crate::crypto::b64(&[0xc3; 128]), "e": "AQAB" });
         let mut enc = ec_public();
         enc["use"] = json!("enc");
         let mut wrong_alg = ec_public();
@@ -197,7 +206,7 @@ mod tests {
             "{}".to_owned(),
             set(vec![]),
             set(vec![json!("x")]),
-            set(vec![Value::Object(small)]),
+            set(vec![small]),
             set(vec![enc]),
             set(vec![wrong_alg]),
             set(vec![hs]),
