@@ -102,6 +102,13 @@ pub struct AddClient {
     pub backchannel_logout_uri: Option<String>,
     /// `--backchannel-logout-session-required`.
     pub backchannel_logout_session_required: bool,
+    /// `private_key_jwt`: the client's JWK Set, as JSON text (`--jwks-file`).
+    pub jwks: Option<String>,
+}
+
+/// The JWK Set of `--jwks-file` as text; checked by the registration rules.
+pub fn read_jwks_file(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("--jwks-file: {}: {e}", path.display())))
 }
 
 /// The registration `a` asks for, with the defaults of `clients add`, and whether it
@@ -142,6 +149,7 @@ pub fn new_client(config: &Config, a: AddClient) -> Result<(NewClient, bool), Cl
         display_name: a.display_name,
         backchannel_logout_uri: a.backchannel_logout_uri,
         backchannel_logout_session_required: a.backchannel_logout_session_required,
+        jwks: a.jwks,
     };
     Ok((new, a.require_par))
 }

@@ -68,6 +68,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                     grant_type,
                     consent,
                     auth_method,
+                    jwks_file,
                     id_token_alg,
                     subject_type,
                     sector_identifier_uri,
@@ -97,6 +98,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                         require_dpop,
                         backchannel_logout_uri,
                         backchannel_logout_session_required,
+                        jwks: jwks_file.as_deref().map(cli::read_jwks_file).transpose()?,
                     };
                     cli::clients_add(&config, args).await?
                 }

@@ -56,12 +56,16 @@ fn add_args(f: &NewClientForm) -> AddClient {
         grant_types: f.grant_types.split_whitespace().map(str::to_owned).collect(),
         subject_type: Some(f.subject_type.clone()).filter(|s| !s.is_empty()),
         sector_identifier_uri: Some(f.sector_identifier_uri.clone()).filter(|s| !s.is_empty()),
+        // A public client has no method to choose.
+        auth_method: Some(f.auth_method.clone()).filter(|m| !m.is_empty() && !f.public),
+        jwks: Some(f.jwks.clone()).filter(|j| !j.is_empty()),
         ..AddClient::default()
     }
 }
 
 /// POST /admin/clients/new — `csrf`, `id`, `display_name`, `public=on`, `redirect_uris`
-/// (one per line), `scope`, `consent`, `grant_types`, `subject_type`, `sector_identifier_uri`. A refusal re-renders the form; nothing stored.
+/// (one per line), `scope`, `consent`, `grant_types`, `subject_type`, `sector_identifier_uri`,
+/// `auth_method`, `jwks` (a `private_key_jwt` client's JWK Set). A refusal re-renders the form; nothing stored.
 pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, AdminError> {
     let p = Params::parse(&body);
     let staff = posted_in(&app, &headers, &p, NEW, Section::Clients).await?;
@@ -76,6 +80,8 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
         grant_types: text("grant_types"),
         subject_type: text("subject_type"),
         sector_identifier_uri: text("sector_identifier_uri"),
+        auth_method: text("auth_method"),
+        jwks: text("jwks"),
     };
     let (new, require_par) = match new_client(&app.config, add_args(&form)) {
         Ok(n) => n,

@@ -30,7 +30,11 @@ pub fn client_path(id: &str) -> String {
 }
 
 fn kind(c: &Client) -> &'static str {
-    if c.auth_method == AuthMethod::None { "публичный" } else { "конфиденциальный" }
+    match c.auth_method {
+        AuthMethod::None => "публичный",
+        AuthMethod::PrivateKeyJwt => "конфиденциальный (ключи)",
+        _ => "конфиденциальный",
+    }
 }
 
 fn consent_label(c: ConsentMode) -> &'static str {
@@ -76,7 +80,16 @@ pub(super) fn form_of(c: &Client) -> ClientForm {
         require_dpop: c.dpop_bound_access_tokens,
         backchannel_logout_uri: c.backchannel_logout_uri.clone().unwrap_or_default(),
         backchannel_logout_session_required: c.backchannel_logout_session_required,
+        jwks: c.jwks.as_deref().map(pretty_jwks).unwrap_or_default(),
     }
+}
+
+/// A stored JWK Set, indented for the textarea.
+fn pretty_jwks(text: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| text.to_owned())
 }
 
 fn posted_form(p: &Params) -> ClientForm {
@@ -96,6 +109,7 @@ fn posted_form(p: &Params) -> ClientForm {
         require_dpop: p.get("require_dpop") == Some("on"),
         backchannel_logout_uri: text("backchannel_logout_uri"),
         backchannel_logout_session_required: p.get("backchannel_logout_session_required") == Some("on"),
+        jwks: text("jwks"),
     }
 }
 
@@ -133,6 +147,9 @@ fn change_of(f: &ClientForm) -> Result<ClientChange, String> {
         // Always on the form: empty removes it.
         backchannel_logout_uri: Some(f.backchannel_logout_uri.clone()),
         backchannel_logout_session_required: Some(f.backchannel_logout_session_required),
+        auth_method: None,
+        // Empty (or a client without keys): the registered keys stay.
+        jwks: Some(f.jwks.clone()).filter(|j| !j.is_empty()),
     })
 }
 
@@ -152,6 +169,8 @@ pub fn rule_message(e: &ClientRuleError) -> String {
         "--id" => "Идентификатор",
         "--secret" => "Секрет",
         "--backchannel-logout-uri" => "Адрес back-channel logout",
+        "--jwks-file" => "Ключи клиента (JWKS)",
+        "--auth-method" => "Способ аутентификации",
         _ => "Настройки клиента",
     };
     format!("Поле «{field}» заполнено неверно ({}). Ничего не сохранено.", e.reason)
@@ -182,6 +201,7 @@ pub(super) fn edit_page(
         id: c.id.clone(),
         path: client_path(&c.id),
         confidential: c.auth_method != AuthMethod::None,
+        by_key: c.auth_method == AuthMethod::PrivateKeyJwt,
         previous_secret_until: c.previous_secret_until.filter(|&t| t > app.clock.now()).map(date_time),
         disabled: c.disabled,
         form,

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::oidc::client::client_json;
 use crate::oidc::client_change::ClientChange;
 use crate::oidc::client_ops::{self, ChangeError};
-use crate::store::ConsentMode;
+use crate::store::{AuthMethod, ConsentMode};
 
 /// `clients update` arguments: what is given replaces the current value; repeatable
 /// flags replace the whole list.
@@ -60,6 +60,12 @@ pub struct UpdateArgs {
     /// true | false: a disabled client gets no login, no token and no UserInfo.
     #[arg(long = "disabled")]
     pub disabled: Option<bool>,
+    /// client_secret_basic | client_secret_post | private_key_jwt (from a secret to keys only).
+    #[arg(long = "auth-method")]
+    pub auth_method: Option<String>,
+    /// private_key_jwt: a JWK Set file (RFC 7517 §5) replacing the client's keys.
+    #[arg(long = "jwks-file")]
+    pub jwks_file: Option<std::path::PathBuf>,
 }
 
 impl UpdateArgs {
@@ -71,7 +77,15 @@ impl UpdateArgs {
                     .ok_or_else(|| CliError::Usage("--consent: must be implicit or explicit".into()))?,
             ),
         };
+        let auth_method = match self.auth_method.as_deref() {
+            None => None,
+            Some(m) => Some(
+                AuthMethod::parse(m).ok_or_else(|| CliError::Usage(format!("--auth-method: unknown method `{m}`")))?,
+            ),
+        };
         Ok(ClientChange {
+            auth_method,
+            jwks: self.jwks_file.as_deref().map(super::read_jwks_file).transpose()?,
             display_name: self.display_name.clone(),
             redirect_uris: self.redirect_uris.clone(),
             post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),

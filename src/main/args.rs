@@ -79,9 +79,12 @@ pub enum ClientsCmd {
         /// implicit | explicit
         #[arg(long)]
         consent: Option<String>,
-        /// client_secret_basic | client_secret_post | none
+        /// client_secret_basic | client_secret_post | private_key_jwt | none
         #[arg(long = "auth-method")]
         auth_method: Option<String>,
+        /// private_key_jwt: the client's public keys, a JWK Set file (RFC 7517 §5).
+        #[arg(long = "jwks-file")]
+        jwks_file: Option<PathBuf>,
         /// RS256 | ES256 | EdDSA
         #[arg(long = "id-token-alg")]
         id_token_alg: Option<String>,

@@ -66,8 +66,7 @@ pub async fn decide(app: &App, headers: &HeaderMap, params: Params, after_post: 
         auth: auth.as_ref().map(|a| (a, false)),
         remembered_consent: remembered.as_ref().map(|c| c.scope.as_str()),
         consented_now: false,
-        confirm_sso: client.secret_hash.is_none()
-            && super::redirect::can_be_impersonated(&req.redirect_uri, &app.config.issuer),
+        confirm_sso: client.is_public() && super::redirect::can_be_impersonated(&req.redirect_uri, &app.config.issuer),
         now,
     });
     let fail = |code: ErrorCode, d: &str| {

@@ -104,6 +104,9 @@ pub struct NewClient {
     pub backchannel_logout_uri: Option<String>,
     /// The client needs `sid` in its logout tokens.
     pub backchannel_logout_session_required: bool,
+    /// The public keys of a `private_key_jwt` client: a JWK Set as JSON text
+    /// (`oidc::client_jwks::validate`); required for that method, refused for the others.
+    pub jwks: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -161,6 +164,7 @@ pub fn build_client(
     if new.auth_method == AuthMethod::None && new.secret.is_some() {
         return Err(rule("--secret", "a public client has no secret"));
     }
+    let jwks = registered_keys(&new)?;
     if new.secret.as_ref().is_some_and(|s| s.expose().len() < 32) {
         return Err(rule("--secret", "must be at least 32 characters"));
     }
@@ -177,7 +181,7 @@ pub fn build_client(
     }
     let scope = scope.join(" ");
     let secret = match new.auth_method {
-        AuthMethod::None => None,
+        AuthMethod::None | AuthMethod::PrivateKeyJwt => None,
         _ => Some(new.secret.unwrap_or_else(|| SecretString::new(crypto::random_token()))),
     };
     let client = Client {
@@ -203,11 +207,29 @@ pub fn build_client(
         disabled: false,
         backchannel_logout_uri: new.backchannel_logout_uri,
         backchannel_logout_session_required: new.backchannel_logout_session_required,
+        jwks,
         resources: new.resources,
         created_at: now,
         updated_at: now,
     };
     Ok((client, secret))
+}
+
+/// RFC 7523 §2.2, OIDC Registration §2: a `private_key_jwt` client registers its
+/// public keys (`jwks`) and no secret; a client of another method has no keys (one
+/// client, one way to authenticate: TK-02).
+fn registered_keys(new: &NewClient) -> Result<Option<String>, ClientRuleError> {
+    match (new.auth_method, &new.jwks) {
+        (AuthMethod::PrivateKeyJwt, _) if new.secret.is_some() => {
+            Err(rule("--secret", "a private_key_jwt client authenticates with its keys, not a secret"))
+        }
+        (AuthMethod::PrivateKeyJwt, None) => Err(rule("--jwks-file", "required for --auth-method private_key_jwt")),
+        (AuthMethod::PrivateKeyJwt, Some(text)) => {
+            super::client_jwks::validate(text).map(Some).map_err(|e| rule("--jwks-file", e.to_string()))
+        }
+        (_, Some(_)) => Err(rule("--jwks-file", "only for --auth-method private_key_jwt")),
+        (_, None) => Ok(None),
+    }
 }
 
 /// IT-04 (OIDC Core §8.1, Registration §2): the subject type, and the sector
@@ -275,6 +297,9 @@ pub fn client_json(client: &Client, secret: Option<&SecretString>) -> serde_json
     }
     if let (Some(s), Some(map)) = (&client.sector_identifier_uri, v.as_object_mut()) {
         map.insert("sector_identifier_uri".into(), serde_json::Value::String(s.clone()));
+    }
+    if let (Some(jwks), Some(map)) = (&client.jwks, v.as_object_mut()) {
+        map.insert("jwks".into(), serde_json::from_str(jwks).unwrap_or(serde_json::Value::Null));
     }
     if let (Some(s), Some(map)) = (secret, v.as_object_mut()) {
         map.insert("client_secret".into(), serde_json::Value::String(s.expose().to_owned()));

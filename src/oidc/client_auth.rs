@@ -1,10 +1,14 @@
 //! Client authentication at the back-channel endpoints (RFC 6749 §2.3):
-//! `client_secret_basic`, `client_secret_post`, or `none` for public clients.
-//! Exactly one method per request (TK-02), the one the client registered.
+//! `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523 §2.2,
+//! OIDC Core §9: checked by [`super::client_assertion`], its `jti` recorded once across
+//! nodes), or `none` for public clients. Exactly one method per request (TK-02), the
+//! one the client registered.
 
-use super::client::{ClientRegistry, verify_secret};
+use super::client::verify_secret;
+use super::client_assertion::{self, ASSERTION_TYPE};
 use super::error::OAuthError;
 use super::params::Params;
+use crate::app::App;
 use crate::store::{AuthMethod, Client};
 use axum::http::{HeaderMap, header};
 use base64::Engine as _;
@@ -15,15 +19,22 @@ use std::sync::Arc;
 struct Presented {
     id: String,
     secret: Option<String>,
+    /// The `client_assertion` of `private_key_jwt`.
+    assertion: Option<String>,
     method: AuthMethod,
 }
+
+const CREDENTIALS: [&str; 4] = ["client_id", "client_secret", "client_assertion", "client_assertion_type"];
 
 fn presented(headers: &HeaderMap, form: &Params) -> Result<Presented, OAuthError> {
     let basic = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let form_id = form.get("client_id");
     let form_secret = form.get("client_secret");
-    if form.is_repeated("client_id") || form.is_repeated("client_secret") {
+    if CREDENTIALS.iter().any(|name| form.is_repeated(name)) {
         return Err(OAuthError::invalid_request("repeated client credentials"));
+    }
+    if let Some(p) = by_assertion(basic.is_some(), form)? {
+        return Ok(p);
     }
     match basic {
         Some(value) => {
@@ -34,16 +45,45 @@ fn presented(headers: &HeaderMap, form: &Params) -> Result<Presented, OAuthError
             if form_id.is_some_and(|f| f != id) {
                 return Err(OAuthError::invalid_client(true));
             }
-            Ok(Presented { id, secret: Some(secret), method: AuthMethod::ClientSecretBasic })
+            Ok(Presented { id, secret: Some(secret), assertion: None, method: AuthMethod::ClientSecretBasic })
         }
         None => {
             let id = form_id.ok_or_else(|| OAuthError::invalid_client(false))?.to_owned();
             match form_secret {
-                Some(s) => Ok(Presented { id, secret: Some(s.to_owned()), method: AuthMethod::ClientSecretPost }),
-                None => Ok(Presented { id, secret: None, method: AuthMethod::None }),
+                Some(s) => Ok(Presented {
+                    id,
+                    secret: Some(s.to_owned()),
+                    assertion: None,
+                    method: AuthMethod::ClientSecretPost,
+                }),
+                None => Ok(Presented { id, secret: None, assertion: None, method: AuthMethod::None }),
             }
         }
     }
+}
+
+/// RFC 7521 §4.2, RFC 7523 §2.2: `client_assertion_type` + `client_assertion`; with a
+/// secret too (Basic or `client_secret`) that is two methods at once (TK-02). The
+/// client is the `client_id` given, else the one the assertion names (checked later).
+fn by_assertion(basic: bool, form: &Params) -> Result<Option<Presented>, OAuthError> {
+    let (kind, assertion) = (form.get("client_assertion_type"), form.get("client_assertion"));
+    if kind.is_none() && assertion.is_none() {
+        return Ok(None);
+    }
+    if basic || form.get("client_secret").is_some() {
+        return Err(OAuthError::invalid_request("more than one client authentication method"));
+    }
+    let (Some(kind), Some(assertion)) = (kind, assertion) else {
+        return Err(OAuthError::invalid_request("client_assertion and client_assertion_type go together"));
+    };
+    if kind != ASSERTION_TYPE {
+        return Err(OAuthError::invalid_client(false));
+    }
+    let id = match form.get("client_id") {
+        Some(id) => id.to_owned(),
+        None => client_assertion::claimed_client(assertion).ok_or_else(|| OAuthError::invalid_client(false))?,
+    };
+    Ok(Some(Presented { id, secret: None, assertion: Some(assertion.to_owned()), method: AuthMethod::PrivateKeyJwt }))
 }
 
 /// `Basic base64(urlencode(id) ":" urlencode(secret))`; both parts are
@@ -64,27 +104,51 @@ fn decode_basic(value: &str) -> Option<(String, String)> {
     Some((decode(id)?, decode(secret)?))
 }
 
-/// Authenticates the calling client. Any failure is `invalid_client` (401, with a
-/// Basic challenge when Basic was used); which part failed is not revealed.
+/// Authenticates the calling client at the endpoint `path` (`/token`, `/par`, …).
+/// Any failure is `invalid_client` (401, with a Basic challenge when Basic was used);
+/// which part failed is not revealed.
 pub async fn authenticate(
-    registry: &ClientRegistry,
+    app: &App,
     headers: &HeaderMap,
     form: &Params,
-    now: crate::clock::UnixTime,
+    path: &str,
 ) -> Result<Arc<Client>, OAuthError> {
+    let now = app.clock.now();
     let p = presented(headers, form)?;
     let basic = p.method == AuthMethod::ClientSecretBasic;
-    let client = registry.get(&p.id).await?.ok_or_else(|| OAuthError::invalid_client(basic))?;
+    let client = app.clients.get(&p.id).await?.ok_or_else(|| OAuthError::invalid_client(basic))?;
     if client.auth_method != p.method {
         return Err(OAuthError::invalid_client(basic));
+    }
+    if let Some(assertion) = &p.assertion {
+        return by_key(app, client, assertion, path).await;
     }
     match (&client.secret_hash, &p.secret) {
         (Some(hash), Some(secret)) if verify_secret(hash, secret) => Ok(client),
         // A rotation's overlap: the previous secret until the chosen time.
         (Some(_), Some(secret)) if super::client_change::previous_secret_accepted(&client, secret, now) => Ok(client),
-        (None, None) => Ok(client),
+        (None, None) if client.auth_method == AuthMethod::None => Ok(client),
         _ => Err(OAuthError::invalid_client(basic)),
     }
+}
+
+/// `private_key_jwt`: the assertion checked against the client's keys, `aud` the
+/// issuer, the token endpoint or this endpoint; then its `jti` recorded, so an
+/// assertion is used once whichever node sees it first (RFC 7523 §3 item 7).
+async fn by_key(app: &App, client: Arc<Client>, assertion: &str, path: &str) -> Result<Arc<Client>, OAuthError> {
+    let issuer = &app.config.issuer;
+    let audiences = [issuer.clone(), format!("{issuer}/token"), format!("{issuer}{path}")];
+    let expected = client_assertion::Expected { client_id: &client.id, audiences: &audiences, now: app.clock.now() };
+    let jwks = client.jwks.as_deref().unwrap_or_default();
+    let checked = client_assertion::check(assertion, jwks, &expected).map_err(|why| {
+        tracing::info!(client_id = %client.id, why, "client assertion refused");
+        OAuthError::invalid_client(false)
+    })?;
+    if !app.store.record_client_assertion(&checked.replay_key(&client.id), checked.replay_until()).await? {
+        tracing::info!(client_id = %client.id, "client assertion refused: its jti was used before");
+        return Err(OAuthError::invalid_client(false));
+    }
+    Ok(client)
 }
 
 #[cfg(test)]
@@ -120,6 +184,44 @@ mod tests {
         let p = presented(&HeaderMap::new(), &Params::parse(b"client_id=app")).unwrap();
         assert_eq!(p.method, AuthMethod::None);
         assert!(presented(&HeaderMap::new(), &Params::default()).is_err());
+    }
+
+    const TYPE: &str = "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer";
+
+    #[test]
+    fn tk_02_an_assertion_with_a_secret_is_two_methods() {
+        let with_post = format!("{TYPE}&client_assertion=a.b.c&client_id=app&client_secret=x");
+        let e = presented(&HeaderMap::new(), &Params::parse(with_post.as_bytes())).unwrap_err();
+        assert_eq!(e.code.as_str(), "invalid_request");
+        let alone = format!("{TYPE}&client_assertion=a.b.c&client_id=app");
+        let e = presented(&basic("app", "x"), &Params::parse(alone.as_bytes())).unwrap_err();
+        assert_eq!(e.code.as_str(), "invalid_request");
+        let p = presented(&HeaderMap::new(), &Params::parse(alone.as_bytes())).unwrap();
+        assert_eq!(
+            (p.method, p.id.as_str(), p.assertion.as_deref()),
+            (AuthMethod::PrivateKeyJwt, "app", Some("a.b.c"))
+        );
+    }
+
+    #[test]
+    fn rfc_7521_4_2_assertion_type_and_assertion_go_together() {
+        for body in [TYPE.to_owned(), "client_assertion=a.b.c&client_id=app".to_owned()] {
+            assert_eq!(
+                presented(&HeaderMap::new(), &Params::parse(body.as_bytes())).unwrap_err().code.as_str(),
+                "invalid_request"
+            );
+        }
+        let saml = "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Asaml2-bearer\
+                    &client_assertion=x&client_id=app";
+        assert_eq!(
+            presented(&HeaderMap::new(), &Params::parse(saml.as_bytes())).unwrap_err().code.as_str(),
+            "invalid_client"
+        );
+        let twice = format!("{TYPE}&client_assertion=a.b.c&client_assertion=d.e.f");
+        assert_eq!(
+            presented(&HeaderMap::new(), &Params::parse(twice.as_bytes())).unwrap_err().code.as_str(),
+            "invalid_request"
+        );
     }
 }
 

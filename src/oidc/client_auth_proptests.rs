@@ -1,6 +1,7 @@
-//! Properties of client authentication input (the token form and `Authorization:
-//! Basic`): any header and body give credentials or a 400/401, never a panic or a
-//! 5xx; Basic credentials round-trip through RFC 6749 §2.3.1's form-url-encoding.
+//! Properties of client authentication input (the token form, with or without a
+//! client assertion, and `Authorization: Basic`): any header and body give credentials
+//! or a 400/401, never a panic or a 5xx; Basic credentials round-trip through RFC 6749
+//! §2.3.1's form-url-encoding.
 
 use super::*;
 use axum::http::HeaderValue;
@@ -28,7 +29,15 @@ fn authorization() -> impl Strategy<Value = Option<Vec<u8>>> {
 
 /// A token-endpoint form body: the credential names with arbitrary values, or raw bytes.
 fn form() -> impl Strategy<Value = Vec<u8>> {
-    let name = prop::sample::select(vec!["client_id", "client_secret", "grant_type", "code", "x"]);
+    let name = prop::sample::select(vec![
+        "client_id",
+        "client_secret",
+        "client_assertion",
+        "client_assertion_type",
+        "grant_type",
+        "code",
+        "x",
+    ]);
     let pairs = prop::collection::vec((name, any::<String>()), 0..6).prop_map(|pairs| {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in pairs {
@@ -74,7 +83,9 @@ proptest! {
                 let basic = headers.contains_key(header::AUTHORIZATION);
                 prop_assert_eq!(p.method == AuthMethod::ClientSecretBasic, basic);
                 prop_assert!(!(basic && form.get("client_secret").is_some()));
-                prop_assert_eq!(p.secret.is_none(), p.method == AuthMethod::None);
+                prop_assert_eq!(p.secret.is_none(), matches!(p.method, AuthMethod::None | AuthMethod::PrivateKeyJwt));
+                // An assertion exactly for private_key_jwt, and never with a secret.
+                prop_assert_eq!(p.assertion.is_some(), p.method == AuthMethod::PrivateKeyJwt);
             }
             Err(e) => {
                 let status = e.into_response().status().as_u16();

@@ -34,6 +34,23 @@ pub struct ClientChange {
     /// Back-Channel Logout: `Some("")` removes the URI (the client hears of no logout).
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: Option<bool>,
+    /// A confidential client's method: between `client_secret_basic` and
+    /// `client_secret_post`, or to `private_key_jwt` (the secret is dropped; keys needed).
+    pub auth_method: Option<AuthMethod>,
+    /// A `private_key_jwt` client's new JWK Set (JSON text), replacing the registered one.
+    pub jwks: Option<String>,
+}
+
+/// Whether `clients update` may move a client from `old` to `new`: never to or from a
+/// public client (its grants and redirect URIs rest on it), and never from keys back to
+/// a secret (a secret is only ever handed out by `clients add` or `rotate-secret`).
+fn method_change_allowed(old: AuthMethod, new: AuthMethod) -> bool {
+    use AuthMethod::*;
+    old == new
+        || matches!(
+            (old, new),
+            (ClientSecretBasic | ClientSecretPost, ClientSecretBasic | ClientSecretPost | PrivateKeyJwt)
+        )
 }
 
 /// Lifetimes a client may be given, seconds (inclusive).
@@ -63,6 +80,14 @@ pub fn updated(
     if change.display_name.as_deref().is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control)) {
         return Err(rule("--display-name", "at most 100 characters, no control characters"));
     }
+    let auth_method = change.auth_method.unwrap_or(old.auth_method);
+    if !method_change_allowed(old.auth_method, auth_method) {
+        return Err(rule(
+            "--auth-method",
+            format!("a {} client cannot become {}", old.auth_method.as_str(), auth_method.as_str()),
+        ));
+    }
+    let by_key = auth_method == AuthMethod::PrivateKeyJwt;
     let new = NewClient {
         id: old.id.clone(),
         redirect_uris: or_keep(change.redirect_uris, &old.redirect_uris),
@@ -74,9 +99,10 @@ pub fn updated(
         grant_types: or_keep(change.grant_types, &old.grant_types),
         scope: change.scope.unwrap_or_else(|| old.scope.clone()),
         consent: change.consent.unwrap_or(old.consent),
-        auth_method: old.auth_method,
+        auth_method,
         // Validation only: the stored secret is kept below.
         secret: None,
+        jwks: if by_key { change.jwks.or_else(|| old.jwks.clone()) } else { change.jwks },
         id_token_alg: change.id_token_alg.unwrap_or_else(|| old.id_token_alg.clone()),
         subject_type: old.subject_type.clone(),
         sector_identifier_uri: old.sector_identifier_uri.clone(),
@@ -92,10 +118,12 @@ pub fn updated(
             .unwrap_or(old.backchannel_logout_session_required),
     };
     let (checked, _) = build_client(new, tokens, now)?;
+    // A client that moves to its keys keeps no secret, not even the previous one.
+    let keep_secret = !by_key;
     Ok(Client {
-        secret_hash: old.secret_hash.clone(),
-        previous_secret_hash: old.previous_secret_hash.clone(),
-        previous_secret_until: old.previous_secret_until,
+        secret_hash: old.secret_hash.clone().filter(|_| keep_secret),
+        previous_secret_hash: old.previous_secret_hash.clone().filter(|_| keep_secret),
+        previous_secret_until: old.previous_secret_until.filter(|_| keep_secret),
         require_pushed_authorization_requests: change.require_par.unwrap_or(old.require_pushed_authorization_requests),
         dpop_bound_access_tokens: change.require_dpop.unwrap_or(old.dpop_bound_access_tokens),
         disabled: change.disabled.unwrap_or(old.disabled),
@@ -116,8 +144,8 @@ pub fn rotated(
     now: UnixTime,
     old_valid_until: Option<UnixTime>,
 ) -> Result<(Client, SecretString), ClientRuleError> {
-    if old.auth_method == AuthMethod::None || old.secret_hash.is_none() {
-        return Err(rule("ID", "a public client has no secret"));
+    if matches!(old.auth_method, AuthMethod::None | AuthMethod::PrivateKeyJwt) || old.secret_hash.is_none() {
+        return Err(rule("ID", "this client has no secret (a public or private_key_jwt client)"));
     }
     let until = old_valid_until.filter(|&t| t > now);
     if until.is_some_and(|t| t > now + 30 * 86_400) {
@@ -169,6 +197,7 @@ mod tests {
             display_name: None,
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
+            jwks: None,
         };
         let (c, s) = build_client(new, &tokens(), 100).unwrap();
         (c, s.unwrap())

@@ -19,6 +19,7 @@ fn new(id: &str) -> NewClient {
         resources: vec![],
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
+        jwks: None,
     }
 }
 
@@ -124,4 +125,57 @@ fn tk_06_resources_are_registered_well_formed() {
     let mut bad = new("diary");
     bad.resources = vec!["https://api.example/#x".into()];
     assert_eq!(build_client(bad, &tokens, 0).unwrap_err().field, "--resource");
+}
+
+fn ec_jwks() -> String {
+    use josekit::jwk::KeyPair as _;
+    let public: serde_json::Map<String, serde_json::Value> =
+        josekit::jws::ES256.generate_key_pair().unwrap().to_jwk_public_key().into();
+    serde_json::json!({ "keys": [public] }).to_string()
+}
+
+#[test]
+fn rfc_7523_2_2_a_private_key_jwt_client_has_keys_and_no_secret() {
+    let tokens = crate::config::TokensConfig::default();
+    let keys = ec_jwks();
+    let by_key = NewClient { auth_method: AuthMethod::PrivateKeyJwt, jwks: Some(keys.clone()), ..new("diary") };
+    let (c, s) = build_client(by_key.clone(), &tokens, 0).unwrap();
+    assert!(s.is_none() && c.secret_hash.is_none(), "no secret is made");
+    assert!(c.jwks.is_some());
+    assert_eq!(client_json(&c, None)["jwks"]["keys"][0]["kty"], "EC");
+    let no_keys = NewClient { jwks: None, ..by_key.clone() };
+    assert_eq!(build_client(no_keys, &tokens, 0).unwrap_err().field, "--jwks-file");
+    let with_secret = NewClient { secret: Some(SecretString::new("x".repeat(40))), ..by_key };
+    assert_eq!(build_client(with_secret, &tokens, 0).unwrap_err().field, "--secret");
+    let keys_on_a_secret_client = NewClient { jwks: Some(keys), ..new("diary") };
+    assert_eq!(build_client(keys_on_a_secret_client, &tokens, 0).unwrap_err().field, "--jwks-file");
+}
+
+#[test]
+fn a_secret_client_may_move_to_its_keys_and_never_back() {
+    use crate::oidc::client_change::{ClientChange, rotated, updated};
+    let tokens = crate::config::TokensConfig::default();
+    let (secret_client, _) = build_client(new("diary"), &tokens, 0).unwrap();
+    let to_keys = ClientChange { auth_method: Some(AuthMethod::PrivateKeyJwt), ..ClientChange::default() };
+    assert_eq!(updated(&secret_client, to_keys.clone(), &tokens, 1).unwrap_err().field, "--jwks-file");
+    let to_keys = ClientChange { jwks: Some(ec_jwks()), ..to_keys };
+    let by_key = updated(&secret_client, to_keys, &tokens, 1).unwrap();
+    assert_eq!((by_key.auth_method, by_key.secret_hash.as_deref()), (AuthMethod::PrivateKeyJwt, None));
+    assert!(rotated(&by_key, 2, None).is_err(), "no secret to rotate");
+    let back = ClientChange { auth_method: Some(AuthMethod::ClientSecretBasic), ..ClientChange::default() };
+    assert_eq!(updated(&by_key, back, &tokens, 2).unwrap_err().field, "--auth-method");
+    let new_keys = ec_jwks();
+    let replaced =
+        updated(&by_key, ClientChange { jwks: Some(new_keys), ..ClientChange::default() }, &tokens, 3).unwrap();
+    assert_ne!(replaced.jwks, by_key.jwks, "the keys are replaced");
+    assert_eq!(updated(&replaced, ClientChange::default(), &tokens, 4).unwrap().jwks, replaced.jwks, "kept");
+    let private = r#"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"#.to_owned();
+    let refused = updated(&by_key, ClientChange { jwks: Some(private), ..ClientChange::default() }, &tokens, 5);
+    assert_eq!(refused.unwrap_err().field, "--jwks-file");
+    let mut public = new("app");
+    public.auth_method = AuthMethod::None;
+    let (public, _) = build_client(public, &tokens, 0).unwrap();
+    let keys =
+        ClientChange { auth_method: Some(AuthMethod::PrivateKeyJwt), jwks: Some(ec_jwks()), ..ClientChange::default() };
+    assert_eq!(updated(&public, keys, &tokens, 1).unwrap_err().field, "--auth-method");
 }

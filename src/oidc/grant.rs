@@ -168,7 +168,7 @@ pub async fn authorization_code(
         resources: Vec::new(),
         // RFC 9449 §5: a public client's refresh tokens are bound to the proof's key
         // (a confidential client's are bound to its authentication).
-        dpop_jkt: jkt.filter(|_| client.secret_hash.is_none()).map(str::to_owned),
+        dpop_jkt: jkt.filter(|_| client.is_public()).map(str::to_owned),
         created_at: now,
         expires_at: now + client.refresh_token_ttl,
         revoked_at: None,
@@ -330,7 +330,7 @@ pub async fn client_credentials(
     jkt: Option<&str>,
     request_id: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
-    if client.secret_hash.is_none() {
+    if client.is_public() {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "public clients cannot use client_credentials"));
     }
     let allowed = Scopes::parse(&client.scope).unwrap_or_default();

@@ -27,7 +27,7 @@ fn no_store(mut res: Response) -> Response {
 /// not live, or not the caller's, is `{"active": false}` and nothing else.
 pub async fn introspect(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
     let params = Params::parse(&body);
-    let client = client_auth::authenticate(&app.clients, &headers, &params, app.clock.now()).await?;
+    let client = client_auth::authenticate(&app, &headers, &params, "/introspect").await?;
     if client.auth_method == AuthMethod::None {
         return Err(OAuthError::invalid_client(false));
     }
@@ -87,7 +87,7 @@ fn access_json(claims: AccessClaims) -> serde_json::Value {
 /// RV-05: a storage failure answers 503/500, never 200.
 pub async fn revoke(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
     let params = Params::parse(&body);
-    let client = client_auth::authenticate(&app.clients, &headers, &params, app.clock.now()).await?;
+    let client = client_auth::authenticate(&app, &headers, &params, "/revoke").await?;
     let token = params.get("token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     match find(&app, token, params.get("token_type_hint")).await? {
         Some(Found::Refresh { grant, .. }) if grant.client_id == client.id => {

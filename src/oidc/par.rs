@@ -26,7 +26,7 @@ use std::sync::Arc;
 pub const URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
 /// Client credentials: checked at the push, never stored with the request.
-const CREDENTIALS: [&str; 2] = ["client_id", "client_secret"];
+const CREDENTIALS: [&str; 4] = ["client_id", "client_secret", "client_assertion", "client_assertion_type"];
 
 /// POST /par
 pub async fn push(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
@@ -35,7 +35,7 @@ pub async fn push(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
         return Err(OAuthError::invalid_request(format!("parameter `{name}` is repeated")));
     }
     let now = app.clock.now();
-    let client = client_auth::authenticate(&app.clients, &headers, &params, now).await?;
+    let client = client_auth::authenticate(&app, &headers, &params, "/par").await?;
     if params.get("request_uri").is_some() {
         return Err(OAuthError::invalid_request("request_uri is not allowed in a pushed request (RFC 9126 §2.1)"));
     }

@@ -46,7 +46,7 @@ pub async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
     if let Some(name) = params.first_repeated() {
         return Err(OAuthError::invalid_request(format!("parameter `{name}` is repeated")));
     }
-    let client = client_auth::authenticate(&app.clients, &headers, &params, app.clock.now()).await?;
+    let client = client_auth::authenticate(&app, &headers, &params, "/token").await?;
     let grant_type = params.get("grant_type").ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
     if !matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials") {
         return Err(OAuthError::new(ErrorCode::UnsupportedGrantType, "unsupported grant_type"));

@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs`, `dpop.rs` or `revocations.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs`, `dpop.rs`, `revocations.rs` or `client_assertions.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod atomic;
+mod client_assertions;
 mod console;
 mod dpop;
 mod fixtures;
@@ -143,4 +144,7 @@ conformance! {
     dpop::dpop_jkt_kept_on_the_grant,
     revocations::revocations_read_since_a_moment,
     dpop::dpop_jkt_kept_on_the_code,
+    client_assertions::client_assertion_jti_recorded_once_and_purged,
+    client_assertions::client_assertion_parallel_records_one_first,
+    client_assertions::client_jwks_round_trip,
 }

@@ -8,6 +8,7 @@
 //! their SQL and migrations; one conformance suite runs against both.
 
 pub mod changes;
+pub mod client_assertions;
 pub mod console;
 pub mod dpop;
 pub mod installation;
@@ -230,6 +231,7 @@ pub trait Store:
     + pushed::PushedRequests
     + dpop::DpopProofs
     + revocations::RevocationStore
+    + client_assertions::ClientAssertions
     + changes::ChangeFeed
     + Lifecycle
 {
@@ -254,6 +256,7 @@ impl<T> Store for T where
         + pushed::PushedRequests
         + dpop::DpopProofs
         + revocations::RevocationStore
+        + client_assertions::ClientAssertions
         + changes::ChangeFeed
         + Lifecycle
 {

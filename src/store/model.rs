@@ -146,6 +146,8 @@ pub struct DirectoryBatch {
 pub enum AuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
+    /// RFC 7523 §2.2, OIDC Core §9: a JWT signed with one of the client's registered keys.
+    PrivateKeyJwt,
     None,
 }
 
@@ -154,6 +156,7 @@ impl AuthMethod {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
             Self::None => "none",
         }
     }
@@ -161,6 +164,7 @@ impl AuthMethod {
         match s {
             "client_secret_basic" => Some(Self::ClientSecretBasic),
             "client_secret_post" => Some(Self::ClientSecretPost),
+            "private_key_jwt" => Some(Self::PrivateKeyJwt),
             "none" => Some(Self::None),
             _ => None,
         }
@@ -238,8 +242,20 @@ pub struct Client {
     /// The client needs `sid` in its logout tokens (and in ID tokens, always sent).
     #[serde(default)]
     pub backchannel_logout_session_required: bool,
+    /// The public keys of a `private_key_jwt` client: an inline JWK Set (RFC 7517 §5)
+    /// as JSON text, checked at registration (`oidc::client_jwks`); `None` otherwise.
+    #[serde(default)]
+    pub jwks: Option<String>,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
+}
+
+impl Client {
+    /// A public client (`none`): no secret and no keys, only PKCE. A confidential one
+    /// authenticates with a secret or, `private_key_jwt`, with its keys (no secret).
+    pub fn is_public(&self) -> bool {
+        self.auth_method == AuthMethod::None
+    }
 }
 
 /// A signing key; the private JWK is encrypted with a key derived from the master key.

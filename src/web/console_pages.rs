@@ -47,6 +47,8 @@ pub struct ClientForm {
     /// Empty: none (the client hears of no logout).
     pub backchannel_logout_uri: String,
     pub backchannel_logout_session_required: bool,
+    /// «Ключи клиента (JWKS)» of a `private_key_jwt` client (RFC 7517 §5), as JSON.
+    pub jwks: String,
 }
 
 /// `GET /admin/clients/{id}`: the settings as an edit form, and the secret's rotation.
@@ -59,6 +61,8 @@ pub struct ClientPage {
     /// The client's path (the forms post to it and below it).
     pub path: String,
     pub confidential: bool,
+    /// A `private_key_jwt` client: keys instead of a secret.
+    pub by_key: bool,
     /// Disabled by an admin («Отключен»).
     pub disabled: bool,
     /// «Старый секрет действует до …» after a rotation with an overlap.
@@ -109,6 +113,11 @@ pub struct NewClientForm {
     pub subject_type: String,
     /// A pairwise client's sector (`https://…`); empty: the redirect URIs' host.
     pub sector_identifier_uri: String,
+    /// A confidential client's method: `client_secret_basic` (empty), `client_secret_post`
+    /// or `private_key_jwt`.
+    pub auth_method: String,
+    /// «Ключи клиента (JWKS)» of a `private_key_jwt` client, as JSON.
+    pub jwks: String,
 }
 
 /// `GET /admin/clients/new`.

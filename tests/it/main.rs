@@ -60,6 +60,7 @@ mod par;
 mod password;
 mod password_reset;
 mod pkce_code;
+mod private_key_jwt;
 mod proptest_http;
 mod refresh;
 #[path = "../smtp_sink/mod.rs"]

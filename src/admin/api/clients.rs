@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::cli::{AddClient, new_client};
 use crate::oidc::client_change::ClientChange;
 use crate::oidc::client_ops;
-use crate::store::ConsentMode;
+use crate::store::{AuthMethod, ConsentMode};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -72,6 +72,8 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
         consent: n.consent,
         display_name: n.display_name,
         require_par: n.require_par,
+        auth_method: n.auth_method,
+        jwks: n.jwks.map(|j| j.to_string()),
         ..AddClient::default()
     };
     let (new, require_par) = new_client(&app.config, args).map_err(|e| ApiError::bad("body", e.to_string()))?;
@@ -99,7 +101,13 @@ pub async fn update(
         None => None,
         Some(c) => Some(ConsentMode::parse(c).ok_or_else(|| ApiError::bad("consent", "implicit or explicit"))?),
     };
+    let auth_method = match p.auth_method.as_deref() {
+        None => None,
+        Some(m) => Some(AuthMethod::parse(m).ok_or_else(|| ApiError::bad("auth_method", "unknown method"))?),
+    };
     let change = ClientChange {
+        auth_method,
+        jwks: p.jwks.map(|j| j.to_string()),
         // Given, the list replaces the current one, empty or not (JSON says what it means).
         clear_post_logout_uris: p.post_logout_redirect_uris.is_some(),
         disabled: p.disabled,

@@ -23,7 +23,7 @@ pub struct Problem {
 pub struct ClientView {
     pub id: String,
     pub display_name: Option<String>,
-    /// `client_secret_basic`, `client_secret_post` or `none` (public).
+    /// `client_secret_basic`, `client_secret_post`, `private_key_jwt` or `none` (public).
     pub auth_method: String,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
@@ -46,6 +46,9 @@ pub struct ClientView {
     pub disabled: bool,
     /// Until when the secret before the last rotation still works (Unix seconds).
     pub previous_secret_until: Option<i64>,
+    /// A `private_key_jwt` client's public keys: a JWK Set (RFC 7517 §5).
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<serde_json::Value>,
 }
 
 impl From<&Client> for ClientView {
@@ -71,6 +74,7 @@ impl From<&Client> for ClientView {
             backchannel_logout_session_required: c.backchannel_logout_session_required,
             disabled: c.disabled,
             previous_secret_until: c.previous_secret_until,
+            jwks: c.jwks.as_deref().and_then(|j| serde_json::from_str(j).ok()),
         }
     }
 }
@@ -104,6 +108,15 @@ pub struct NewClient {
     pub consent: Option<String>,
     #[serde(default)]
     pub require_par: bool,
+    /// A confidential client's method: `client_secret_basic` (the default),
+    /// `client_secret_post` or `private_key_jwt`.
+    #[serde(default)]
+    pub auth_method: Option<String>,
+    /// `private_key_jwt`: the client's public keys, a JWK Set (RFC 7517 §5); never a
+    /// private or symmetric key.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<serde_json::Value>,
 }
 
 /// A client just created; a confidential client's secret, shown this once.
@@ -137,6 +150,12 @@ pub struct ClientPatch {
     pub backchannel_logout_session_required: Option<bool>,
     /// `true` disables the client (unknown to the protocol, grants kept); `false` enables it.
     pub disabled: Option<bool>,
+    /// Between `client_secret_basic` and `client_secret_post`, or from a secret to
+    /// `private_key_jwt` (the secret is dropped; `jwks` needed).
+    pub auth_method: Option<String>,
+    /// A `private_key_jwt` client's new JWK Set, replacing its keys.
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<serde_json::Value>,
 }
 
 /// `rotate-secret`: how long the old secret still works (0–720 hours; absent: 0).

@@ -17,6 +17,7 @@
 //!   (BOOLEAN on PostgreSQL, INTEGER on SQLite), lists are JSON text.
 
 mod classify;
+pub(crate) mod client_assertions;
 pub(crate) mod clients;
 pub(crate) mod console;
 pub(crate) mod directory;
@@ -195,6 +196,7 @@ macro_rules! sql_store {
         $crate::store::sql::console::console_store!($store, $db);
         $crate::store::sql::dpop::dpop_store!($store, $db);
         $crate::store::sql::revocations::revocation_store!($store, $db);
+        $crate::store::sql::client_assertions::client_assertion_store!($store, $db);
     };
 }
 pub(crate) use sql_store;

@@ -200,7 +200,7 @@ macro_rules! session_store {
                 }
 
                 async fn purge_expired(&self) -> StoreResult<u64> {
-                    const PURGES: [&str; 10] = [
+                    const PURGES: [&str; 11] = [
                         "DELETE FROM sessions WHERE expires_at <= $1",
                         "DELETE FROM flows WHERE expires_at <= $1",
                         "DELETE FROM codes WHERE expires_at <= $1",
@@ -211,6 +211,7 @@ macro_rules! session_store {
                         "DELETE FROM sandbox_rows WHERE expires_at <= $1",
                         "DELETE FROM pushed_requests WHERE expires_at <= $1",
                         "DELETE FROM dpop_proofs WHERE expires_at <= $1",
+                        "DELETE FROM client_assertions WHERE expires_at <= $1",
                     ];
                     let now = self.now();
                     let mut tx = self.begin_write().await.map_err(db_err)?;
