@@ -31,6 +31,7 @@ pub async fn seed(store: &dyn Store, config: &Config, keys: &DirectoryKeys, cloc
             resources: vec![],
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
+            logo_uri: None,
         };
         let (client, _) = build_client(new, &config.tokens, clock.now())?;
         store

@@ -77,6 +77,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                     require_dpop,
                     backchannel_logout_uri,
                     backchannel_logout_session_required,
+                    logo_uri,
                 } => {
                     let args = AddClient {
                         id,
@@ -97,6 +98,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                         require_dpop,
                         backchannel_logout_uri,
                         backchannel_logout_session_required,
+                        logo_uri,
                     };
                     cli::clients_add(&config, args).await?
                 }

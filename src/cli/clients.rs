@@ -60,6 +60,12 @@ pub struct UpdateArgs {
     /// true | false: a disabled client gets no login, no token and no UserInfo.
     #[arg(long = "disabled")]
     pub disabled: Option<bool>,
+    /// The client's logo on the consent page: an https URL (OIDC Registration §2 `logo_uri`).
+    #[arg(long = "logo-uri", conflicts_with = "clear_logo_uri")]
+    pub logo_uri: Option<String>,
+    /// Remove the client's logo.
+    #[arg(long = "clear-logo-uri")]
+    pub clear_logo_uri: bool,
 }
 
 impl UpdateArgs {
@@ -71,7 +77,19 @@ impl UpdateArgs {
                     .ok_or_else(|| CliError::Usage("--consent: must be implicit or explicit".into()))?,
             ),
         };
+        let logo_uri = match (&self.logo_uri, self.clear_logo_uri) {
+            (Some(u), false) if u.is_empty() => {
+                return Err(CliError::Usage("--logo-uri: empty; --clear-logo-uri removes the logo".into()));
+            }
+            (Some(_), true) => {
+                return Err(CliError::Usage("--logo-uri conflicts with --clear-logo-uri".into()));
+            }
+            (Some(u), false) => Some(u.clone()),
+            (None, true) => Some(String::new()),
+            (None, false) => None,
+        };
         Ok(ClientChange {
+            logo_uri,
             display_name: self.display_name.clone(),
             redirect_uris: self.redirect_uris.clone(),
             post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),

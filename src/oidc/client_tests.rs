@@ -19,6 +19,7 @@ fn new(id: &str) -> NewClient {
         resources: vec![],
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
+        logo_uri: None,
     }
 }
 

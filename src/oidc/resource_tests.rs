@@ -31,6 +31,7 @@ fn client() -> Client {
         disabled: false,
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
+        logo_uri: None,
         resources: vec![API.into(), FILES.into()],
         created_at: 0,
         updated_at: 0,

@@ -238,6 +238,10 @@ pub struct Client {
     /// The client needs `sid` in its logout tokens (and in ID tokens, always sent).
     #[serde(default)]
     pub backchannel_logout_session_required: bool,
+    /// OIDC Dynamic Client Registration 1.0 §2 `logo_uri`: an `https` URL of the
+    /// client's logo, shown on the consent page ([`crate::oidc::logo`]).
+    #[serde(default)]
+    pub logo_uri: Option<String>,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }

@@ -66,6 +66,7 @@ fn client(subject_type: &str, redirect: &[&str]) -> Client {
         disabled: false,
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
+        logo_uri: None,
         resources: vec![],
         created_at: 0,
         updated_at: 0,

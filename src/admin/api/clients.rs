@@ -71,6 +71,7 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
         grant_types: n.grant_types,
         consent: n.consent,
         display_name: n.display_name,
+        logo_uri: n.logo_uri,
         require_par: n.require_par,
         ..AddClient::default()
     };
@@ -104,6 +105,7 @@ pub async fn update(
         clear_post_logout_uris: p.post_logout_redirect_uris.is_some(),
         disabled: p.disabled,
         display_name: p.display_name,
+        logo_uri: p.logo_uri,
         redirect_uris: p.redirect_uris.unwrap_or_default(),
         post_logout_redirect_uris: p.post_logout_redirect_uris.unwrap_or_default(),
         grant_types: p.grant_types.unwrap_or_default(),

@@ -71,6 +71,7 @@ pub fn client(id: &str) -> Client {
         disabled: false,
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
+        logo_uri: None,
         resources: vec!["https://api.example/".into(), "https://files.example/".into()],
         created_at: T0,
         updated_at: T0,

@@ -141,6 +141,7 @@ pub(crate) struct ClientRow {
     disabled: bool,
     backchannel_logout_uri: Option<String>,
     backchannel_logout_session_required: bool,
+    logo_uri: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -164,6 +165,7 @@ impl TryFrom<ClientRow> for Client {
             disabled: r.disabled,
             backchannel_logout_uri: r.backchannel_logout_uri,
             backchannel_logout_session_required: r.backchannel_logout_session_required,
+            logo_uri: r.logo_uri,
             id: r.id,
             secret_hash: r.secret_hash,
             scope: r.scope,
