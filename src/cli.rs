@@ -102,6 +102,8 @@ pub struct AddClient {
     pub backchannel_logout_uri: Option<String>,
     /// `--backchannel-logout-session-required`.
     pub backchannel_logout_session_required: bool,
+    /// Registration §2 `logo_uri` (`--logo-uri`): an https URL shown on the consent page.
+    pub logo_uri: Option<String>,
     /// `private_key_jwt`: the client's JWK Set, as JSON text (`--jwks-file`).
     pub jwks: Option<String>,
 }
@@ -149,6 +151,7 @@ pub fn new_client(config: &Config, a: AddClient) -> Result<(NewClient, bool), Cl
         display_name: a.display_name,
         backchannel_logout_uri: a.backchannel_logout_uri,
         backchannel_logout_session_required: a.backchannel_logout_session_required,
+        logo_uri: a.logo_uri,
         jwks: a.jwks,
     };
     Ok((new, a.require_par))

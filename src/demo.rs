@@ -32,6 +32,7 @@ pub async fn seed(store: &dyn Store, config: &Config, keys: &DirectoryKeys, cloc
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
             jwks: None,
+            logo_uri: None,
         };
         let (client, _) = build_client(new, &config.tokens, clock.now())?;
         store

@@ -78,6 +78,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                     require_dpop,
                     backchannel_logout_uri,
                     backchannel_logout_session_required,
+                    logo_uri,
                 } => {
                     let args = AddClient {
                         id,
@@ -99,6 +100,7 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
                         backchannel_logout_uri,
                         backchannel_logout_session_required,
                         jwks: jwks_file.as_deref().map(cli::read_jwks_file).transpose()?,
+                        logo_uri,
                     };
                     cli::clients_add(&config, args).await?
                 }

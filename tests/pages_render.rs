@@ -179,12 +179,14 @@ fn consent_page() {
         flow: "f".into(),
         csrf: "c".into(),
         client_name: XSS.into(),
+        logo_uri: None,
         scopes: vec![
             ScopeLine { scope: "profile".into(), description: "ФИО и дата рождения".into() },
             ScopeLine { scope: "email".into(), description: "Адрес электронной почты".into() },
         ],
     };
     let html = page.render().unwrap();
+    assert!(!html.contains("<img"), "no logo, no image");
     assert!(html.contains("method=\"post\" action=\"/consent\""));
     assert!(html.contains("name=\"flow\" value=\"f\""));
     assert!(html.contains("name=\"csrf\" value=\"c\""));
@@ -194,6 +196,23 @@ fn consent_page() {
     assert!(html.contains("Адрес электронной почты"));
     assert!(!html.contains("<script>"));
     assert_common_layout(&html);
+}
+
+#[test]
+fn consent_page_logo_has_the_escaped_name_as_alt_and_no_referrer() {
+    let page = ConsentPage {
+        flow: "f".into(),
+        csrf: "c".into(),
+        client_name: XSS.into(),
+        logo_uri: Some("https://cdn.example/logo.png?a=1&b=2".into()),
+        scopes: vec![],
+    };
+    let html = page.render().unwrap();
+    let img = html.split("<img").nth(1).and_then(|rest| rest.split('>').next()).unwrap();
+    assert!(img.contains("src=\"https://cdn.example/logo.png?a=1&#38;b=2\"") || img.contains("&amp;b=2"), "{img}");
+    assert!(img.contains(" width=\"64\" height=\"64\" referrerpolicy=\"no-referrer\""), "{img}");
+    assert!(img.contains(" alt=\"") && !img.contains("<script"), "the name escaped in alt: {img}");
+    assert_eq!(html.matches("<img").count(), 1);
 }
 
 #[test]

@@ -105,8 +105,13 @@ pub async fn list(
     let found = if hint.is_some() {
         Vec::new()
     } else {
-        let search =
-            AccountSearch { organisations: organisations.as_deref(), words: &words, login: &login, limit: LIMIT };
+        let search = AccountSearch {
+            organisations: organisations.as_deref(),
+            words: &words,
+            login: &login,
+            limit: LIMIT,
+            after: None,
+        };
         app.store.search_accounts(&search).await?
     };
     let names = organisation_names(&app).await?;

@@ -53,6 +53,7 @@ fn add_args(f: &NewClientForm) -> AddClient {
         scope: Some(f.scope.clone()).filter(|s| !s.is_empty()),
         consent: Some(f.consent.clone()),
         display_name: Some(f.display_name.clone()).filter(|s| !s.is_empty()),
+        logo_uri: Some(f.logo_uri.clone()).filter(|s| !s.is_empty()),
         grant_types: f.grant_types.split_whitespace().map(str::to_owned).collect(),
         subject_type: Some(f.subject_type.clone()).filter(|s| !s.is_empty()),
         sector_identifier_uri: Some(f.sector_identifier_uri.clone()).filter(|s| !s.is_empty()),
@@ -63,7 +64,7 @@ fn add_args(f: &NewClientForm) -> AddClient {
     }
 }
 
-/// POST /admin/clients/new — `csrf`, `id`, `display_name`, `public=on`, `redirect_uris`
+/// POST /admin/clients/new — `csrf`, `id`, `display_name`, `logo_uri`, `public=on`, `redirect_uris`
 /// (one per line), `scope`, `consent`, `grant_types`, `subject_type`, `sector_identifier_uri`,
 /// `auth_method`, `jwks` (a `private_key_jwt` client's JWK Set). A refusal re-renders the form; nothing stored.
 pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, AdminError> {
@@ -73,6 +74,7 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
     let form = NewClientForm {
         id: text("id"),
         display_name: text("display_name"),
+        logo_uri: text("logo_uri"),
         public: p.get("public") == Some("on"),
         redirect_uris: text("redirect_uris"),
         scope: text("scope"),

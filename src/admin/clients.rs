@@ -67,6 +67,7 @@ pub async fn list(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Res
 pub(super) fn form_of(c: &Client) -> ClientForm {
     ClientForm {
         display_name: c.display_name.clone().unwrap_or_default(),
+        logo_uri: c.logo_uri.clone().unwrap_or_default(),
         redirect_uris: c.redirect_uris.join("\n"),
         post_logout_redirect_uris: c.post_logout_redirect_uris.join("\n"),
         grant_types: c.grant_types.join(" "),
@@ -96,6 +97,7 @@ fn posted_form(p: &Params) -> ClientForm {
     let text = |name: &str| p.get(name).unwrap_or_default().trim().to_owned();
     ClientForm {
         display_name: text("display_name"),
+        logo_uri: text("logo_uri"),
         redirect_uris: text("redirect_uris"),
         post_logout_redirect_uris: text("post_logout_redirect_uris"),
         grant_types: text("grant_types"),
@@ -129,6 +131,8 @@ fn change_of(f: &ClientForm) -> Result<ClientChange, String> {
     let consent = ConsentMode::parse(&f.consent).ok_or("«Согласие»: выберите неявное или явное.")?;
     Ok(ClientChange {
         display_name: Some(f.display_name.clone()),
+        // Always on the form: empty removes it.
+        logo_uri: Some(f.logo_uri.clone()),
         redirect_uris: lines(&f.redirect_uris),
         post_logout_redirect_uris: lines(&f.post_logout_redirect_uris),
         grant_types: f.grant_types.split_whitespace().map(str::to_owned).collect(),
@@ -171,6 +175,7 @@ pub fn rule_message(e: &ClientRuleError) -> String {
         "--backchannel-logout-uri" => "Адрес back-channel logout",
         "--jwks-file" => "Ключи клиента (JWKS)",
         "--auth-method" => "Способ аутентификации",
+        "--logo-uri" => "Логотип",
         _ => "Настройки клиента",
     };
     format!("Поле «{field}» заполнено неверно ({}). Ничего не сохранено.", e.reason)

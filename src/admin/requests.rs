@@ -287,7 +287,7 @@ async fn found_by(app: &App, req: &AccessRequest, q: &str) -> Result<Vec<Account
         return Ok(Vec::new());
     };
     let orgs = [req.organisation_id.clone()];
-    let search = AccountSearch { organisations: Some(&orgs), words: &words, login: &login, limit: FOUND };
+    let search = AccountSearch { organisations: Some(&orgs), words: &words, login: &login, limit: FOUND, after: None };
     Ok(app.store.search_accounts(&search).await?.into_iter().filter(|a| a.role == req.role).collect())
 }
 

@@ -66,6 +66,12 @@ pub struct UpdateArgs {
     /// private_key_jwt: a JWK Set file (RFC 7517 §5) replacing the client's keys.
     #[arg(long = "jwks-file")]
     pub jwks_file: Option<std::path::PathBuf>,
+    /// The client's logo on the consent page: an https URL (OIDC Registration §2 `logo_uri`).
+    #[arg(long = "logo-uri", conflicts_with = "clear_logo_uri")]
+    pub logo_uri: Option<String>,
+    /// Remove the client's logo.
+    #[arg(long = "clear-logo-uri")]
+    pub clear_logo_uri: bool,
 }
 
 impl UpdateArgs {
@@ -77,6 +83,17 @@ impl UpdateArgs {
                     .ok_or_else(|| CliError::Usage("--consent: must be implicit or explicit".into()))?,
             ),
         };
+        let logo_uri = match (&self.logo_uri, self.clear_logo_uri) {
+            (Some(u), false) if u.is_empty() => {
+                return Err(CliError::Usage("--logo-uri: empty; --clear-logo-uri removes the logo".into()));
+            }
+            (Some(_), true) => {
+                return Err(CliError::Usage("--logo-uri conflicts with --clear-logo-uri".into()));
+            }
+            (Some(u), false) => Some(u.clone()),
+            (None, true) => Some(String::new()),
+            (None, false) => None,
+        };
         let auth_method = match self.auth_method.as_deref() {
             None => None,
             Some(m) => Some(
@@ -86,6 +103,7 @@ impl UpdateArgs {
         Ok(ClientChange {
             auth_method,
             jwks: self.jwks_file.as_deref().map(super::read_jwks_file).transpose()?,
+            logo_uri,
             display_name: self.display_name.clone(),
             redirect_uris: self.redirect_uris.clone(),
             post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),

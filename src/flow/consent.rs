@@ -8,6 +8,7 @@ use crate::oidc::error::ErrorCode;
 use crate::oidc::params::Params;
 use crate::store::Consent;
 use crate::web::error_page::PageError;
+use crate::web::headers::ImageOrigin;
 use crate::web::pages::{self, ConsentPage, ScopeLine};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -45,17 +46,34 @@ pub async fn show(
         return Err(PageError::bad_request("Сначала войдите в систему."));
     }
     let request = flow.rp()?;
-    // Its display name when the admin gave one, else its id.
-    let client_name = match app.clients.get(&request.client_id).await? {
-        Some(c) => c.display_name.clone().unwrap_or_else(|| c.id.clone()),
-        None => request.client_id.clone(),
+    // Its display name when the admin gave one, else its id; its logo when it has one
+    // whose origin the page's CSP can name.
+    let (client_name, logo) = match app.clients.get(&request.client_id).await? {
+        Some(c) => {
+            let logo = c.logo_uri.as_deref().and_then(|u| Some((u.to_owned(), logo_origin(u)?)));
+            (c.display_name.clone().unwrap_or_else(|| c.id.clone()), logo)
+        }
+        None => (request.client_id.clone(), None),
     };
     let scopes = request
         .scope
         .split(' ')
         .filter_map(|s| describe_scope(s).map(|d| ScopeLine { scope: s.to_owned(), description: d.to_owned() }))
         .collect();
-    Ok(pages::html(&ConsentPage { flow: q.flow, csrf: app.cookies.csrf_token(&browser_id), client_name, scopes }))
+    let (logo_uri, origin) = logo.unzip();
+    let csrf = app.cookies.csrf_token(&browser_id);
+    let mut res = pages::html(&ConsentPage { flow: q.flow, csrf, client_name, logo_uri, scopes });
+    if let Some(origin) = origin {
+        // This response only: the security layer adds it to `img-src`.
+        res.extensions_mut().insert(origin);
+    }
+    Ok(res)
+}
+
+/// The origin the consent page lets a logo come from; `None` for a stored URL that
+/// breaks today's rule (it is then not shown).
+fn logo_origin(uri: &str) -> Option<ImageOrigin> {
+    crate::oidc::logo::origin(uri).as_deref().and_then(ImageOrigin::new)
 }
 
 /// POST /consent

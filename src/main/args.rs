@@ -112,6 +112,9 @@ pub enum ClientsCmd {
         /// The client needs `sid` in its logout tokens.
         #[arg(long = "backchannel-logout-session-required")]
         backchannel_logout_session_required: bool,
+        /// The client's logo on the consent page: an https URL (OIDC Registration §2 `logo_uri`).
+        #[arg(long = "logo-uri")]
+        logo_uri: Option<String>,
     },
     /// Change a client; prints it as JSON.
     Update(cli::UpdateArgs),

@@ -107,6 +107,8 @@ pub struct NewClient {
     /// The public keys of a `private_key_jwt` client: a JWK Set as JSON text
     /// (`oidc::client_jwks::validate`); required for that method, refused for the others.
     pub jwks: Option<String>,
+    /// Registration §2 `logo_uri`, shown on the consent page ([`super::logo::validate`]).
+    pub logo_uri: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -155,6 +157,9 @@ pub fn build_client(
     }
     if let Some(uri) = &new.backchannel_logout_uri {
         super::backchannel::validate_uri(uri).map_err(|e| rule("--backchannel-logout-uri", e.to_string()))?;
+    }
+    if let Some(uri) = &new.logo_uri {
+        super::logo::validate(uri).map_err(|e| rule("--logo-uri", e))?;
     }
     let sector_identifier_uri = pairwise_sector(&new)?;
     super::resource::validate_registration(&new.resources).map_err(|e| rule("--resource", e))?;
@@ -208,6 +213,7 @@ pub fn build_client(
         backchannel_logout_uri: new.backchannel_logout_uri,
         backchannel_logout_session_required: new.backchannel_logout_session_required,
         jwks,
+        logo_uri: new.logo_uri,
         resources: new.resources,
         created_at: now,
         updated_at: now,
@@ -294,6 +300,9 @@ pub fn client_json(client: &Client, secret: Option<&SecretString>) -> serde_json
     });
     if let (Some(s), Some(map)) = (&client.backchannel_logout_uri, v.as_object_mut()) {
         map.insert("backchannel_logout_uri".into(), serde_json::Value::String(s.clone()));
+    }
+    if let (Some(s), Some(map)) = (&client.logo_uri, v.as_object_mut()) {
+        map.insert("logo_uri".into(), serde_json::Value::String(s.clone()));
     }
     if let (Some(s), Some(map)) = (&client.sector_identifier_uri, v.as_object_mut()) {
         map.insert("sector_identifier_uri".into(), serde_json::Value::String(s.clone()));

@@ -34,6 +34,8 @@ pub struct ClientChange {
     /// Back-Channel Logout: `Some("")` removes the URI (the client hears of no logout).
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: Option<bool>,
+    /// Registration §2 `logo_uri`: `Some("")` removes it (`--clear-logo-uri`).
+    pub logo_uri: Option<String>,
     /// A confidential client's method: between `client_secret_basic` and
     /// `client_secret_post`, or to `private_key_jwt` (the secret is dropped; keys needed).
     pub auth_method: Option<AuthMethod>,
@@ -116,6 +118,11 @@ pub fn updated(
         backchannel_logout_session_required: change
             .backchannel_logout_session_required
             .unwrap_or(old.backchannel_logout_session_required),
+        logo_uri: match change.logo_uri {
+            None => old.logo_uri.clone(),
+            Some(u) if u.is_empty() => None,
+            Some(u) => Some(u),
+        },
     };
     let (checked, _) = build_client(new, tokens, now)?;
     // A client that moves to its keys keeps no secret, not even the previous one.
@@ -197,6 +204,7 @@ mod tests {
             display_name: None,
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
+            logo_uri: None,
             jwks: None,
         };
         let (c, s) = build_client(new, &tokens(), 100).unwrap();
@@ -219,6 +227,21 @@ mod tests {
         with = updated(&with, ClientChange { disabled: Some(true), ..Default::default() }, &tokens(), 400).unwrap();
         assert!(with.disabled);
         assert!(updated(&with, ClientChange::default(), &tokens(), 500).unwrap().disabled, "kept");
+    }
+
+    #[test]
+    fn a_logo_is_set_kept_cleared_and_checked() {
+        let (old, _) = confidential();
+        let logo = Some("https://cdn.example/logo.png".to_owned());
+        let set = updated(&old, ClientChange { logo_uri: logo.clone(), ..Default::default() }, &tokens(), 200).unwrap();
+        assert_eq!(set.logo_uri, logo);
+        assert_eq!(updated(&set, ClientChange::default(), &tokens(), 300).unwrap().logo_uri, logo, "kept");
+        let cleared = ClientChange { logo_uri: Some(String::new()), ..Default::default() };
+        assert_eq!(updated(&set, cleared, &tokens(), 300).unwrap().logo_uri, None);
+        for bad in ["javascript:alert(1)", "http://cdn.example/logo.png", "https://cdn.example/\"x"] {
+            let change = ClientChange { logo_uri: Some(bad.into()), ..Default::default() };
+            assert_eq!(updated(&set, change, &tokens(), 300).unwrap_err().field, "--logo-uri", "{bad}");
+        }
     }
 
     #[test]

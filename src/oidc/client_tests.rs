@@ -20,6 +20,7 @@ fn new(id: &str) -> NewClient {
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
         jwks: None,
+        logo_uri: None,
     }
 }
 

@@ -22,6 +22,7 @@ pub mod grant;
 pub mod inspect;
 pub mod introspect;
 pub mod login_hint;
+pub mod logo;
 pub mod logout;
 pub mod logout_upstream;
 pub mod par;

@@ -32,6 +32,7 @@ fn client() -> Client {
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
         jwks: None,
+        logo_uri: None,
         resources: vec!["https://api.example/".into()],
         created_at: 0,
         updated_at: 0,

@@ -32,6 +32,7 @@ fn client() -> Client {
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
         jwks: None,
+        logo_uri: None,
         resources: vec![API.into(), FILES.into()],
         created_at: 0,
         updated_at: 0,

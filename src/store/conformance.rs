@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs`, `dpop.rs`, `revocations.rs` or `client_assertions.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `client_logo.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs`, `dpop.rs`, `revocations.rs` or `client_assertions.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -12,6 +12,7 @@
 
 mod atomic;
 mod client_assertions;
+mod client_logo;
 mod console;
 mod dpop;
 mod fixtures;
@@ -65,6 +66,7 @@ conformance! {
     records::settings_round_trip,
     records::clients_round_trip,
     records::client_changes_at_once_apply_one_after_the_other,
+    client_logo::client_logo_uri_stored_changed_and_removed,
     records::signing_keys_round_trip,
     records::signing_keys_retire,
     records::sessions_and_flows_expire,
@@ -134,6 +136,7 @@ conformance! {
     pushed::pushed_request_taken_once_by_its_client,
     pushed::pushed_request_parallel_takes_one_winner,
     console::console_search_by_folded_name_or_login,
+    console::console_search_pages_by_key_without_repeats_or_gaps,
     console::console_name_keys_filled_after_migrating,
     console::console_sessions_and_grants_of_account,
     console::console_end_sessions_keeps_grants,

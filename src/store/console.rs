@@ -19,6 +19,31 @@ pub struct AccountSearch<'a> {
     pub login: &'a str,
     /// At most this many accounts, by name.
     pub limit: i64,
+    /// Only accounts after this one in the search's order: the next page.
+    pub after: Option<&'a SearchKey>,
+}
+
+/// An account's place in a search's order — `name_key`, then `login`, then `id` (unique,
+/// so no two accounts share a place). A page that starts after the previous page's last
+/// key (keyset paging) neither repeats nor skips an account when accounts are added or
+/// removed meanwhile: each one is either before the key or after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchKey {
+    /// `accounts.name_key`, as every writer computes it ([`crate::account::names_key::name_key`]).
+    pub name_key: String,
+    pub login: String,
+    pub id: String,
+}
+
+impl SearchKey {
+    /// The place of `a` in the order of a search.
+    pub fn of(a: &Account) -> Self {
+        Self {
+            name_key: crate::account::names_key::name_key(&a.surname, &a.given_name, a.patronymic.as_deref()),
+            login: a.login.clone(),
+            id: a.id.clone(),
+        }
+    }
 }
 
 /// What [`AccountConsole::set_account_disabled`] did.
@@ -33,8 +58,9 @@ pub struct Disabled {
 #[async_trait::async_trait]
 pub trait AccountConsole: Send + Sync {
     /// Accounts of `search.organisations` whose name matches every word or whose
-    /// login starts with `search.login`, by name, at most `search.limit`. With neither
-    /// words nor login: the organisations' first accounts by name.
+    /// login starts with `search.login`, by name ([`SearchKey`]'s order), after
+    /// `search.after` when given, at most `search.limit`. With neither words nor login:
+    /// the organisations' first accounts by name.
     async fn search_accounts(&self, search: &AccountSearch<'_>) -> StoreResult<Vec<Account>>;
     /// The account's sessions that have not expired, newest first.
     async fn sessions_of_account(&self, account_id: &str) -> StoreResult<Vec<Session>>;

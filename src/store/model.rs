@@ -246,6 +246,10 @@ pub struct Client {
     /// as JSON text, checked at registration (`oidc::client_jwks`); `None` otherwise.
     #[serde(default)]
     pub jwks: Option<String>,
+    /// OIDC Dynamic Client Registration 1.0 §2 `logo_uri`: an `https` URL of the
+    /// client's logo, shown on the consent page ([`crate::oidc::logo`]).
+    #[serde(default)]
+    pub logo_uri: Option<String>,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }

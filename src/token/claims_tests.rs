@@ -67,6 +67,7 @@ fn client(subject_type: &str, redirect: &[&str]) -> Client {
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
         jwks: None,
+        logo_uri: None,
         resources: vec![],
         created_at: 0,
         updated_at: 0,

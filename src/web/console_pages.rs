@@ -29,6 +29,8 @@ pub struct ClientsPage {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientForm {
     pub display_name: String,
+    /// The logo on the consent page (`https://…`); empty: none.
+    pub logo_uri: String,
     /// One per line.
     pub redirect_uris: String,
     pub post_logout_redirect_uris: String,
@@ -99,6 +101,8 @@ pub struct SecretPage {
 pub struct NewClientForm {
     pub id: String,
     pub display_name: String,
+    /// The logo on the consent page (`https://…`); empty: none.
+    pub logo_uri: String,
     /// A public client (no secret: an app in the browser or on a phone).
     pub public: bool,
     /// One per line.

@@ -15,6 +15,46 @@ use axum::routing::get;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
 img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The images' directive of [`CONTENT_SECURITY_POLICY`], which one page may widen by
+/// one origin ([`ImageOrigin`]).
+const IMG_SRC: &str = "img-src 'self' data:";
+
+/// One more origin images may come from, on one response only: a handler puts it in
+/// the response's extensions (the consent page, for its client's logo) and
+/// [`security_layer`] adds it to that response's `img-src`. Never a wildcard: only
+/// `https://` and a host of letters, digits, `-` and `.`, with an optional port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageOrigin(String);
+
+impl ImageOrigin {
+    /// `origin` as a CSP host-source (CSP 3 §2.3.1) that names exactly one origin:
+    /// `https://host` or `https://host:port`; `None` for anything else.
+    pub fn new(origin: &str) -> Option<Self> {
+        let rest = origin.strip_prefix("https://")?;
+        let (host, port) = match rest.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (rest, None),
+        };
+        let host_ok = !host.is_empty()
+            && !host.starts_with('.')
+            && host.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+        (host_ok && port_ok).then(|| Self(origin.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The content security policy, its `img-src` widened by `extra` when given.
+pub fn content_security_policy(extra: Option<&ImageOrigin>) -> String {
+    match extra {
+        Some(o) => CONTENT_SECURITY_POLICY.replacen(IMG_SRC, &format!("{IMG_SRC} {}", o.as_str()), 1),
+        None => CONTENT_SECURITY_POLICY.to_owned(),
+    }
+}
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CSS: &str = include_str!("../../static/propusk.css");
 const LOGIN_JS: &str = include_str!("../../static/login.js");
@@ -39,7 +79,8 @@ pub async fn security_layer(req: Request, next: Next) -> Response {
             *res.body_mut() = Body::from(body);
         }
     }
-    apply(res.headers_mut());
+    let image = res.extensions_mut().remove::<ImageOrigin>();
+    apply_with(res.headers_mut(), image.as_ref());
     res
 }
 
@@ -56,13 +97,23 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 
 /// The middleware body, public for routers built differently (e.g. `map_response`).
 pub async fn add_security_headers(mut res: Response) -> Response {
-    apply(res.headers_mut());
+    let image = res.extensions_mut().remove::<ImageOrigin>();
+    apply_with(res.headers_mut(), image.as_ref());
     res
 }
 
 /// Sets the headers on a header map (also used by tests and non-axum paths).
 pub fn apply(headers: &mut HeaderMap) {
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    apply_with(headers, None);
+}
+
+/// [`apply`], with `image` added to `img-src` (a response's [`ImageOrigin`]).
+pub fn apply_with(headers: &mut HeaderMap, image: Option<&ImageOrigin>) {
+    let csp = match image.map(|o| HeaderValue::from_str(&content_security_policy(Some(o)))) {
+        Some(Ok(v)) => v,
+        _ => HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    };
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -95,4 +146,34 @@ fn static_file(content_type: &'static str, body: &'static str) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CONTENT_SECURITY_POLICY, IMG_SRC, ImageOrigin, content_security_policy};
+
+    #[test]
+    fn one_page_widens_img_src_by_exactly_one_origin() {
+        assert_eq!(CONTENT_SECURITY_POLICY.matches(IMG_SRC).count(), 1);
+        assert_eq!(content_security_policy(None), CONTENT_SECURITY_POLICY);
+        let o = ImageOrigin::new("https://cdn.example:8443");
+        let csp = content_security_policy(o.as_ref());
+        assert!(csp.contains("img-src 'self' data: https://cdn.example:8443;"), "{csp}");
+        assert_eq!(csp.replace(" https://cdn.example:8443", ""), CONTENT_SECURITY_POLICY);
+        for bad in [
+            "*",
+            "https://*",
+            "https://*.example",
+            "http://cdn.example",
+            "https://cdn.example/",
+            "https://cdn.example; script-src *",
+            "https://cdn.example 'unsafe-inline'",
+            "https://CDN.example",
+            "https://cdn.example:",
+            "https://",
+            "https://.example",
+        ] {
+            assert_eq!(ImageOrigin::new(bad), None, "{bad}");
+        }
+    }
 }

@@ -158,6 +158,9 @@ pub struct ConsentPage {
     pub flow: String,
     pub csrf: String,
     pub client_name: String,
+    /// The client's `logo_uri`, shown with `client_name` as its `alt`; its origin is
+    /// this page's one extra `img-src` ([`super::headers::ImageOrigin`]).
+    pub logo_uri: Option<String>,
     pub scopes: Vec<ScopeLine>,
 }
 

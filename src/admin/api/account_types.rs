@@ -31,8 +31,9 @@ impl From<&Account> for AccountView {
     }
 }
 
-/// A search's accounts by name, at most `limit`: `limited` says more matched (narrow
-/// the query); a search has no further page, so `next_cursor` is always `null`.
+/// A page of a search's accounts by name, at most `limit`: `limited` says more matched,
+/// and `next_cursor` (`?cursor=`, with the same `q`) asks for the next page; `null` on
+/// the last page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountList {
     pub accounts: Vec<AccountView>,

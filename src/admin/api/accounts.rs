@@ -15,8 +15,9 @@ use crate::admin::account_actions::{self, may_act};
 use crate::admin::accounts::{MIN_QUERY_EVERYONE, Plan, plan};
 use crate::admin::{Section, roles};
 use crate::app::App;
+use crate::crypto;
 use crate::store::Account;
-use crate::store::console::AccountSearch;
+use crate::store::console::{AccountSearch, SearchKey};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -33,9 +34,25 @@ async fn account_of(app: &App, who: &Caller, id: &str) -> Result<Account, ApiErr
         .ok_or(ApiError::NotFound)
 }
 
-/// Accounts whose name words or login start with `q`, by name.
+/// A search's cursor: the [`SearchKey`] of the page's last account, as base64url of
+/// the JSON array `[name_key, login, id]`. Opaque to callers; it names no organisation,
+/// which always comes from the caller's roles (AB-05).
+fn cursor_of(key: &SearchKey) -> String {
+    crypto::b64(serde_json::json!([key.name_key, key.login, key.id]).to_string().as_bytes())
+}
+
+/// The [`SearchKey`] a `cursor` carries; a 400 naming `cursor` for anything else.
+fn key_of(cursor: &str) -> Result<SearchKey, ApiError> {
+    let bad = || ApiError::bad("cursor", "not a cursor of this list (use `next_cursor` as given)");
+    let bytes = crypto::b64_decode(cursor).ok_or_else(bad)?;
+    let (name_key, login, id): (String, String, String) = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    Ok(SearchKey { name_key, login, id })
+}
+
+/// Accounts whose name words or login start with `q`, by name, a page after `cursor`.
 #[utoipa::path(get, path = "/admin/api/v1/accounts", tag = "accounts",
     params(("q" = Option<String>, Query, description = "name words or a login prefix; a system admin: at least 2 characters"),
+           ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page (with the same `q`)"),
            ("limit" = Option<u32>, Query, description = "1–200, default 50")),
     responses((status = 200, body = AccountList), (status = 400, body = Problem), (status = 401, body = Problem),
               (status = 403, body = Problem)))]
@@ -48,7 +65,9 @@ pub async fn list(
     let raw = q.unwrap_or_default();
     let param =
         |name: &str| url::form_urlencoded::parse(raw.as_bytes()).find(|(n, _)| n == name).map(|(_, v)| v.into_owned());
-    let limit = super::Paging::parse(Some(&raw))?.limit;
+    let paging = super::Paging::parse(Some(&raw))?;
+    let limit = paging.limit;
+    let after = paging.cursor.as_deref().map(key_of).transpose()?;
     let organisations = roles::administered(who.roles());
     let (words, login) = match plan(&param("q").unwrap_or_default(), organisations.is_none()) {
         Plan::Search { words, login } => (words, login),
@@ -57,12 +76,20 @@ pub async fn list(
         Plan::Nothing => return Err(ApiError::bad("q", "a name or a login")),
     };
     let want = i64::try_from(limit.min(MAX_LIMIT)).unwrap_or(50) + 1;
-    let search = AccountSearch { organisations: organisations.as_deref(), words: &words, login: &login, limit: want };
+    let search = AccountSearch {
+        organisations: organisations.as_deref(),
+        words: &words,
+        login: &login,
+        limit: want,
+        after: after.as_ref(),
+    };
+    // One more than the page: whether another page follows.
     let mut found = app.store.search_accounts(&search).await?;
     let limited = found.len() > limit;
     found.truncate(limit);
+    let next_cursor = if limited { found.last().map(|a| cursor_of(&SearchKey::of(a))) } else { None };
     let accounts = found.iter().map(AccountView::from).collect();
-    Ok(json(StatusCode::OK, &AccountList { accounts, limited, next_cursor: None }))
+    Ok(json(StatusCode::OK, &AccountList { accounts, limited, next_cursor }))
 }
 
 /// One account with its ESIA links, live sessions and live grants.

@@ -23,6 +23,8 @@ pub struct Problem {
 pub struct ClientView {
     pub id: String,
     pub display_name: Option<String>,
+    /// OIDC Registration §2 `logo_uri`: the logo on the consent page.
+    pub logo_uri: Option<String>,
     /// `client_secret_basic`, `client_secret_post`, `private_key_jwt` or `none` (public).
     pub auth_method: String,
     pub redirect_uris: Vec<String>,
@@ -56,6 +58,7 @@ impl From<&Client> for ClientView {
         Self {
             id: c.id.clone(),
             display_name: c.display_name.clone(),
+            logo_uri: c.logo_uri.clone(),
             auth_method: c.auth_method.as_str().to_owned(),
             redirect_uris: c.redirect_uris.clone(),
             post_logout_redirect_uris: c.post_logout_redirect_uris.clone(),
@@ -93,6 +96,10 @@ pub struct NewClient {
     pub id: String,
     #[serde(default)]
     pub display_name: Option<String>,
+    /// OIDC Registration §2 `logo_uri`: an `https` URL (no user name, no fragment, at
+    /// most 2000 characters), shown on the consent page.
+    #[serde(default)]
+    pub logo_uri: Option<String>,
     /// A public client (no secret; PKCE).
     #[serde(default)]
     pub public: bool,
@@ -132,6 +139,8 @@ pub struct ClientCreated {
 #[serde(deny_unknown_fields)]
 pub struct ClientPatch {
     pub display_name: Option<String>,
+    /// An `https` URL of the logo (the rule of `clients add`); an empty string removes it.
+    pub logo_uri: Option<String>,
     pub redirect_uris: Option<Vec<String>>,
     pub post_logout_redirect_uris: Option<Vec<String>>,
     pub grant_types: Option<Vec<String>>,

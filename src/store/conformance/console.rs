@@ -6,7 +6,7 @@
 use super::fixtures::*;
 use super::harness::TestDb;
 use crate::audit::AuditEvent;
-use crate::store::console::{AccountSearch, Disabled};
+use crate::store::console::{AccountSearch, Disabled, SearchKey};
 use crate::store::*;
 use sqlx::Connection;
 
@@ -34,7 +34,7 @@ async fn with_people(s: &dyn Store) {
 
 async fn found(s: &dyn Store, orgs: Option<&[String]>, q: &[&str], login: &str) -> Vec<String> {
     let words: Vec<String> = q.iter().map(|w| (*w).to_owned()).collect();
-    let search = AccountSearch { organisations: orgs, words: &words, login, limit: 50 };
+    let search = AccountSearch { organisations: orgs, words: &words, login, limit: 50, after: None };
     let mut logins: Vec<String> = s.search_accounts(&search).await.unwrap().into_iter().map(|a| a.login).collect();
     // By name; the order of names is the database's collation, so compared sorted.
     logins.sort();
@@ -58,8 +58,82 @@ pub async fn console_search_by_folded_name_or_login(db: &mut TestDb) {
     assert_eq!(found(s, org1, &[], "").await.len(), 3, "no query: the organisation's accounts");
     assert_eq!(found(s, Some(&[]), &[], "").await, Vec::<String>::new());
     let words = ["и".to_owned()];
-    let limited = AccountSearch { organisations: None, words: &words, login: "", limit: 1 };
+    let limited = AccountSearch { organisations: None, words: &words, login: "", limit: 1, after: None };
     assert_eq!(s.search_accounts(&limited).await.unwrap().len(), 1);
+}
+
+/// Imports `people` (id, organisation, surname, given name) with the id as login.
+async fn import_people(s: &dyn Store, people: &[(&str, &str, &str, &str)]) {
+    let accounts = people.iter().map(|(id, org, sur, given)| person(id, org, id, (sur, given, None))).collect();
+    let batch = DirectoryBatch {
+        organisations: vec![organisation("org-1"), organisation("org-2")],
+        accounts,
+        ..Default::default()
+    };
+    s.import_directory(&batch, &event()).await.unwrap();
+}
+
+/// One page of `orgs`' accounts (every name) after `after`, as ids.
+async fn page_after(s: &dyn Store, orgs: &[String], after: Option<&SearchKey>, limit: i64) -> Vec<Account> {
+    let search = AccountSearch { organisations: Some(orgs), words: &[], login: "", limit, after };
+    s.search_accounts(&search).await.unwrap()
+}
+
+pub async fn console_search_pages_by_key_without_repeats_or_gaps(db: &mut TestDb) {
+    let s = db.store();
+    // Namesakes: the order goes on by login, then id.
+    import_people(
+        s,
+        &[
+            ("p-borisov", "org-1", "Борисов", "Иван"),
+            ("p-volkov-a", "org-1", "Волков", "Антон"),
+            ("p-volkov-b", "org-1", "Волков", "Антон"),
+            ("p-glebov", "org-1", "Глебов", "Олег"),
+            ("p-danilov", "org-1", "Данилов", "Петр"),
+            ("p-egorov", "org-1", "Егоров", "Павел"),
+            ("p-zhukov", "org-1", "Жуков", "Илья"),
+            ("p-other", "org-2", "Волков", "Борис"),
+        ],
+    )
+    .await;
+    let org1 = ["org-1".to_owned()];
+    let mut seen: Vec<String> = Vec::new();
+    let mut after: Option<SearchKey> = None;
+    let mut pages = 0;
+    loop {
+        let page = page_after(s, &org1, after.as_ref(), 3).await;
+        if page.is_empty() {
+            break;
+        }
+        pages += 1;
+        seen.extend(page.iter().map(|a| a.id.clone()));
+        after = page.last().map(SearchKey::of);
+        if pages == 1 {
+            // Meanwhile: one account before the cursor (never shown now), one after it.
+            import_people(s, &[("p-aa", "org-1", "Аа", "Аа"), ("p-yaya", "org-1", "Яя", "Яя")]).await;
+        }
+        assert!(pages < 10, "the pages end");
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no account twice: {seen:?}");
+    let mut want: Vec<String> = page_after(s, &org1, None, 100).await.into_iter().map(|a| a.id).collect();
+    want.retain(|id| id != "p-aa");
+    want.sort();
+    assert_eq!(unique, want, "every account that was there, and the one added after the cursor");
+    assert!(!seen.contains(&"p-other".to_owned()), "another organisation's namesake is not paged into");
+
+    // A cursor placed by another organisation's account still pages the searched ones only.
+    let foreign = s.account("p-other").await.unwrap().unwrap();
+    let page = page_after(s, &org1, Some(&SearchKey::of(&foreign)), 100).await;
+    assert!(!page.is_empty() && page.iter().all(|a| a.organisation_id == "org-1"));
+    // The key is the one the store orders by: the page after the last account is empty.
+    let all = page_after(s, &org1, None, 100).await;
+    let last = all.last().map(SearchKey::of);
+    assert!(page_after(s, &org1, last.as_ref(), 100).await.is_empty());
+    let first = all.first().map(SearchKey::of);
+    assert_eq!(page_after(s, &org1, first.as_ref(), 100).await.len(), all.len() - 1);
 }
 
 pub async fn console_name_keys_filled_after_migrating(db: &mut TestDb) {

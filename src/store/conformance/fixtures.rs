@@ -72,6 +72,7 @@ pub fn client(id: &str) -> Client {
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
         jwks: None,
+        logo_uri: None,
         resources: vec!["https://api.example/".into(), "https://files.example/".into()],
         created_at: T0,
         updated_at: T0,

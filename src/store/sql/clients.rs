@@ -1,7 +1,7 @@
 //! Shared SQL: [`crate::store::ClientStore`] — relying parties; a change is one
 //! locked read-modify-write with its audit event.
 
-/// Binds the 26 columns of a client `$c` to `$q` as `$1`…`$26`, in the order of the
+/// Binds the 27 columns of a client `$c` to `$q` as `$1`…`$27`, in the order of the
 /// INSERT's column list (the UPDATE uses the same numbers).
 macro_rules! bind_client {
     ($q:expr, $c:expr) => {
@@ -31,6 +31,7 @@ macro_rules! bind_client {
             .bind($c.backchannel_logout_session_required)
             .bind($c.disabled)
             .bind($c.jwks.as_deref())
+            .bind($c.logo_uri.as_deref())
     };
 }
 pub(crate) use bind_client;
@@ -71,9 +72,9 @@ macro_rules! client_store {
                          refresh_token_ttl, subject_type, created_at, updated_at, sector_identifier_uri, resources, \
                          display_name, previous_secret_hash, previous_secret_until, require_pushed_authorization_requests, \
                          dpop_bound_access_tokens, backchannel_logout_uri, backchannel_logout_session_required, disabled, \
-                         jwks) \
+                         jwks, logo_uri) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-                         $21, $22, $23, $24, $25, $26)",
+                         $21, $22, $23, $24, $25, $26, $27)",
                     ), c)
                     .execute(&mut *tx)
                     .await
@@ -114,7 +115,8 @@ macro_rules! client_store {
                          resources = $17, display_name = $18, previous_secret_hash = $19, \
                          previous_secret_until = $20, require_pushed_authorization_requests = $21, \
                          dpop_bound_access_tokens = $22, backchannel_logout_uri = $23, \
-                         backchannel_logout_session_required = $24, disabled = $25, jwks = $26 WHERE id = $1",
+                         backchannel_logout_session_required = $24, disabled = $25, jwks = $26, \
+                         logo_uri = $27 WHERE id = $1",
                     ), c)
                     .execute(&mut *tx)
                     .await

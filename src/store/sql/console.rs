@@ -57,6 +57,14 @@ pub(crate) fn search_sql(search: &AccountSearch<'_>) -> Option<(String, Vec<Stri
     if !either.is_empty() {
         conditions.push(format!("({})", either.join(" OR ")));
     }
+    // Keyset paging: strictly after the previous page's last account, in the ORDER BY's
+    // terms (a row value compares column by column, with the columns' collation).
+    if let Some(after) = search.after {
+        let name = next(&mut values, after.name_key.clone());
+        let login = next(&mut values, after.login.clone());
+        let id = next(&mut values, after.id.clone());
+        conditions.push(format!("(name_key, login, id) > ({name}, {login}, {id})"));
+    }
     let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
     let limit = format!("${}", values.len() + 1);
     Some((format!("SELECT * FROM accounts{filter} ORDER BY name_key, login, id LIMIT {limit}"), values))
@@ -265,19 +273,26 @@ pub(crate) use console_store;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::console::SearchKey;
 
     #[test]
     fn search_statements_bind_every_value_in_order() {
         let orgs = ["o1".to_owned(), "o2".to_owned()];
         let words = ["ив".to_owned(), "ма".to_owned()];
-        let s = AccountSearch { organisations: Some(&orgs), words: &words, login: "iv_", limit: 50 };
+        let s = AccountSearch { organisations: Some(&orgs), words: &words, login: "iv_", limit: 50, after: None };
         let (sql, values) = search_sql(&s).unwrap_or_default();
         assert_eq!(values, ["o1", "o2", "ив%", "% ив%", "ма%", "% ма%", "iv\\_%"]);
         assert!(sql.contains("organisation_id IN ($1, $2)"), "{sql}");
         assert!(sql.ends_with("LIMIT $8"), "{sql}");
-        let everyone = AccountSearch { organisations: None, words: &[], login: "", limit: 5 };
+        let key = SearchKey { name_key: "иванова мария".into(), login: "m".into(), id: "a-1".into() };
+        let paged = AccountSearch { after: Some(&key), ..s };
+        let (sql, values) = search_sql(&paged).unwrap_or_default();
+        assert_eq!(values[7..], ["иванова мария", "m", "a-1"]);
+        assert!(sql.contains("(name_key, login, id) > ($8, $9, $10)"), "{sql}");
+        assert!(sql.ends_with("ORDER BY name_key, login, id LIMIT $11"), "{sql}");
+        let everyone = AccountSearch { organisations: None, words: &[], login: "", limit: 5, after: None };
         assert_eq!(search_sql(&everyone).map(|(s, v)| (s.contains("WHERE"), v.len())), Some((false, 0)));
-        let nowhere = AccountSearch { organisations: Some(&[]), words: &words, login: "", limit: 5 };
+        let nowhere = AccountSearch { organisations: Some(&[]), words: &words, login: "", limit: 5, after: None };
         assert!(search_sql(&nowhere).is_none());
     }
 }

@@ -142,6 +142,7 @@ pub(crate) struct ClientRow {
     backchannel_logout_uri: Option<String>,
     backchannel_logout_session_required: bool,
     jwks: Option<String>,
+    logo_uri: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -166,6 +167,7 @@ impl TryFrom<ClientRow> for Client {
             backchannel_logout_uri: r.backchannel_logout_uri,
             backchannel_logout_session_required: r.backchannel_logout_session_required,
             jwks: r.jwks,
+            logo_uri: r.logo_uri,
             id: r.id,
             secret_hash: r.secret_hash,
             scope: r.scope,
