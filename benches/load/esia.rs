@@ -2,7 +2,8 @@
 //! own process on the generator's CPU with `esia.sandbox.latency_ms` (200 ms before
 //! every token and REST answer); a fresh `propusk serve` on the pass's database,
 //! pinned to CPU 0, has `[esia]` pointed at it and its edge caps raised so that
-//! `BENCH_S8_FLOWS` (1,500) flows can be in flight at once.
+//! `BENCH_S8_FLOWS` (1,500) flows can be in flight at once. The run lasts
+//! `BENCH_SECS`, at least 10 s.
 //!
 //! Each flow, with a fresh cookie jar: `/authorize` (PKCE S256) → `/login/esia`
 //! (the role page) → the role posted (the signed ESIA request, the redirect to the
@@ -28,6 +29,9 @@ const PERSONA_LOGIN: &str = "ivanova%40example.ru";
 const PERSONA_PASSWORD: &str = "esia-demo";
 /// One step of the flow may wait this long (the callback makes several slow calls).
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+/// The shortest measured run: one flow takes seconds (about ten sequential upstream
+/// calls at 200 ms), so a 2-s quick-mode run would hold about one flow per loop.
+const MIN_RUN: Duration = Duration::from_secs(10);
 
 /// The S8 figures: the scenario row and the server's memory.
 pub struct S8 {
@@ -139,8 +143,13 @@ pub async fn run(opts: &Options, setup: &Setup, target: &FlowTarget) -> Result<S
     );
     let browsers = (0..opts.s8_flows).map(|_| Browser::new(STEP_TIMEOUT)).collect();
     let ((measured, _), server_secs, gen_secs) =
-        with_cpu(server.pid, run_flows(browsers, target, opts.duration, esia_op)).await?;
+        with_cpu(server.pid, run_flows(browsers, target, opts.duration.max(MIN_RUN), esia_op)).await?;
     let peak_rss_kb = server.status_kb("VmHWM")?;
+    if measured.errors > 0 {
+        let tail = server.log_tail();
+        let lines: Vec<&str> = tail.lines().collect();
+        println!("         S8 server log, last lines:\n{}", lines[lines.len().saturating_sub(3)..].join("\n"));
+    }
     server.stop().await;
     let result = scenario("S8", "ESIA login, slow upstream (to the callback)", measured, server_secs, gen_secs);
     Ok(S8 {

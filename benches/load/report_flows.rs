@@ -87,15 +87,23 @@ pub fn flow_targets(out: &mut Vec<Target>, pass: &PassResult, crypto: &Baseline)
     }
 }
 
-/// Requests/s of propusk over the reference's (medians); the CPU ratio is shown beside it.
+/// propusk against the reference (medians): met when both propusk's requests/s and its
+/// server CPU per request are at least 3.5 times better. On one saturated core the two
+/// agree; on a busy machine the rates follow the scheduler, the CPU figures do not.
 fn ratio_target(out: &mut Vec<Target>, b: &'static str, what: &str, p: (f64, f64, u64), r: (f64, f64, u64)) {
     let ratio = if r.0 > 0.0 { p.0 / r.0 } else { 0.0 };
     let cpu = if p.1 > 0.0 { r.1 / p.1 } else { 0.0 };
     out.push(target(
         what,
         b,
-        format!("{ratio:.2}× ({}/s vs {}/s; CPU per request {cpu:.2}×)", num(p.0), num(r.0)),
-        "≥ 3.5×",
-        Some(ratio >= 3.5 && p.2 == 0 && r.2 == 0),
+        format!(
+            "{ratio:.2}× ({}/s vs {}/s); CPU per request {cpu:.2}× ({:.0} vs {:.0} µs)",
+            num(p.0),
+            num(r.0),
+            p.1,
+            r.1
+        ),
+        "≥ 3.5× in both",
+        Some(ratio >= 3.5 && cpu >= 3.5 && p.2 == 0 && r.2 == 0),
     ));
 }
