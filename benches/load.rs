@@ -10,7 +10,7 @@
 //! `BENCH_SCENARIOS` (e.g. `S1,S3a`; default all), `BENCH_POSTGRES_URL`,
 //! `BENCH_PG_QUIET_SECS` (11), `BENCH_SERVER_LOG` (`warn`), `BENCH_NO_PIN=1`,
 //! `BENCH_OVERLOAD_SECS` (60), `BENCH_REFERENCE=1`, `BENCH_S8_FLOWS` (1500),
-//! `BENCH_S8_LATENCY_MS` (200).
+//! `BENCH_S8_LATENCY_MS` (200), `BENCH_S8_SANDBOX_CPUS` (`1`).
 //! Without the `--bench` argument (as under `cargo test --benches`) it does nothing.
 
 #[path = "load/baseline.rs"]
@@ -66,6 +66,8 @@ pub struct Options {
     /// S8: ESIA flows in flight at once, and the sandbox's latency per token/REST answer.
     pub s8_flows: usize,
     pub s8_latency_ms: u64,
+    /// The CPUs the S8 sandbox is pinned to (`taskset -c` syntax).
+    pub s8_sandbox_cpus: String,
 }
 
 fn env_num(name: &str, default: u64) -> Result<u64> {
@@ -99,6 +101,10 @@ impl Options {
             reference: std::env::var("BENCH_REFERENCE").is_ok_and(|v| !v.trim().is_empty() && v.trim() != "0"),
             s8_flows: env_num("BENCH_S8_FLOWS", 1500)?.clamp(1, 8000) as usize,
             s8_latency_ms: env_num("BENCH_S8_LATENCY_MS", 200)?.min(60_000),
+            s8_sandbox_cpus: std::env::var("BENCH_S8_SANDBOX_CPUS")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+                .unwrap_or_else(|| "1".to_owned()),
         })
     }
 

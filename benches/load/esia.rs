@@ -1,5 +1,5 @@
 //! S8: the ESIA login against a slow upstream. `propusk esia-sandbox` runs as its
-//! own process on the generator's CPU with `esia.sandbox.latency_ms` (200 ms before
+//! own process on the generator's CPU (`BENCH_S8_SANDBOX_CPUS`, default `1`) with `esia.sandbox.latency_ms` (200 ms before
 //! every token and REST answer); a fresh `propusk serve` on the pass's database,
 //! pinned to CPU 0, has `[esia]` pointed at it and its edge caps raised so that
 //! `BENCH_S8_FLOWS` (1,500) flows can be in flight at once. The run lasts
@@ -124,7 +124,7 @@ pub async fn run(opts: &Options, setup: &Setup, target: &FlowTarget) -> Result<S
 
     let sandbox_setup = Setup { config: Some(sandbox_cfg), ..setup.clone() };
     let listen = sandbox_addr.to_string();
-    let sandbox_cpus = opts.pin.then_some("1");
+    let sandbox_cpus = opts.pin.then_some(opts.s8_sandbox_cpus.as_str());
     let _sandbox = sandbox_setup.spawn(sandbox_cpus, &["esia-sandbox", "--listen", &listen], "s8-sandbox.log")?;
     wait_http(sandbox_addr, "/public/esia.pem", Duration::from_secs(30)).await.context("the ESIA sandbox")?;
 

@@ -14,6 +14,8 @@ pub struct PgSnapshot {
     rollbacks: f64,
     rows_written: f64,
     wal_lsn: String,
+    /// Rows written per table (for S7's breakdown).
+    pub tables: Vec<(String, f64)>,
 }
 
 pub fn pg_snapshot(admin_url: &str, db: &str) -> Result<PgSnapshot> {
@@ -33,6 +35,7 @@ pub fn pg_snapshot(admin_url: &str, db: &str) -> Result<PgSnapshot> {
         rollbacks: n(1)?,
         rows_written: n(2)?,
         wal_lsn: f.get(3).unwrap_or(&"0/0").to_string(),
+        tables: Vec::new(),
     })
 }
 
@@ -43,6 +46,28 @@ fn wal_diff(admin_url: &str, after: &str, before: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Rows written per table of the bench database (`pg_stat_user_tables`), by name.
+pub fn table_writes(db_url: &str) -> Result<Vec<(String, f64)>> {
+    let rows = psql(db_url, "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables")?;
+    Ok(rows
+        .lines()
+        .filter_map(|l| l.split_once('|'))
+        .filter_map(|(t, n)| Some((t.to_owned(), n.parse().ok()?)))
+        .collect())
+}
+
+/// The tables written between two [`table_writes`] readings, rows per operation, most first.
+pub fn table_deltas(before: &[(String, f64)], after: &[(String, f64)], ops: u64) -> Vec<(String, f64)> {
+    let n = ops.max(1) as f64;
+    let mut out: Vec<(String, f64)> = after
+        .iter()
+        .map(|(t, a)| (t.clone(), (a - before.iter().find(|(b, _)| b == t).map_or(0.0, |(_, v)| *v)) / n))
+        .filter(|(_, d)| *d > 0.0)
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
+}
+
 /// The deltas between two snapshots, divided by `ops` operations.
 pub fn per_op(admin_url: &str, before: &PgSnapshot, after: &PgSnapshot, ops: u64) -> PgPerOp {
     let n = ops.max(1) as f64;
@@ -51,6 +76,7 @@ pub fn per_op(admin_url: &str, before: &PgSnapshot, after: &PgSnapshot, ops: u64
         rollbacks: (after.rollbacks - before.rollbacks) / n,
         rows_written: (after.rows_written - before.rows_written) / n,
         wal_bytes: wal_diff(admin_url, &after.wal_lsn, &before.wal_lsn) / n,
+        tables: table_deltas(&before.tables, &after.tables, ops),
     }
 }
 

@@ -8,7 +8,7 @@
 use super::Options;
 use super::flows::{self, FlowTarget};
 use super::http::{basic_auth, form_value, get, post_form};
-use super::measure::{per_op, pg_snapshot, scenario, with_cpu};
+use super::measure::{per_op, pg_snapshot, scenario, table_writes, with_cpu};
 use super::report::{PassResult, progress};
 use super::run::{Load, phase};
 use super::seed;
@@ -210,7 +210,9 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
         let pg_before = match &pg {
             Some(db) => {
                 tokio::time::sleep(opts.pg_quiet).await;
-                Some(pg_snapshot(&db.admin_url, &db.name)?)
+                let mut snap = pg_snapshot(&db.admin_url, &db.name)?;
+                snap.tables = table_writes(&db.url)?;
+                Some(snap)
             }
             None => None,
         };
@@ -218,7 +220,8 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
             with_cpu(server.pid, flows::run_flows(browsers, target.clone(), opts.duration, flows::s7_op)).await?;
         if let (Some(db), Some(before)) = (&pg, pg_before) {
             tokio::time::sleep(opts.pg_quiet).await;
-            let after = pg_snapshot(&db.admin_url, &db.name)?;
+            let mut after = pg_snapshot(&db.admin_url, &db.name)?;
+            after.tables = table_writes(&db.url)?;
             pg_per_sso = Some(per_op(&db.admin_url, &before, &after, measured.ok + measured.errors));
         }
         let result = scenario("S7", "SSO-cookie login (authorize → token)", measured, server_secs, gen_secs);

@@ -26,6 +26,8 @@ pub struct PgPerOp {
     pub rows_written: f64,
     /// Cluster-wide WAL bytes (other databases on the server add to it).
     pub wal_bytes: f64,
+    /// Rows written per operation by table (filled for S7), most first.
+    pub tables: Vec<(String, f64)>,
 }
 
 /// One pass (one storage backend).
@@ -138,6 +140,8 @@ pub fn results_table(pass: &PassResult) {
              {:.2} rows written, {:.0} WAL bytes (cluster-wide).",
             pg.commits, pg.rollbacks, pg.rows_written, pg.wal_bytes
         );
+        let by_table: Vec<String> = pg.tables.iter().map(|(t, n)| format!("{t} {n:.2}")).collect();
+        println!("Rows written per S7 flow by table: {}.", by_table.join(", "));
     }
     if let Some(s8) = &pass.s8 {
         println!(
