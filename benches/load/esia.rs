@@ -2,8 +2,8 @@
 //! own process on the generator's CPU (`BENCH_S8_SANDBOX_CPUS`, default `1`) with `esia.sandbox.latency_ms` (200 ms before
 //! every token and REST answer); a fresh `propusk serve` on the pass's database,
 //! pinned to CPU 0, has `[esia]` pointed at it and its edge caps raised so that
-//! `BENCH_S8_FLOWS` (1,500) flows can be in flight at once. The run lasts
-//! `BENCH_SECS`, at least 10 s.
+//! `BENCH_S8_FLOWS` (1,500) flows can be in flight at once. They start spread over
+//! 5 s; the run lasts `BENCH_SECS`, at least 10 s, ramp included.
 //!
 //! Each flow, with a fresh cookie jar: `/authorize` (PKCE S256) → `/login/esia`
 //! (the role page) → the role posted (the signed ESIA request, the redirect to the
@@ -18,7 +18,7 @@ use super::browser::{Browser, hidden, query_param};
 use super::flows::{FlowTarget, run_flows};
 use super::measure::{scenario, with_cpu};
 use super::report::ScenarioResult;
-use super::server::{Setup, free_addr};
+use super::server::{Setup, clock_ticks_per_sec, cpu_ticks, free_addr};
 use anyhow::{Context as _, Result, anyhow, bail};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +32,8 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 /// The shortest measured run: one flow takes seconds (about ten sequential upstream
 /// calls at 200 ms), so a 2-s quick-mode run would hold about one flow per loop.
 const MIN_RUN: Duration = Duration::from_secs(10);
+/// The flows start spread over this time rather than all in the same millisecond.
+const RAMP: Duration = Duration::from_secs(5);
 
 /// The S8 figures: the scenario row and the server's memory.
 pub struct S8 {
@@ -43,6 +45,8 @@ pub struct S8 {
     pub peak_rss_kb: u64,
     /// Where the first successful callback sent the browser (path only).
     pub next_step: String,
+    /// The sandbox's CPU time over wall time (100 %: its core, shared with the generator, was saturated).
+    pub sandbox_busy_pct: f64,
 }
 
 fn sandbox_toml(sandbox: SocketAddr, issuer: &str, latency_ms: u64) -> String {
@@ -125,7 +129,7 @@ pub async fn run(opts: &Options, setup: &Setup, target: &FlowTarget) -> Result<S
     let sandbox_setup = Setup { config: Some(sandbox_cfg), ..setup.clone() };
     let listen = sandbox_addr.to_string();
     let sandbox_cpus = opts.pin.then_some(opts.s8_sandbox_cpus.as_str());
-    let _sandbox = sandbox_setup.spawn(sandbox_cpus, &["esia-sandbox", "--listen", &listen], "s8-sandbox.log")?;
+    let sandbox = sandbox_setup.spawn(sandbox_cpus, &["esia-sandbox", "--listen", &listen], "s8-sandbox.log")?;
     wait_http(sandbox_addr, "/public/esia.pem", Duration::from_secs(30)).await.context("the ESIA sandbox")?;
 
     let server_setup = Setup { config: Some(server_cfg), ..setup.clone() };
@@ -142,8 +146,11 @@ pub async fn run(opts: &Options, setup: &Setup, target: &FlowTarget) -> Result<S
         opts.s8_flows, opts.s8_latency_ms
     );
     let browsers = (0..opts.s8_flows).map(|_| Browser::new(STEP_TIMEOUT)).collect();
+    let sandbox0 = cpu_ticks(sandbox.pid)?;
     let ((measured, _), server_secs, gen_secs) =
-        with_cpu(server.pid, run_flows(browsers, target, opts.duration.max(MIN_RUN), esia_op)).await?;
+        with_cpu(server.pid, run_flows(browsers, target, opts.duration.max(MIN_RUN), RAMP, esia_op)).await?;
+    let sandbox_secs = cpu_ticks(sandbox.pid)?.saturating_sub(sandbox0) as f64 / clock_ticks_per_sec()? as f64;
+    let sandbox_busy_pct = sandbox_secs / measured.elapsed.as_secs_f64().max(1e-9) * 100.0;
     let peak_rss_kb = server.status_kb("VmHWM")?;
     if measured.errors > 0 {
         let tail = server.log_tail();
@@ -159,5 +166,6 @@ pub async fn run(opts: &Options, setup: &Setup, target: &FlowTarget) -> Result<S
         idle_rss_kb,
         peak_rss_kb,
         next_step,
+        sandbox_busy_pct,
     })
 }

@@ -115,11 +115,14 @@ pub async fn signed_in_browsers(t: &FlowTarget, n: usize) -> Result<Vec<Browser>
 }
 
 /// Runs `browsers.len()` closed loops of `flow` for `duration`; each success is
-/// one whole flow. Returns the phase and the browsers (for the next phase).
+/// one whole flow. Loop i starts `ramp × i / n` after the others' start (S8 ramps
+/// its 1,500 flows up; S6 and S7 start at once). Returns the phase and the
+/// browsers (for the next phase).
 pub async fn run_flows<F, Fut>(
     browsers: Vec<Browser>,
     target: Arc<FlowTarget>,
     duration: Duration,
+    ramp: Duration,
     flow: F,
 ) -> (Phase, Vec<Browser>)
 where
@@ -128,10 +131,13 @@ where
 {
     let start = Instant::now();
     let deadline = start + duration;
+    let n = browsers.len().max(1) as u32;
     let mut tasks = Vec::with_capacity(browsers.len());
-    for b in browsers {
+    for (i, b) in browsers.into_iter().enumerate() {
         let target = target.clone();
+        let delay = ramp * u32::try_from(i).unwrap_or(u32::MAX) / n;
         tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
             let mut b = b;
             let (mut ok, mut errors, mut latencies, mut first) = (0u64, 0u64, Vec::new(), None);
             while Instant::now() < deadline {

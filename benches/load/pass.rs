@@ -195,9 +195,12 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
     let target = Arc::new(FlowTarget::new(addr, "bench-ac", basic_auth("bench-ac", &ac_secret)));
     if opts.wants("S6") {
         let browsers = flows::browsers(opts.conns);
-        let (_, browsers) = flows::run_flows(browsers, target.clone(), opts.warmup, flows::s6_op).await;
-        let ((measured, _), server_secs, gen_secs) =
-            with_cpu(server.pid, flows::run_flows(browsers, target.clone(), opts.duration, flows::s6_op)).await?;
+        let (_, browsers) = flows::run_flows(browsers, target.clone(), opts.warmup, Duration::ZERO, flows::s6_op).await;
+        let ((measured, _), server_secs, gen_secs) = with_cpu(
+            server.pid,
+            flows::run_flows(browsers, target.clone(), opts.duration, Duration::ZERO, flows::s6_op),
+        )
+        .await?;
         let result = scenario("S6", "password login (authorize → form → token)", measured, server_secs, gen_secs);
         progress(backend.name(), &result);
         results.push(result);
@@ -206,7 +209,7 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
     if opts.wants("S7") {
         println!("  S7: signing {} browsers in with a password first…", opts.conns);
         let browsers = flows::signed_in_browsers(&target, opts.conns).await.map_err(|e| anyhow!(e))?;
-        let (_, browsers) = flows::run_flows(browsers, target.clone(), opts.warmup, flows::s7_op).await;
+        let (_, browsers) = flows::run_flows(browsers, target.clone(), opts.warmup, Duration::ZERO, flows::s7_op).await;
         let pg_before = match &pg {
             Some(db) => {
                 tokio::time::sleep(opts.pg_quiet).await;
@@ -216,8 +219,11 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
             }
             None => None,
         };
-        let ((measured, _), server_secs, gen_secs) =
-            with_cpu(server.pid, flows::run_flows(browsers, target.clone(), opts.duration, flows::s7_op)).await?;
+        let ((measured, _), server_secs, gen_secs) = with_cpu(
+            server.pid,
+            flows::run_flows(browsers, target.clone(), opts.duration, Duration::ZERO, flows::s7_op),
+        )
+        .await?;
         if let (Some(db), Some(before)) = (&pg, pg_before) {
             tokio::time::sleep(opts.pg_quiet).await;
             let mut after = pg_snapshot(&db.admin_url, &db.name)?;
@@ -256,6 +262,11 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
     let s8 = if opts.wants("S8") {
         let s8 = super::esia::run(opts, &setup, &target).await?;
         progress(backend.name(), &s8.result);
+        println!(
+            "         sandbox busy {:.0} %, S8 server peak RSS {:.1} MB",
+            s8.sandbox_busy_pct,
+            s8.peak_rss_kb as f64 / 1024.0
+        );
         Some(s8)
     } else {
         None

@@ -146,10 +146,11 @@ pub fn results_table(pass: &PassResult) {
     if let Some(s8) = &pass.s8 {
         println!(
             "S8: {} flows in flight, sandbox latency {} ms per token/REST answer, the callback goes on to {}; \
-             S8 server RSS idle {:.1} MB, peak (VmHWM) {:.1} MB.",
+             sandbox busy {:.0} %; S8 server RSS idle {:.1} MB, peak (VmHWM) {:.1} MB.",
             s8.flows_in_flight,
             s8.latency_ms,
             s8.next_step,
+            s8.sandbox_busy_pct,
             s8.idle_rss_kb as f64 / 1024.0,
             s8.peak_rss_kb as f64 / 1024.0
         );

@@ -175,3 +175,7 @@ impl SandboxState {
         self.0.cfg.base_url.trim_end_matches('/')
     }
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;
