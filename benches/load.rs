@@ -1,26 +1,40 @@
 //! The load generator and performance report (`cargo bench --bench load`): the
 //! release server pinned to CPU 0 with one worker, this generator pinned to CPU 1,
-//! scenarios S1–S5 and the overload scenario OV on SQLite (and PostgreSQL when `BENCH_POSTGRES_URL` is set),
-//! server CPU per operation, RSS, the in-process RSA-2048 signing rate, and a
-//! PASS/MISS table against the goals of the performance document.
+//! scenarios S1–S8 and the overload scenario OV on SQLite (and PostgreSQL when `BENCH_POSTGRES_URL` is set),
+//! server CPU per operation, RSS, the in-process RSA-2048 signing and argon2id
+//! verification rates, the reference provider side by side (`BENCH_REFERENCE=1`),
+//! and a PASS/MISS table against the goals of the performance document.
 //!
 //! Options (environment): `BENCH_SECS` (10), `BENCH_WARMUP_SECS` (2),
 //! `BENCH_CONNS` (32), `BENCH_FAMILIES` (32, at least `BENCH_CONNS`),
 //! `BENCH_SCENARIOS` (e.g. `S1,S3a`; default all), `BENCH_POSTGRES_URL`,
 //! `BENCH_PG_QUIET_SECS` (11), `BENCH_SERVER_LOG` (`warn`), `BENCH_NO_PIN=1`,
-//! `BENCH_OVERLOAD_SECS` (60).
+//! `BENCH_OVERLOAD_SECS` (60), `BENCH_REFERENCE=1`, `BENCH_S8_FLOWS` (1500),
+//! `BENCH_S8_LATENCY_MS` (200), `BENCH_S8_SANDBOX_CPUS` (`1`).
 //! Without the `--bench` argument (as under `cargo test --benches`) it does nothing.
 
 #[path = "load/baseline.rs"]
 mod baseline;
+#[path = "load/browser.rs"]
+mod browser;
+#[path = "load/esia.rs"]
+mod esia;
+#[path = "load/flows.rs"]
+mod flows;
 #[path = "load/http.rs"]
 mod http;
+#[path = "load/measure.rs"]
+mod measure;
 #[path = "load/overload.rs"]
 mod overload;
 #[path = "load/pass.rs"]
 mod pass;
+#[path = "load/reference.rs"]
+mod reference;
 #[path = "load/report.rs"]
 mod report;
+#[path = "load/report_flows.rs"]
+mod report_flows;
 #[path = "load/run.rs"]
 mod run;
 #[path = "load/seed.rs"]
@@ -47,6 +61,13 @@ pub struct Options {
     pub pin: bool,
     /// Seconds of the overload scenario at three times the capacity.
     pub overload_secs: u64,
+    /// Run node-oidc-provider side by side (SQLite pass).
+    pub reference: bool,
+    /// S8: ESIA flows in flight at once, and the sandbox's latency per token/REST answer.
+    pub s8_flows: usize,
+    pub s8_latency_ms: u64,
+    /// The CPUs the S8 sandbox is pinned to (`taskset -c` syntax).
+    pub s8_sandbox_cpus: String,
 }
 
 fn env_num(name: &str, default: u64) -> Result<u64> {
@@ -77,6 +98,13 @@ impl Options {
             log_level: std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".to_owned()),
             pin,
             overload_secs: env_num("BENCH_OVERLOAD_SECS", 60)?.clamp(1, 600),
+            reference: std::env::var("BENCH_REFERENCE").is_ok_and(|v| !v.trim().is_empty() && v.trim() != "0"),
+            s8_flows: env_num("BENCH_S8_FLOWS", 1500)?.clamp(1, 8000) as usize,
+            s8_latency_ms: env_num("BENCH_S8_LATENCY_MS", 200)?.min(60_000),
+            s8_sandbox_cpus: std::env::var("BENCH_S8_SANDBOX_CPUS")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+                .unwrap_or_else(|| "1".to_owned()),
         })
     }
 
@@ -189,7 +217,10 @@ fn main() -> ExitCode {
             opts.pin
         );
         let crypto = baseline::measure(Duration::from_secs(2))?;
-        println!("signing in-process: RSA-2048 {:.0}/s, ES256 {:.0}/s", crypto.rsa2048, crypto.es256);
+        println!(
+            "in-process: RSA-2048 {:.0}/s, ES256 {:.0}/s, argon2id verifications {:.1}/s",
+            crypto.rsa2048, crypto.es256, crypto.argon2id
+        );
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
         let _ = rustls::crypto::ring::default_provider().install_default();
         // On SIGINT/SIGTERM the run is dropped, so its guards stop the server and drop the database.

@@ -23,6 +23,10 @@ pub struct Response {
     pub body: Vec<u8>,
     /// The server asked to close the connection after this response.
     pub close: bool,
+    /// The `Location` header, if any (redirects of the login flows).
+    pub location: Option<String>,
+    /// Every `Set-Cookie` value, in order (empty for most responses: no allocation).
+    pub set_cookies: Vec<String>,
 }
 
 fn bad(msg: &str) -> Error {
@@ -110,6 +114,7 @@ impl Conn {
         let status_line = lines.next().unwrap_or_default();
         let status = status_line.split(' ').nth(1).and_then(|s| s.parse::<u16>().ok()).ok_or_else(|| bad("status"))?;
         let (mut length, mut chunked, mut close) = (None, false, false);
+        let (mut location, mut set_cookies) = (None, Vec::new());
         for line in lines {
             let Some((name, value)) = line.split_once(':') else { continue };
             let value = value.trim();
@@ -119,6 +124,10 @@ impl Conn {
                 chunked = value.to_ascii_lowercase().contains("chunked");
             } else if name.eq_ignore_ascii_case("connection") {
                 close = value.eq_ignore_ascii_case("close");
+            } else if name.eq_ignore_ascii_case("location") {
+                location = Some(value.to_owned());
+            } else if name.eq_ignore_ascii_case("set-cookie") {
+                set_cookies.push(value.to_owned());
             }
         }
         let body_start = head_end + 4;
@@ -136,7 +145,7 @@ impl Conn {
             self.buf.drain(..body_start + len);
             body
         };
-        Ok(Response { status, body, close })
+        Ok(Response { status, body, close, location, set_cookies })
     }
 
     /// Decodes a chunked body that starts at `pos` in the buffer.

@@ -1,55 +1,31 @@
 //! One pass of the load run against one storage backend: fresh database, clients
 //! registered through the CLI, the pinned server started, families seeded, then
-//! S1–S5 with warm-up and measurement, server CPU and RSS from procfs, and for
-//! PostgreSQL the `pg_stat_database` deltas around the refresh run; then the overload
-//! scenario (OV, `overload.rs`).
+//! S1–S5 with warm-up and measurement, the login flows S6 and S7, server CPU and
+//! RSS from procfs, and for PostgreSQL the `pg_stat_database` deltas around the
+//! refresh run and S7; then the overload scenario (OV, `overload.rs`), the reference
+//! rounds (`reference.rs`) and S8 with its own server (`esia.rs`).
 
 use super::Options;
+use super::flows::{self, FlowTarget};
 use super::http::{basic_auth, form_value, get, post_form};
-use super::report::{PassResult, PgPerRefresh, ScenarioResult, progress};
+use super::measure::{per_op, pg_snapshot, scenario, table_writes, with_cpu};
+use super::report::{PassResult, progress};
 use super::run::{Load, phase};
 use super::seed;
-use super::server::{
-    Backend, PgDb, Setup, clock_ticks_per_sec, cpu_ticks, free_addr, link_assets, loadavg, psql, temp_dir,
-};
+use super::server::{Backend, PgDb, Setup, free_addr, link_assets, loadavg, temp_dir};
 use anyhow::{Context as _, Result, anyhow};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// `pg_stat_database` counters of one database, and the cluster's WAL position.
-struct PgSnapshot {
-    commits: f64,
-    rollbacks: f64,
-    rows_written: f64,
-    wal_lsn: String,
-}
-
-fn pg_snapshot(admin_url: &str, db: &str) -> Result<PgSnapshot> {
-    let row = psql(
-        admin_url,
-        &format!(
-            "SELECT xact_commit, xact_rollback, tup_inserted + tup_updated + tup_deleted, pg_current_wal_lsn() \
-             FROM pg_stat_database WHERE datname = '{db}'"
-        ),
-    )?;
-    let f: Vec<&str> = row.split('|').collect();
-    let n = |i: usize| -> Result<f64> {
-        f.get(i).and_then(|v| v.parse().ok()).ok_or_else(|| anyhow!("pg_stat_database: {row}"))
-    };
-    Ok(PgSnapshot {
-        commits: n(0)?,
-        rollbacks: n(1)?,
-        rows_written: n(2)?,
-        wal_lsn: f.get(3).unwrap_or(&"0/0").to_string(),
-    })
-}
-
-fn wal_diff(admin_url: &str, after: &str, before: &str) -> f64 {
-    psql(admin_url, &format!("SELECT pg_wal_lsn_diff('{after}', '{before}')"))
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
-}
+/// The login throttle's limits lifted for the bench server (docs/performance.md):
+/// S6 and S7 sign one demo account in from many connections at once, which the
+/// default limits (5 attempts per login, 250 ms per attempt under way, 600 flows per
+/// address in 10 min) would slow down or refuse.
+pub const LOGIN_LIMITS: [(&str, &str); 3] = [
+    ("PROPUSK_LOGIN__MAX_FAILURES_PER_LOGIN", "0"),
+    ("PROPUSK_LOGIN__DELAY_STEP_MS", "0"),
+    ("PROPUSK_LOGIN__MAX_FLOWS_PER_ADDRESS", "0"),
+];
 
 struct Scenario {
     id: &'static str,
@@ -81,6 +57,8 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
         issuer: issuer.clone(),
         db_url,
         log_level: opts.log_level.clone(),
+        config: None,
+        env: LOGIN_LIMITS.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
     };
     println!("\n== pass: {} storage (server at {issuer}) ==", backend.name());
     let es_secret = setup.add_secret_client(&[
@@ -110,6 +88,18 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
         "refresh_token",
         "--scope",
         seed::REFRESH_SCOPE,
+        "--id-token-alg",
+        "ES256",
+    ])?;
+    let ac_secret = setup.add_secret_client(&[
+        "--id",
+        "bench-ac",
+        "--redirect-uri",
+        seed::REDIRECT_URI,
+        "--grant-type",
+        "authorization_code",
+        "--scope",
+        flows::FLOW_SCOPE,
         "--id-token-alg",
         "ES256",
     ])?;
@@ -176,7 +166,6 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
         },
     ];
 
-    let ticks = clock_ticks_per_sec()? as f64;
     let mut results = Vec::new();
     let mut pg_per_refresh = None;
     for sc in scenarios.into_iter().filter(|s| opts.wants(s.id)) {
@@ -191,35 +180,65 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
             }
             _ => None,
         };
-        let (cpu0, gen0) = (server.cpu_ticks()?, cpu_ticks(std::process::id())?);
-        let measured = phase(addr, &sc.load, conns, opts.duration, &mut chains).await;
-        let (cpu1, gen1) = (server.cpu_ticks()?, cpu_ticks(std::process::id())?);
-        let server_secs = cpu1.saturating_sub(cpu0) as f64 / ticks;
-        let gen_secs = gen1.saturating_sub(gen0) as f64 / ticks;
-        let wall = measured.elapsed.as_secs_f64().max(1e-9);
-        let cpu_us_per_op = (measured.ok > 0).then(|| server_secs * 1e6 / measured.ok as f64);
+        let (measured, server_secs, gen_secs) =
+            with_cpu(server.pid, phase(addr, &sc.load, conns, opts.duration, &mut chains)).await?;
         if let (Some(db), Some(before)) = (&pg, pg_before) {
             tokio::time::sleep(opts.pg_quiet).await;
             let after = pg_snapshot(&db.admin_url, &db.name)?;
-            let n = (measured.ok + measured.errors).max(1) as f64;
-            pg_per_refresh = Some(PgPerRefresh {
-                commits: (after.commits - before.commits) / n,
-                rollbacks: (after.rollbacks - before.rollbacks) / n,
-                rows_written: (after.rows_written - before.rows_written) / n,
-                wal_bytes: wal_diff(&db.admin_url, &after.wal_lsn, &before.wal_lsn) / n,
-            });
+            pg_per_refresh = Some(per_op(&db.admin_url, &before, &after, measured.ok + measured.errors));
         }
-        let result = ScenarioResult {
-            id: sc.id,
-            name: sc.name,
-            phase: measured,
-            cpu_us_per_op,
-            server_cpu_pct: server_secs / wall * 100.0,
-            generator_cpu_pct: gen_secs / wall * 100.0,
-        };
+        let result = scenario(sc.id, sc.name, measured, server_secs, gen_secs);
         progress(backend.name(), &result);
         results.push(result);
     }
+
+    let target = Arc::new(FlowTarget::new(addr, "bench-ac", basic_auth("bench-ac", &ac_secret)));
+    if opts.wants("S6") {
+        let browsers = flows::browsers(opts.conns);
+        let (_, browsers) = flows::run_flows(browsers, target.clone(), opts.warmup, Duration::ZERO, flows::s6_op).await;
+        let ((measured, _), server_secs, gen_secs) = with_cpu(
+            server.pid,
+            flows::run_flows(browsers, target.clone(), opts.duration, Duration::ZERO, flows::s6_op),
+        )
+        .await?;
+        let result = scenario("S6", "password login (authorize → form → token)", measured, server_secs, gen_secs);
+        progress(backend.name(), &result);
+        results.push(result);
+    }
+    let mut pg_per_sso = None;
+    if opts.wants("S7") {
+        println!("  S7: signing {} browsers in with a password first…", opts.conns);
+        let browsers = flows::signed_in_browsers(&target, opts.conns).await.map_err(|e| anyhow!(e))?;
+        let (_, browsers) = flows::run_flows(browsers, target.clone(), opts.warmup, Duration::ZERO, flows::s7_op).await;
+        let pg_before = match &pg {
+            Some(db) => {
+                tokio::time::sleep(opts.pg_quiet).await;
+                let mut snap = pg_snapshot(&db.admin_url, &db.name)?;
+                snap.tables = table_writes(&db.url)?;
+                Some(snap)
+            }
+            None => None,
+        };
+        let ((measured, _), server_secs, gen_secs) = with_cpu(
+            server.pid,
+            flows::run_flows(browsers, target.clone(), opts.duration, Duration::ZERO, flows::s7_op),
+        )
+        .await?;
+        if let (Some(db), Some(before)) = (&pg, pg_before) {
+            tokio::time::sleep(opts.pg_quiet).await;
+            let mut after = pg_snapshot(&db.admin_url, &db.name)?;
+            after.tables = table_writes(&db.url)?;
+            pg_per_sso = Some(per_op(&db.admin_url, &before, &after, measured.ok + measured.errors));
+        }
+        let result = scenario("S7", "SSO-cookie login (authorize → token)", measured, server_secs, gen_secs);
+        progress(backend.name(), &result);
+        results.push(result);
+    }
+    let reference = if opts.reference && matches!(backend, Backend::Sqlite) {
+        Some(super::reference::run(opts, addr, server.pid, "bench-es", &es_secret, &at).await?)
+    } else {
+        None
+    };
     let overload = if opts.wants("OV") {
         println!("  OV: capacity of client_credentials ES256, then {} s at three times it…", opts.overload_secs);
         let request = post_form(&host, "/token", Some(&es_auth), cc_body);
@@ -240,6 +259,18 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
     };
     let peak_rss_kb = server.status_kb("VmHWM")?;
     server.stop().await;
+    let s8 = if opts.wants("S8") {
+        let s8 = super::esia::run(opts, &setup, &target).await?;
+        progress(backend.name(), &s8.result);
+        println!(
+            "         sandbox busy {:.0} %, S8 server peak RSS {:.1} MB",
+            s8.sandbox_busy_pct,
+            s8.peak_rss_kb as f64 / 1024.0
+        );
+        Some(s8)
+    } else {
+        None
+    };
     drop(pg);
     drop(dir);
     Ok(PassResult {
@@ -249,6 +280,9 @@ pub async fn run_pass(opts: &Options, backend: Backend) -> Result<PassResult> {
         demo_idle_rss_kb,
         peak_rss_kb,
         pg: pg_per_refresh,
+        pg_sso: pg_per_sso,
+        s8,
+        reference,
         overload,
         loadavg: loadavg(),
     })

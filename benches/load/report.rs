@@ -18,13 +18,16 @@ pub struct ScenarioResult {
     pub generator_cpu_pct: f64,
 }
 
-/// PostgreSQL counters per refresh (S4), from `pg_stat_database` deltas.
-pub struct PgPerRefresh {
+/// PostgreSQL counters per operation (a refresh in S4, a flow in S7), from
+/// `pg_stat_database` deltas.
+pub struct PgPerOp {
     pub commits: f64,
     pub rollbacks: f64,
     pub rows_written: f64,
     /// Cluster-wide WAL bytes (other databases on the server add to it).
     pub wal_bytes: f64,
+    /// Rows written per operation by table (filled for S7), most first.
+    pub tables: Vec<(String, f64)>,
 }
 
 /// One pass (one storage backend).
@@ -37,14 +40,23 @@ pub struct PassResult {
     pub peak_rss_kb: u64,
     /// Load averages at the end of the pass.
     pub loadavg: String,
-    pub pg: Option<PgPerRefresh>,
+    pub pg: Option<PgPerOp>,
+    /// The same per SSO-cookie flow (S7).
+    pub pg_sso: Option<PgPerOp>,
+    /// S8, with its own server.
+    pub s8: Option<super::esia::S8>,
+    /// The reference provider side by side (SQLite pass, `BENCH_REFERENCE=1`).
+    pub reference: Option<super::reference::Comparison>,
     /// The overload scenario (OV), when it ran.
     pub overload: Option<super::overload::Overload>,
 }
 
 impl PassResult {
-    fn get(&self, id: &str) -> Option<&ScenarioResult> {
-        self.scenarios.iter().find(|s| s.id == id)
+    pub fn get(&self, id: &str) -> Option<&ScenarioResult> {
+        self.scenarios
+            .iter()
+            .find(|s| s.id == id)
+            .or_else(|| self.s8.as_ref().map(|s| &s.result).filter(|r| r.id == id))
     }
 }
 
@@ -52,7 +64,7 @@ fn ms(us: Option<u32>) -> String {
     us.map(|u| format!("{:.2}", f64::from(u) / 1000.0)).unwrap_or_else(|| "–".to_owned())
 }
 
-fn num(x: f64) -> String {
+pub fn num(x: f64) -> String {
     let whole = x.round() as u64;
     let s = whole.to_string();
     let mut out = String::new();
@@ -93,7 +105,7 @@ pub fn results_table(pass: &PassResult) {
     println!("\n### Results: {} storage\n", pass.backend);
     println!("| Scenario | Requests/s | p50 ms | p99 ms | Errors | Server CPU µs/op | Server busy | Generator busy |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for s in &pass.scenarios {
+    for s in pass.scenarios.iter().chain(pass.s8.as_ref().map(|s| &s.result)) {
         let p = &s.phase;
         println!(
             "| {} {} | {} | {} | {} | {} | {} | {:.0} % | {:.0} % |",
@@ -122,14 +134,65 @@ pub fn results_table(pass: &PassResult) {
             pg.commits, pg.rollbacks, pg.rows_written, pg.wal_bytes
         );
     }
+    if let Some(pg) = &pass.pg_sso {
+        println!(
+            "PostgreSQL per SSO-cookie flow (S7): {:.3} commits (read-only autocommits included), {:.3} rollbacks, \
+             {:.2} rows written, {:.0} WAL bytes (cluster-wide).",
+            pg.commits, pg.rollbacks, pg.rows_written, pg.wal_bytes
+        );
+        let by_table: Vec<String> = pg.tables.iter().map(|(t, n)| format!("{t} {n:.2}")).collect();
+        println!("Rows written per S7 flow by table: {}.", by_table.join(", "));
+    }
+    if let Some(s8) = &pass.s8 {
+        println!(
+            "S8: {} flows in flight, sandbox latency {} ms per token/REST answer, the callback goes on to {}; \
+             sandbox busy {:.0} %; S8 server RSS idle {:.1} MB, peak (VmHWM) {:.1} MB.",
+            s8.flows_in_flight,
+            s8.latency_ms,
+            s8.next_step,
+            s8.sandbox_busy_pct,
+            s8.idle_rss_kb as f64 / 1024.0,
+            s8.peak_rss_kb as f64 / 1024.0
+        );
+    }
+    if let Some(c) = &pass.reference {
+        reference_table(c);
+    }
 }
 
-struct Target {
-    what: String,
-    backend: &'static str,
-    figure: String,
-    goal: String,
-    met: Option<bool>,
+fn reference_table(c: &super::reference::Comparison) {
+    println!("\n### propusk and node-oidc-provider {} side by side (medians of 3 interleaved rounds)\n", c.version);
+    println!(
+        "| Scenario | propusk req/s | reference req/s | ratio | propusk CPU µs/req | reference CPU µs/req | CPU ratio | errors (p / r) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for r in &c.rows {
+        let ratio = if r.reference.0 > 0.0 { r.propusk.0 / r.reference.0 } else { 0.0 };
+        let cpu_ratio = if r.propusk.1 > 0.0 { r.reference.1 / r.propusk.1 } else { 0.0 };
+        println!(
+            "| {} {} | {} | {} | {ratio:.2}× | {:.1} | {:.1} | {cpu_ratio:.2}× | {} / {} |",
+            r.id,
+            r.name,
+            num(r.propusk.0),
+            num(r.reference.0),
+            r.propusk.1,
+            r.reference.1,
+            r.propusk.2,
+            r.reference.2
+        );
+    }
+    println!(
+        "\nThe reference's S5 introspects an opaque access token (it refuses to introspect its JWT access tokens); \
+         propusk's introspects its JWT access token. CPU ratio = reference µs ÷ propusk µs."
+    );
+}
+
+pub struct Target {
+    pub what: String,
+    pub backend: &'static str,
+    pub figure: String,
+    pub goal: String,
+    pub met: Option<bool>,
 }
 
 fn verdict(met: Option<bool>) -> &'static str {
@@ -153,7 +216,8 @@ fn rate_target(out: &mut Vec<Target>, pass: &PassResult, id: &str, what: &str, g
     }
 }
 
-fn targets(passes: &[PassResult], rsa_rate: f64) -> Vec<Target> {
+fn targets(passes: &[PassResult], crypto: &Baseline) -> Vec<Target> {
+    let rsa_rate = crypto.rsa2048;
     let mut out = Vec::new();
     for pass in passes {
         rate_target(&mut out, pass, "S1", "discovery", 30_000.0);
@@ -191,6 +255,7 @@ fn targets(passes: &[PassResult], rsa_rate: f64) -> Vec<Target> {
         } else {
             rate_target(&mut out, pass, "S4", "refresh rotation (SQLite stands in for in-memory)", 8_000.0);
         }
+        super::report_flows::flow_targets(&mut out, pass, crypto);
         out.push(Target {
             what: "idle RSS after start".to_owned(),
             backend: pass.backend,
@@ -224,12 +289,15 @@ pub fn final_report(passes: &[PassResult], crypto: &Baseline) {
     let per = |r: f64| if r > 0.0 { 1e6 / r } else { 0.0 };
     println!("\n## Final report\n");
     println!(
-        "Signing in-process (josekit, one thread on the generator core): RSA-2048 {}/s ({:.0} µs per signature), \
-         ES256 {}/s ({:.0} µs per signature).",
+        "In-process, one thread on the generator core: RSA-2048 signing (josekit) {}/s ({:.0} µs per signature), \
+         ES256 {}/s ({:.0} µs per signature), argon2id verification with the server's parameters {:.1}/s \
+         ({:.1} ms each).",
         num(rsa_rate),
         per(rsa_rate),
         num(crypto.es256),
-        per(crypto.es256)
+        per(crypto.es256),
+        crypto.argon2id,
+        per(crypto.argon2id) / 1000.0
     );
     for pass in passes {
         results_table(pass);
@@ -240,7 +308,7 @@ pub fn final_report(passes: &[PassResult], crypto: &Baseline) {
     println!("\n### Targets\n");
     println!("| Target | Storage | Figure | Goal | Verdict |");
     println!("|---|---|---:|---|---|");
-    for t in targets(passes, rsa_rate) {
+    for t in targets(passes, crypto) {
         println!("| {} | {} | {} | {} | {} |", t.what, t.backend, t.figure, t.goal, verdict(t.met));
     }
     println!(

@@ -13,8 +13,8 @@ pub const SCHOOL1: &str = "sosh1-yuzhno";
 pub const LOGIN: &str = "ivanova.mp";
 pub const PASSWORD: &str = "Demo-2026!";
 /// RFC 7636 Appendix B: the verifier and its S256 challenge.
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 /// Registered for the refresh client; never dereferenced.
 pub const REDIRECT_URI: &str = "https://rp.bench.example/cb";
 pub const REFRESH_SCOPE: &str = "openid profile offline_access";

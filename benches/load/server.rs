@@ -60,6 +60,7 @@ pub fn psql(url: &str, sql: &str) -> Result<String> {
 }
 
 /// The environment and files shared by the CLI calls and the server of one pass.
+#[derive(Clone)]
 pub struct Setup {
     pub exe: PathBuf,
     pub dir: PathBuf,
@@ -67,6 +68,10 @@ pub struct Setup {
     pub issuer: String,
     pub db_url: String,
     pub log_level: String,
+    /// A configuration file passed as `--config` (S8's `[esia]` section).
+    pub config: Option<PathBuf>,
+    /// More `PROPUSK_…` settings (the login throttle's limits, the edge's caps).
+    pub env: Vec<(String, String)>,
 }
 
 impl Setup {
@@ -80,7 +85,11 @@ impl Setup {
             .env("PROPUSK_KEYS__MASTER_KEY_FILE", self.dir.join("master.key"))
             .env("PROPUSK_SERVER__WORKER_THREADS", "1")
             .env("PROPUSK_LOG__LEVEL", &self.log_level)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null());
+        if let Some(config) = &self.config {
+            cmd.arg("--config").arg(config);
+        }
         cmd
     }
 
@@ -101,16 +110,24 @@ impl Setup {
 
     /// Starts `taskset -c 0 propusk serve [--demo]` (taskset execs, so the PID is the server's).
     pub fn start(&self, pin: bool, demo: bool) -> Result<Server> {
-        let name = if demo { "server-demo.log" } else { "server.log" };
-        let log_path = self.dir.join(name);
+        let (name, args): (&str, &[&str]) =
+            if demo { ("server-demo.log", &["serve", "--demo"]) } else { ("server.log", &["serve"]) };
+        self.spawn(pin.then_some("0"), args, name)
+    }
+
+    /// Starts `[taskset -c <cpus>] propusk <args>` with this pass's environment, its
+    /// output in `log_name` of the pass directory.
+    pub fn spawn(&self, cpus: Option<&str>, args: &[&str], log_name: &str) -> Result<Server> {
+        let log_path = self.dir.join(log_name);
         let log = std::fs::File::create(&log_path).context("server log file")?;
         let err = log.try_clone().context("server log file")?;
-        let mut cmd = if pin {
-            let mut c = Command::new("taskset");
-            c.arg("-c").arg("0").arg(&self.exe);
-            c
-        } else {
-            Command::new(&self.exe)
+        let mut cmd = match cpus {
+            Some(cpus) => {
+                let mut c = Command::new("taskset");
+                c.arg("-c").arg(cpus).arg(&self.exe);
+                c
+            }
+            None => Command::new(&self.exe),
         };
         let template = self.command();
         for (k, v) in template.get_envs() {
@@ -119,10 +136,10 @@ impl Setup {
                 None => cmd.env_remove(k),
             };
         }
-        cmd.current_dir(&self.dir).stdin(Stdio::null()).stdout(log).stderr(err).arg("serve");
-        if demo {
-            cmd.arg("--demo");
+        if let Some(config) = &self.config {
+            cmd.arg("--config").arg(config);
         }
+        cmd.current_dir(&self.dir).stdin(Stdio::null()).stdout(log).stderr(err).args(args);
         let child = cmd.spawn().context("cannot start the server")?;
         Ok(Server { pid: child.id(), child: Some(child), log: log_path })
     }
@@ -162,11 +179,6 @@ impl Server {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-
-    /// utime+stime of the server in clock ticks.
-    pub fn cpu_ticks(&self) -> Result<u64> {
-        cpu_ticks(self.pid)
     }
 
     /// A `kB` field of `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in KiB.

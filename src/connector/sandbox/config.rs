@@ -24,6 +24,9 @@ pub struct SandboxConfig {
     /// How long the sandbox remembers a signed-in browser (a second `/ac` asks no
     /// password) until `/idp/ext/Logout`; 0: no SSO.
     pub sso_secs: i64,
+    /// A slow upstream: milliseconds added before every token and REST answer (the
+    /// initial value of the `latency_ms` fault knob; the load bench's S8 sets 200).
+    pub latency_ms: u64,
 }
 
 /// An information system registered at the sandbox (as on ESIA's tech portal).
@@ -67,6 +70,7 @@ impl Default for SandboxConfig {
             access_ttl_secs: 3600,
             id_ttl_secs: 10800,
             sso_secs: 0,
+            latency_ms: 0,
         }
     }
 }

@@ -12,7 +12,8 @@ use anyhow::Context as _;
 use openssl::x509::X509;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Failure injection (tests): applied to the token and REST endpoints.
+/// Failure injection (tests): applied to the token and REST endpoints. `latency_ms`
+/// starts at `esia.sandbox.latency_ms` of the configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Faults {
     /// Added before every token/REST answer.
@@ -118,6 +119,7 @@ impl SandboxState {
             });
         }
         let rows = Rows::new(Arc::new(MemoryRows::new(clock.clone())));
+        let faults = Faults { latency_ms: cfg.latency_ms, ..Faults::default() };
         Ok(Self(
             Arc::new(Inner {
                 cfg,
@@ -126,7 +128,7 @@ impl SandboxState {
                 signer,
                 token_cert,
                 clock,
-                faults: Mutex::default(),
+                faults: Mutex::new(faults),
                 rotated: Mutex::default(),
             }),
             rows,
@@ -173,3 +175,7 @@ impl SandboxState {
         self.0.cfg.base_url.trim_end_matches('/')
     }
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;
