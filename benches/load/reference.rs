@@ -47,7 +47,7 @@ impl Comparison {
     }
 }
 
-/// The node process; killed by PID on drop.
+/// The node process (it keeps nothing: killed outright on drop).
 struct Node {
     pid: u32,
     child: Child,
@@ -55,8 +55,6 @@ struct Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.pid.to_string()).status();
-        std::thread::sleep(Duration::from_millis(300));
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -232,12 +230,7 @@ pub async fn run(
     let rows = ours
         .iter()
         .enumerate()
-        .map(|(i, (id, name, _))| Row {
-            id: *id,
-            name: *name,
-            propusk: medians(&p_runs, i),
-            reference: medians(&r_runs, i),
-        })
+        .map(|(i, (id, name, _))| Row { id, name, propusk: medians(&p_runs, i), reference: medians(&r_runs, i) })
         .collect();
     for (i, (id, _, _)) in ours.iter().enumerate() {
         if let Some(e) = p_runs.iter().chain(&r_runs).find_map(|r| r[i].0.first_error.clone()) {

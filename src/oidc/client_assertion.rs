@@ -2,7 +2,7 @@
 //! checked against the client's registered keys — an asymmetric `alg` only, the key
 //! by `kid` or every key that fits, `iss` = `sub` = the client, `aud` naming this
 //! server, `exp` required and near, `nbf` and `iat` honoured, a `jti`. That a `jti`
-//! is used once is the store's business (`store::client_assertions`), keyed by
+//! is used once is the store's business (`store::seen`), keyed by
 //! [`Assertion::replay_key`].
 
 use crate::clock::UnixTime;

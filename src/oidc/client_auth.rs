@@ -9,6 +9,7 @@ use super::client_assertion::{self, ASSERTION_TYPE};
 use super::error::OAuthError;
 use super::params::Params;
 use crate::app::App;
+use crate::store::seen::Seen;
 use crate::store::{AuthMethod, Client};
 use axum::http::{HeaderMap, header};
 use base64::Engine as _;
@@ -144,7 +145,7 @@ async fn by_key(app: &App, client: Arc<Client>, assertion: &str, path: &str) -> 
         tracing::info!(client_id = %client.id, why, "client assertion refused");
         OAuthError::invalid_client(false)
     })?;
-    if !app.store.record_client_assertion(&checked.replay_key(&client.id), checked.replay_until()).await? {
+    if !app.store.record_once(Seen::ClientAssertion, &checked.replay_key(&client.id), checked.replay_until()).await? {
         tracing::info!(client_id = %client.id, "client assertion refused: its jti was used before");
         return Err(OAuthError::invalid_client(false));
     }

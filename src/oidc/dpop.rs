@@ -3,7 +3,7 @@
 //! signature, `jti`, `htm`, `htu`, `iat`, `nonce`, `ath`), the JWK thumbprint of its
 //! key (RFC 7638, `cnf.jkt`) and the server's stateless nonces (§8): an HMAC of the
 //! time window, good in its window and the next. Replays are the store's business
-//! (`store::dpop`), keyed by [`Proof::replay_key`].
+//! (`store::seen`), keyed by [`Proof::replay_key`].
 
 use crate::clock::UnixTime;
 use crate::crypto::{b64, b64_decode, ct_eq, hmac_sha256, sha256, token_hash};

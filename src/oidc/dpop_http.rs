@@ -8,6 +8,7 @@
 use super::dpop::{self, Expected, Proof, ProofError};
 use super::error::{BearerError, OAuthError};
 use crate::app::App;
+use crate::store::seen::Seen;
 use axum::http::HeaderMap;
 
 /// Why a request's proof is unusable, before it is mapped to its endpoint's error.
@@ -69,7 +70,12 @@ async fn checked(
     if jkt.is_some_and(|k| k != proof.jkt) {
         return Err(Refusal::Invalid("the DPoP proof is not of the token's key"));
     }
-    if !app.store.record_dpop_proof(&proof.replay_key(), proof.replay_until()).await.map_err(Refusal::Store)? {
+    if !app
+        .store
+        .record_once(Seen::DpopProof, &proof.replay_key(), proof.replay_until())
+        .await
+        .map_err(Refusal::Store)?
+    {
         return Err(Refusal::Invalid("the DPoP proof was used before"));
     }
     Ok(proof)

@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `client_logo.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs`, `dpop.rs`, `revocations.rs` or `client_assertions.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `client_logo.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs`, `dpop.rs`, `seen.rs`, `revocations.rs` or `client_jwks.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -11,7 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod atomic;
-mod client_assertions;
+mod client_jwks;
 mod client_logo;
 mod console;
 mod dpop;
@@ -29,6 +29,7 @@ mod retention;
 mod revocations;
 mod roles;
 mod sandbox;
+mod seen;
 mod subjects;
 mod unlink;
 
@@ -142,12 +143,10 @@ conformance! {
     console::console_end_sessions_keeps_grants,
     console::console_revoke_grants_of_one_client_or_all,
     console::console_disable_ends_everything_in_one_go,
-    dpop::dpop_proof_recorded_once_and_purged,
-    dpop::dpop_proof_parallel_records_one_first,
+    seen::seen_once_recorded_once_and_purged,
+    seen::seen_once_parallel_records_one_first,
     dpop::dpop_jkt_kept_on_the_grant,
     revocations::revocations_read_since_a_moment,
     dpop::dpop_jkt_kept_on_the_code,
-    client_assertions::client_assertion_jti_recorded_once_and_purged,
-    client_assertions::client_assertion_parallel_records_one_first,
-    client_assertions::client_jwks_round_trip,
+    client_jwks::client_jwks_round_trip,
 }

@@ -8,9 +8,7 @@
 //! their SQL and migrations; one conformance suite runs against both.
 
 pub mod changes;
-pub mod client_assertions;
 pub mod console;
-pub mod dpop;
 pub mod installation;
 pub mod limits;
 pub mod links;
@@ -25,6 +23,7 @@ pub mod requests;
 pub mod revocations;
 pub mod roles;
 pub mod sandbox;
+pub mod seen;
 mod sql;
 pub mod sqlite;
 
@@ -229,9 +228,8 @@ pub trait Store:
     + installation::InstallationStore
     + sandbox::SandboxRows
     + pushed::PushedRequests
-    + dpop::DpopProofs
+    + seen::SeenOnce
     + revocations::RevocationStore
-    + client_assertions::ClientAssertions
     + changes::ChangeFeed
     + Lifecycle
 {
@@ -254,9 +252,8 @@ impl<T> Store for T where
         + installation::InstallationStore
         + sandbox::SandboxRows
         + pushed::PushedRequests
-        + dpop::DpopProofs
+        + seen::SeenOnce
         + revocations::RevocationStore
-        + client_assertions::ClientAssertions
         + changes::ChangeFeed
         + Lifecycle
 {

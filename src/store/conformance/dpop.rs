@@ -1,43 +1,11 @@
-//! Conformance checks, part 11: DPoP (RFC 9449): a proof is recorded once, of
-//! parallel uses exactly one is first, rows go when purged; a family's `dpop_jkt`
+//! Conformance checks, part 11: DPoP (RFC 9449; its proofs seen: `seen.rs`): a family's `dpop_jkt`
 //! is kept from the code exchange through the rotation; a code's `dpop_jkt` (RFC 9449
 //! §10) is stored with it, and a refused code is spent once, for good.
 
 use super::fixtures::*;
-use super::harness::{T0, TestDb};
+use super::harness::TestDb;
 use crate::audit::AuditEvent;
 use crate::store::*;
-
-pub async fn dpop_proof_recorded_once_and_purged(db: &mut TestDb) {
-    let s = db.store();
-    assert!(s.record_dpop_proof("p1", T0 + 61).await.unwrap(), "first use");
-    assert!(!s.record_dpop_proof("p1", T0 + 61).await.unwrap(), "a replay");
-    assert!(!s.record_dpop_proof("p1", T0 + 999).await.unwrap(), "a replay whatever its expiry");
-    assert!(s.record_dpop_proof("p2", T0).await.unwrap());
-    assert!(s.purge_expired().await.unwrap() >= 1, "the expired proof goes");
-    assert!(s.record_dpop_proof("p2", T0 + 61).await.unwrap(), "purged: recorded anew");
-    assert!(!s.record_dpop_proof("p1", T0 + 61).await.unwrap(), "a live proof stays");
-}
-
-pub async fn dpop_proof_parallel_records_one_first(db: &mut TestDb) {
-    let s = db.shared();
-    for round in 0..5 {
-        let key = format!("jti-{round}");
-        let tasks: Vec<_> = (0..12)
-            .map(|_| {
-                let (s, key) = (s.clone(), key.clone());
-                tokio::spawn(async move { s.record_dpop_proof(&key, T0 + 60).await.unwrap() })
-            })
-            .collect();
-        let mut first = 0;
-        for t in tasks {
-            if t.await.unwrap() {
-                first += 1;
-            }
-        }
-        assert_eq!(first, 1, "round {round}: one of 12 parallel uses of a proof is first");
-    }
-}
 
 pub async fn dpop_jkt_kept_on_the_grant(db: &mut TestDb) {
     let s = db.store();

@@ -17,11 +17,9 @@
 //!   (BOOLEAN on PostgreSQL, INTEGER on SQLite), lists are JSON text.
 
 mod classify;
-pub(crate) mod client_assertions;
 pub(crate) mod clients;
 pub(crate) mod console;
 pub(crate) mod directory;
-pub(crate) mod dpop;
 mod grant_rows;
 pub(crate) mod grants;
 pub(crate) mod group;
@@ -39,6 +37,7 @@ pub(crate) mod revocations;
 pub(crate) mod roles;
 mod rows;
 pub(crate) mod sandbox;
+pub(crate) mod seen;
 pub(crate) mod sessions;
 
 pub(crate) use classify::db_err;
@@ -194,9 +193,8 @@ macro_rules! sql_store {
         $crate::store::sql::sandbox::sandbox_store!($store, $db);
         $crate::store::sql::pushed::pushed_store!($store, $db);
         $crate::store::sql::console::console_store!($store, $db);
-        $crate::store::sql::dpop::dpop_store!($store, $db);
+        $crate::store::sql::seen::seen_store!($store, $db);
         $crate::store::sql::revocations::revocation_store!($store, $db);
-        $crate::store::sql::client_assertions::client_assertion_store!($store, $db);
     };
 }
 pub(crate) use sql_store;
