@@ -5,6 +5,7 @@ use crate::crypto::SecretString;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
 
 /// Why a password could not be hashed or checked. A wrong password is not an
 /// error: it is `Verified { ok: false, .. }`.
@@ -18,8 +19,6 @@ pub enum PasswordError {
     Malformed(String),
     #[error("password hashing failed: {0}")]
     Hash(String),
-    #[error("password task failed")]
-    Join(#[from] tokio::task::JoinError),
 }
 
 /// The outcome of [`verify`].
@@ -85,10 +84,57 @@ pub fn check_format(phc: &str) -> Result<HashKind, PasswordError> {
     Ok(kind)
 }
 
-/// Hashes a password with argon2id and the current parameters (in `spawn_blocking`).
+/// The threads that hash and verify passwords: one per CPU this process may use,
+/// started on first use and kept. Each verification holds m = 19 MiB while it runs;
+/// on threads of their own the buffers are reused by the next job instead of being
+/// left behind in whichever allocator arena a blocking-pool thread had, so the memory
+/// passwords take is the pool's (CPUs × 19 MiB) rather than the logins in flight's. A
+/// burst of parallel logins waits its turn; more at once would not end sooner on
+/// CPU-bound work.
+static WORKERS: LazyLock<Option<mpsc::Sender<Job>>> = LazyLock::new(start_workers);
+
+type Job = Box<dyn FnOnce() + Send>;
+
+fn start_workers() -> Option<mpsc::Sender<Job>> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut started = 0;
+    for i in 0..cpus {
+        let rx = rx.clone();
+        let spawned = std::thread::Builder::new().name(format!("propusk-argon2-{i}")).spawn(move || {
+            loop {
+                // The lock is held only while taking a job, never while running it.
+                let job = match rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok(job) = job else { return };
+                // A job that panics costs its caller an error, not the pool a thread.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            }
+        });
+        started += usize::from(spawned.is_ok());
+    }
+    (started > 0).then_some(tx)
+}
+
+/// Runs `work` on a password thread and waits for it without blocking the runtime.
+async fn on_worker<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
+    let stopped = || PasswordError::Hash("the password threads are not running".into());
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(work());
+    });
+    let workers = WORKERS.as_ref().ok_or_else(stopped)?;
+    workers.send(job).map_err(|_| stopped())?;
+    result.await.map_err(|_| stopped())
+}
+
+/// Hashes a password with argon2id and the current parameters (on the blocking pool).
 pub async fn hash(password: &SecretString) -> Result<String, PasswordError> {
     let password = password.clone();
-    tokio::task::spawn_blocking(move || hash_blocking(password.expose())).await?
+    on_worker(move || hash_blocking(password.expose())).await?
 }
 
 fn hash_blocking(password: &str) -> Result<String, PasswordError> {
@@ -99,17 +145,17 @@ fn hash_blocking(password: &str) -> Result<String, PasswordError> {
         .map_err(|e| PasswordError::Hash(e.to_string()))
 }
 
-/// Verifies a password against a stored hash (in `spawn_blocking`).
+/// Verifies a password against a stored hash (on the blocking pool).
 pub async fn verify(phc: &str, password: &SecretString) -> Result<Verified, PasswordError> {
     let (phc, password) = (phc.to_owned(), password.clone());
-    tokio::task::spawn_blocking(move || verify_blocking(&phc, password.expose())).await?
+    on_worker(move || verify_blocking(&phc, password.expose())).await?
 }
 
 /// Spends the time of one verification against a dummy argon2id hash; the result
 /// is thrown away. Used when the login does not exist (AB-03).
 pub async fn burn(password: &SecretString) {
     let password = password.clone();
-    let _ = tokio::task::spawn_blocking(move || verify_blocking(DUMMY_HASH, password.expose())).await;
+    let _ = on_worker(move || verify_blocking(DUMMY_HASH, password.expose())).await;
 }
 
 fn verify_blocking(phc: &str, password: &str) -> Result<Verified, PasswordError> {

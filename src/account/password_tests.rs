@@ -72,3 +72,29 @@ async fn unknown_and_malformed_hashes_are_errors() {
     assert!(matches!(verify("$argon2id$garbage", &pw("x")).await, Err(PasswordError::Malformed(_))));
     assert!(matches!(verify("$2b$04$short", &pw("x")).await, Err(PasswordError::Malformed(_))));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hashing_runs_at_most_one_per_cpu_at_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let tasks: Vec<_> = (0..cpus * 4)
+        .map(|_| {
+            let (running, most) = (running.clone(), most.clone());
+            tokio::spawn(on_worker(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                let start = Instant::now();
+                while start.elapsed() < Duration::from_millis(20) {
+                    std::hint::spin_loop();
+                }
+                running.fetch_sub(1, Ordering::SeqCst);
+            }))
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert!(most.load(Ordering::SeqCst) <= cpus, "at most {cpus} at once, saw {}", most.load(Ordering::SeqCst));
+}

@@ -9,7 +9,7 @@
 
 use crate::clock::UnixTime;
 use crate::store::logout::LogoutScope;
-use crate::store::{Store, StoreResult};
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
@@ -102,15 +102,6 @@ pub fn validate_uri(uri: &str) -> Result<(), UriError> {
         "http" if loopback => Ok(()),
         _ => Err(UriError::NotHttps(owned())),
     }
-}
-
-/// The `sid` of the session with this id hash: the one stored with the session while
-/// it lives, else derived ([`crate::store::logout::public_sid`]).
-pub async fn sid_of(store: &dyn Store, session_hash: &str) -> StoreResult<String> {
-    Ok(match store.session(session_hash).await? {
-        Some(s) => s.sid,
-        None => crate::store::logout::public_sid(session_hash),
-    })
 }
 
 /// Every relying party of the account: the scope a change that logs an account out

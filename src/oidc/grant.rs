@@ -90,10 +90,8 @@ async fn mint(
             amr: vec![who.amr.to_owned()],
             acr: None,
             access_token: Some(access_token.clone()),
-            sid: match who.session_hash {
-                Some(hash) => Some(super::backchannel::sid_of(&*app.store, hash).await?),
-                None => None,
-            },
+            // Every session's `sid` is derived from its id hash (`public_sid`): no read.
+            sid: who.session_hash.map(crate::store::logout::public_sid),
             ttl_secs: client.id_token_ttl,
             extra,
         };
