@@ -25,7 +25,8 @@ struct Presented {
     method: AuthMethod,
 }
 
-const CREDENTIALS: [&str; 4] = ["client_id", "client_secret", "client_assertion", "client_assertion_type"];
+/// The form parameters that carry client credentials (also kept out of a pushed request).
+pub const CREDENTIALS: [&str; 4] = ["client_id", "client_secret", "client_assertion", "client_assertion_type"];
 
 fn presented(headers: &HeaderMap, form: &Params) -> Result<Presented, OAuthError> {
     let basic = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());

@@ -25,9 +25,6 @@ use std::sync::Arc;
 /// The prefix of every `request_uri` we answer (RFC 9126 §2.2).
 pub const URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
-/// Client credentials: checked at the push, never stored with the request.
-const CREDENTIALS: [&str; 4] = ["client_id", "client_secret", "client_assertion", "client_assertion_type"];
-
 /// POST /par
 pub async fn push(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
     let params = Params::parse(&body);
@@ -83,7 +80,8 @@ fn proved_key(given: Option<&str>, proved: Option<String>) -> Result<Option<Stri
 fn stored_form(body: &[u8], client_id: &str, dpop_jkt: Option<&str>) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in url::form_urlencoded::parse(body) {
-        if !CREDENTIALS.contains(&k.as_ref()) {
+        // Client credentials: checked at the push, never stored with the request.
+        if !client_auth::CREDENTIALS.contains(&k.as_ref()) {
             out.append_pair(&k, &v);
         }
     }

@@ -79,9 +79,7 @@ pub async fn security_layer(req: Request, next: Next) -> Response {
             *res.body_mut() = Body::from(body);
         }
     }
-    let image = res.extensions_mut().remove::<ImageOrigin>();
-    apply_with(res.headers_mut(), image.as_ref());
-    res
+    add_security_headers(res).await
 }
 
 /// Request ids we generate are UUIDs; a client-sent id is shown only if it looks like one.
