@@ -246,6 +246,7 @@ pub async fn serve_with_ops(
     let upkeep = spawn_upkeep(app.clone());
     let revocations = crate::oidc::revocations::spawn_poller(app.clone());
     let cache_sync = crate::cache_sync::spawn(app.clone());
+    let chainer = crate::audit::pending::spawn_chainer(app.store.clone());
     let checkpoints = crate::audit::checkpoint::spawn_periodic(
         app.store.clone(),
         app.audit_key.clone(),
@@ -267,7 +268,7 @@ pub async fn serve_with_ops(
     let ops = ops.map(|l| {
         tokio::spawn(crate::web::edge::serve(l, crate::ops::ops_router(app.clone()), limits, stopped(stop_rx.clone())))
     });
-    crate::web::edge::serve(listener, router(app), limits, stopped(stop_rx)).await;
+    crate::web::edge::serve(listener, router(app.clone()), limits, stopped(stop_rx)).await;
     if let Some(ops) = ops {
         let _ = ops.await;
     }
@@ -281,6 +282,11 @@ pub async fn serve_with_ops(
     }
     if let Some(c) = checkpoints {
         c.abort();
+    }
+    chainer.abort();
+    // A clean stop leaves nothing unchained (the next reader would chain it anyway).
+    if let Err(e) = app.store.chain_pending().await {
+        tracing::warn!(error = %e, "audit events not chained at shutdown");
     }
     Ok(())
 }

@@ -2,17 +2,20 @@
 //! is in [`chain`], the checkpoints an operator ships elsewhere in [`checkpoint`].
 //!
 //! Events carry ids only: never tokens, passwords, SNILS or names. The store writes
-//! an event in the same transaction as the change it describes; each stored row
-//! carries the keyed hash of the row before it, so [`verify_chain`] finds any edited,
-//! deleted or reordered row, and a checkpoint finds a truncated or rewritten log.
+//! an event in the same transaction as the change it describes, as a pending row
+//! that [`pending`] links into the chain shortly after; each chained row carries the
+//! keyed hash of the row before it, so [`verify_chain`] finds any edited, deleted or
+//! reordered row, and a checkpoint finds a truncated or rewritten log.
 
 pub mod chain;
 pub mod checkpoint;
+pub mod pending;
 pub mod retention;
 pub mod search;
 pub mod verify;
 
 pub use chain::{AuditRecord, ChainError, ChainKey, ChainVerifier, GENESIS_HASH, chain_hash, verify_chain};
+pub use pending::pending_mac;
 
 use crate::clock::UnixTime;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! The one conformance suite every store backend must pass.
 //!
 //! Each check is an `async fn(&mut TestDb)` written once in `records.rs`,
-//! `atomic.rs`, `client_logo.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs`, `dpop.rs`, `seen.rs`, `revocations.rs` or `client_jwks.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
+//! `atomic.rs`, `audit_pending.rs`, `client_logo.rs`, `limits.rs`, `links.rs`, `outbox.rs`, `passwords.rs`, `requests.rs`, `retention.rs`, `roles.rs`, `console.rs`, `sandbox.rs`, `pushed.rs`, `dpop.rs`, `seen.rs`, `revocations.rs` or `client_jwks.rs`; the [`conformance!`] macro instantiates it as a `#[tokio::test]`
 //! in `mod sqlite` (a fresh temp-file database per test) and in `mod postgres`
 //! (a fresh `propusk_t_<random>` database per test, created through
 //! `TEST_POSTGRES_URL`; skipped with a message when that variable is unset).
@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod atomic;
+mod audit_pending;
 mod client_jwks;
 mod client_logo;
 mod console;
@@ -92,6 +93,9 @@ conformance! {
     retention::audit_prune_refuses_a_changed_anchor_or_row_and_one_of_two_at_once_wins,
     retention::audit_rows_removed_behind_the_anchors_back_are_found,
     atomic::two_nodes_keep_one_keyed_chain,
+    audit_pending::pending_events_are_chained_once_by_chainers_at_once,
+    audit_pending::readers_see_an_event_as_soon_as_it_is_written,
+    audit_pending::a_pending_row_changed_in_the_database_is_refused,
     links::br_04_links_keyed_by_issuer_and_subject,
     links::br_06_link_notices_commit_with_the_change,
     links::rt_06_unlink_revokes_only_esia_grants,

@@ -188,6 +188,10 @@ pub trait GrantStore: Send + Sync {
 pub trait AuditStore: Send + Sync {
     /// Writes an event that has no other change to go with (e.g. a failed login).
     async fn append_audit(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// Links every pending event (written with its change, not yet chained) into the
+    /// hash chain; returns how many. The readers below do it first; a server also does
+    /// it every 100 ms (`audit::pending`). Fails on a pending row that was changed.
+    async fn chain_pending(&self) -> StoreResult<u64>;
     /// The last row's `seq` and hash (0 and the genesis hash for an empty log).
     async fn audit_head(&self) -> StoreResult<(i64, String)>;
     /// Rows with `seq > after`, in order, at most `limit`.

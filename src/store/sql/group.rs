@@ -2,8 +2,9 @@
 //! `client_credentials` token, a failed login). Each caller queues its event and
 //! waits for the writer lock; whoever gets it writes every queued event in one
 //! transaction and hands each waiter the outcome. A caller still returns only
-//! after its own row is committed, but under load one commit (and, on PostgreSQL,
-//! one hold of the `audit_head` row lock) serves many tokens.
+//! after its own row is committed, but under load one commit (one WAL flush or
+//! fsync) serves many tokens. The rows are pending ones, linked into the chain
+//! later (`audit_log.rs`): the caller does not wait for the chain's head.
 //!
 //! A failed batch hands every waiter the kind of its error unchanged: "database
 //! unavailable" stays [`StoreError::Unavailable`] (503 + `Retry-After` at the

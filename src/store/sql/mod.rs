@@ -5,10 +5,11 @@
 //! * [`Backend`] is the small contract each backend fulfils: its pool, its clock,
 //!   how a write transaction starts and how the audit head is read (and locked).
 //!   `sqlite/` and `postgres/` implement it and do nothing else but connect.
-//! * `directory.rs`, `sessions.rs`, `grants.rs` and `links.rs` each hold one macro that expands
-//!   to ordinary `impl …Store for $store` blocks for a concrete sqlx database
-//!   (`sqlx::Sqlite` or `sqlx::Postgres`). Read the macro bodies as plain Rust with
-//!   `$store` = the backend type and `$db` = its sqlx database.
+//! * `directory.rs`, `sessions.rs`, `audit_log.rs`, `grants.rs`, `links.rs` and the
+//!   others each hold one macro that expands to ordinary `impl …Store for $store`
+//!   blocks for a concrete sqlx database (`sqlx::Sqlite` or `sqlx::Postgres`).
+//!   Read the macro bodies as plain Rust with `$store` = the backend type and `$db`
+//!   = its sqlx database.
 //! * A macro and not generic code: sqlx's generic bounds (`Encode`, `Decode`,
 //!   `Executor` for every bound type) would drown the logic; the macro keeps the SQL
 //!   and the control flow readable and still written exactly once.
@@ -16,6 +17,7 @@
 //!   and `RETURNING` work on both. Times are unix seconds, flags are `bool`
 //!   (BOOLEAN on PostgreSQL, INTEGER on SQLite), lists are JSON text.
 
+pub(crate) mod audit_log;
 mod classify;
 pub(crate) mod clients;
 pub(crate) mod console;
@@ -56,7 +58,8 @@ pub(crate) trait Backend: Send + Sync {
     const NAME: &'static str;
 
     /// Reads `(seq, hash)` of the audit head inside a write transaction.
-    /// PostgreSQL adds `FOR UPDATE`, so appends from concurrent nodes serialise.
+    /// PostgreSQL adds `FOR UPDATE`, so chainers (and prunes) of concurrent nodes
+    /// serialise (`audit_log.rs`).
     const AUDIT_HEAD_SQL: &'static str;
 
     /// Locks the grant row of the refresh token `$1` inside a write transaction
@@ -178,6 +181,7 @@ impl GrantFilter<'_> {
 macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         $crate::store::sql::sessions::session_store!($store, $db);
+        $crate::store::sql::audit_log::audit_store!($store, $db);
         $crate::store::sql::directory::directory_store!($store, $db);
         $crate::store::sql::clients::client_store!($store, $db);
         $crate::store::sql::keys::key_store!($store, $db);

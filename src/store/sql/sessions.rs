@@ -1,53 +1,17 @@
-//! Shared SQL, part 1: the audit chain and grant revocation used by every write,
-//! then [`crate::store::SessionStore`], [`crate::store::AuditStore`] and
-//! [`crate::store::Lifecycle`].
+//! Shared SQL, part 1: committing with an audit event and grant revocation, used by
+//! every write, then [`crate::store::SessionStore`] and [`crate::store::Lifecycle`]
+//! (the audit log itself is in `audit_log.rs`).
 
-/// Expands to the private helpers of `$store` and its `SessionStore`,
-/// `AuditStore` and `Lifecycle` impls. See [`crate::store::sql`] for how to read it.
+/// Expands to the private helpers of `$store` and its `SessionStore` and
+/// `Lifecycle` impls. See [`crate::store::sql`] for how to read it.
 macro_rules! session_store {
     ($store:ty, $db:ty) => {
         const _: () = {
-            use $crate::audit::{AuditEvent, AuditRecord};
+            use $crate::audit::AuditEvent;
             use $crate::store::sql::{self, db_err, Backend as _, GrantFilter};
             use $crate::store::*;
 
             impl $store {
-                /// Appends `events` in order to the hash chain inside `tx`: reads the head
-                /// (locked on PostgreSQL), links each new row to the one before, writes them
-                /// in one multi-row INSERT and moves the head: three statements per batch.
-                async fn append_audit_in(
-                    &self,
-                    tx: &mut sqlx::Transaction<'static, $db>,
-                    events: &[AuditEvent],
-                ) -> Result<(), sqlx::Error> {
-                    if events.is_empty() {
-                        return Ok(());
-                    }
-                    let (mut seq, mut prev_hash): (i64, String) =
-                        sqlx::query_as(Self::AUDIT_HEAD_SQL).fetch_one(&mut **tx).await?;
-                    let at = self.now();
-                    let mut rows = Vec::with_capacity(events.len());
-                    for event in events {
-                        seq += 1;
-                        let (kind, data) = (event.kind(), event.to_json());
-                        let hash = $crate::audit::chain_hash(self.chain_key(), &prev_hash, seq, at, &kind, &data);
-                        rows.push((seq, kind, data, std::mem::replace(&mut prev_hash, hash.clone()), hash));
-                    }
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO audit_events (seq, at, kind, data, prev_hash, hash) ",
-                    );
-                    insert.push_values(rows, |mut row, (seq, kind, data, prev, hash)| {
-                        row.push_bind(seq).push_bind(at).push_bind(kind).push_bind(data).push_bind(prev).push_bind(hash);
-                    });
-                    insert.build().execute(&mut **tx).await?;
-                    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-                        .bind(seq)
-                        .bind(&prev_hash)
-                        .execute(&mut **tx)
-                        .await?;
-                    Ok(())
-                }
-
                 /// Appends `event` and commits: the last step of every audited write.
                 async fn commit_with_audit(
                     &self,
@@ -221,88 +185,6 @@ macro_rules! session_store {
                     }
                     tx.commit().await.map_err(db_err)?;
                     Ok(removed)
-                }
-            }
-
-            #[async_trait::async_trait]
-            impl AuditStore for $store {
-                async fn append_audit(&self, event: &AuditEvent) -> StoreResult<()> {
-                    // Group commit (store/sql/group.rs): one transaction for every event queued.
-                    self.audit_queue()
-                        .append(event, |events| async move {
-                            let mut tx = self.begin_write().await.map_err(db_err)?;
-                            self.append_audit_in(&mut tx, &events).await.map_err(db_err)?;
-                            tx.commit().await.map_err(db_err)
-                        })
-                        .await
-                }
-
-                async fn audit_head(&self) -> StoreResult<(i64, String)> {
-                    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                        .fetch_one(self.pool())
-                        .await
-                        .map_err(db_err)
-                }
-
-                async fn audit_records(
-                    &self,
-                    after: i64,
-                    limit: i64,
-                ) -> StoreResult<Vec<AuditRecord>> {
-                    let rows: Vec<sql::AuditRow> =
-                        sqlx::query_as("SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
-                            .bind(after)
-                            .bind(limit)
-                            .fetch_all(self.pool())
-                            .await
-                            .map_err(db_err)?;
-                    Ok(rows.into_iter().map(Into::into).collect())
-                }
-
-                async fn audit_anchor(&self) -> StoreResult<Option<String>> {
-                    sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-                        .bind($crate::audit::retention::ANCHOR_SETTING)
-                        .fetch_optional(self.pool())
-                        .await
-                        .map_err(db_err)
-                }
-
-                async fn prune_audit(&self, p: &$crate::audit::retention::Prune<'_>) -> StoreResult<bool> {
-                    use $crate::audit::retention::ANCHOR_SETTING;
-                    let mut tx = self.begin_write().await.map_err(db_err)?;
-                    // The head's row lock (PostgreSQL; SQLite's write transaction) orders
-                    // this prune after every other prune and append.
-                    let _: (i64, String) =
-                        sqlx::query_as(Self::AUDIT_HEAD_SQL).fetch_one(&mut *tx).await.map_err(db_err)?;
-                    let anchor: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-                        .bind(ANCHOR_SETTING)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                    let hash: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_events WHERE seq = $1")
-                        .bind(p.upto_seq)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                    if anchor.as_deref() != p.expected || hash.as_deref() != Some(p.upto_hash) {
-                        return Ok(false);
-                    }
-                    sqlx::query("DELETE FROM audit_events WHERE seq <= $1")
-                        .bind(p.upto_seq)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                    sqlx::query(
-                        "INSERT INTO settings (key, value) VALUES ($1, $2) \
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    )
-                    .bind(ANCHOR_SETTING)
-                    .bind(p.anchor)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    self.commit_with_audit(tx, p.event).await?;
-                    Ok(true)
                 }
             }
 
