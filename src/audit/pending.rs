@@ -21,8 +21,13 @@ pub fn pending_mac(key: Option<&ChainKey>, at: UnixTime, kind: &str, data: &str)
     chain_hash(key, "pending", 0, at, kind, data)
 }
 
+/// How long the chainer waits after a failure before it tries again (one error
+/// line per try, not ten a second).
+pub const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
 /// Links pending rows every [`CHAIN_EVERY`] until aborted. A failure (the
-/// database away, a changed pending row) is logged and tried again next time.
+/// database away, a changed pending row) is logged and tried again after
+/// [`RETRY_AFTER_FAILURE`].
 pub fn spawn_chainer(store: std::sync::Arc<dyn crate::store::Store>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHAIN_EVERY);
@@ -30,7 +35,8 @@ pub fn spawn_chainer(store: std::sync::Arc<dyn crate::store::Store>) -> tokio::t
         loop {
             tick.tick().await;
             if let Err(e) = store.chain_pending().await {
-                tracing::error!(error = %e, "audit events not chained");
+                tracing::error!(error = format!("{:#}", anyhow::Error::new(e)), "audit events not chained");
+                tokio::time::sleep(RETRY_AFTER_FAILURE).await;
             }
         }
     })
