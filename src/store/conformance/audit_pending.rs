@@ -5,7 +5,6 @@
 use super::harness::TestDb;
 use crate::audit::AuditEvent;
 use crate::store::{PoolSettings, Store, StoreError};
-use sqlx::Connection as _;
 
 fn event(i: usize) -> AuditEvent {
     AuditEvent::ClientRemoved { client_id: format!("rp-{i}"), by: "cli".into() }
@@ -15,18 +14,6 @@ fn event(i: usize) -> AuditEvent {
 /// revoked by `jti`.
 async fn write(store: &dyn Store, i: usize) {
     store.revoke_token_id(&format!("jti-{i}"), super::harness::T0 + 3600, &event(i)).await.unwrap();
-}
-
-/// Runs one statement on the test database outside the store (an attacker with
-/// database access).
-async fn execute(url: &str, sql: &'static str) -> u64 {
-    if url.starts_with("sqlite:") {
-        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap().rows_affected()
-    } else {
-        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap().rows_affected()
-    }
 }
 
 /// Two nodes write 200 events — 150 with a change, 50 standalone (group-committed) —
@@ -80,7 +67,7 @@ pub async fn pending_events_are_chained_once_by_chainers_at_once(db: &mut TestDb
     clients.sort_unstable();
     clients.dedup();
     assert_eq!(clients.len(), 200, "no event lost or linked twice");
-    assert_eq!(execute(&db.url, "DELETE FROM audit_pending").await, 0, "nothing left pending");
+    assert_eq!(db.execute("DELETE FROM audit_pending").await, 0, "nothing left pending");
 }
 
 /// Every reader chains first: an event is in the log as soon as its write returned,
@@ -114,13 +101,13 @@ pub async fn a_pending_row_changed_in_the_database_is_refused(db: &mut TestDb) {
     db.store().chain_pending().await.unwrap();
     write(db.store(), 2).await;
     write(db.store(), 3).await;
-    let edited = execute(&db.url, "UPDATE audit_pending SET data = REPLACE(data, 'rp-2', 'rp-9')").await;
+    let edited = db.execute("UPDATE audit_pending SET data = REPLACE(data, 'rp-2', 'rp-9')").await;
     assert_eq!(edited, 2, "both pending rows rewritten (one actually changed)");
     for err in [db.store().chain_pending().await.unwrap_err(), db.store().audit_records(0, 10).await.unwrap_err()] {
         let StoreError::Backend(cause) = err else { panic!("{err:?}") };
         assert!(cause.to_string().contains("audit_pending row"), "the row is named: {cause:#}");
     }
-    execute(&db.url, "DELETE FROM audit_pending WHERE data LIKE '%rp-9%'").await;
+    db.execute("DELETE FROM audit_pending WHERE data LIKE '%rp-9%'").await;
     let rows = db.store().audit_records(0, 10).await.unwrap();
     assert_eq!(super::harness::verify_chain(&rows), Ok(2), "the row before and the untouched one after");
     assert!(rows[1].data.contains("rp-3"));

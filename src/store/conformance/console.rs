@@ -8,7 +8,6 @@ use super::harness::TestDb;
 use crate::audit::AuditEvent;
 use crate::store::console::{AccountSearch, Disabled, SearchKey};
 use crate::store::*;
-use sqlx::Connection;
 
 fn person(id: &str, org: &str, login: &str, names: (&str, &str, Option<&str>)) -> Account {
     let mut a = account(id, org, login, Role::Parent);
@@ -139,15 +138,7 @@ pub async fn console_search_pages_by_key_without_repeats_or_gaps(db: &mut TestDb
 pub async fn console_name_keys_filled_after_migrating(db: &mut TestDb) {
     with_people(db.store()).await;
     // A database from before migration 0017: no key yet.
-    if db.url.starts_with("sqlite:") {
-        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-        sqlx::query("UPDATE accounts SET name_key = NULL").execute(&mut c).await.unwrap();
-        c.close().await.unwrap();
-    } else {
-        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query("UPDATE accounts SET name_key = NULL").execute(&mut c).await.unwrap();
-        c.close().await.unwrap();
-    }
+    db.execute("UPDATE accounts SET name_key = NULL").await;
     assert_eq!(found(db.store(), None, &["елкина"], "").await, Vec::<String>::new());
     db.store().migrate().await.unwrap();
     assert_eq!(found(db.store(), None, &["елкина"], "").await, ["elkina"]);

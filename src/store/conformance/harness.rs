@@ -66,6 +66,22 @@ impl TestDb {
         }
     }
 
+    /// Runs one statement on the database outside the store (an old schema's data,
+    /// or someone with database access); returns the rows it affected.
+    pub async fn execute(&self, sql: &'static str) -> u64 {
+        if self.url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+            let n = sqlx::query(sql).execute(&mut c).await.unwrap().rows_affected();
+            c.close().await.unwrap();
+            n
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            let n = sqlx::query(sql).execute(&mut c).await.unwrap().rows_affected();
+            c.close().await.unwrap();
+            n
+        }
+    }
+
     /// Closes every connection and opens the database again (a restart).
     pub async fn reopen(&mut self) {
         match &self.opened {

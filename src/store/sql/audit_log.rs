@@ -53,48 +53,15 @@ macro_rules! audit_store {
                     Ok(())
                 }
 
-                /// Links `rows` (time, kind, event JSON), in order, after `head` — the
-                /// `(seq, hash)` read under its lock in `tx` — in one multi-row INSERT, and
-                /// moves the head.
-                async fn link_in(
-                    &self,
-                    tx: &mut sqlx::Transaction<'static, $db>,
-                    head: (i64, String),
-                    rows: Vec<(i64, String, String)>,
-                ) -> Result<(), sqlx::Error> {
-                    let (mut seq, mut prev_hash) = head;
-                    let mut linked = Vec::with_capacity(rows.len());
-                    for (at, kind, data) in rows {
-                        seq += 1;
-                        let hash = $crate::audit::chain_hash(self.chain_key(), &prev_hash, seq, at, &kind, &data);
-                        linked.push((seq, at, kind, data, std::mem::replace(&mut prev_hash, hash.clone()), hash));
-                    }
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO audit_events (seq, at, kind, data, prev_hash, hash) ",
-                    );
-                    insert.push_values(linked, |mut row, (seq, at, kind, data, prev, hash)| {
-                        row.push_bind(seq)
-                            .push_bind(at)
-                            .push_bind(kind)
-                            .push_bind(data)
-                            .push_bind(prev)
-                            .push_bind(hash);
-                    });
-                    insert.build().execute(&mut **tx).await?;
-                    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-                        .bind(seq)
-                        .bind(&prev_hash)
-                        .execute(&mut **tx)
-                        .await?;
-                    Ok(())
-                }
-
                 /// Links up to [`sql::audit_log::CHAIN_BATCH`] pending rows into the chain in
-                /// one transaction under the head's lock. Returns how many it linked.
+                /// one transaction under the head's lock: reads the head, takes the rows
+                /// oldest id first, links each to the one before, writes them in one
+                /// multi-row INSERT and moves the head. Returns how many it linked.
                 /// A row whose MAC fails stops the batch (nothing of it is written).
                 async fn chain_batch(&self) -> StoreResult<usize> {
                     let mut tx = self.begin_write().await.map_err(db_err)?;
-                    let head = sqlx::query_as(Self::AUDIT_HEAD_SQL).fetch_one(&mut *tx).await.map_err(db_err)?;
+                    let (mut seq, mut prev_hash): (i64, String) =
+                        sqlx::query_as(Self::AUDIT_HEAD_SQL).fetch_one(&mut *tx).await.map_err(db_err)?;
                     let mut pending: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
                         "DELETE FROM audit_pending WHERE id IN (SELECT id FROM audit_pending ORDER BY id LIMIT $1) \
                          RETURNING id, at, kind, data, mac",
@@ -117,10 +84,29 @@ macro_rules! audit_store {
                                  the chain stops before it (docs/audit.md)"
                             )));
                         }
-                        rows.push((at, kind, data));
+                        seq += 1;
+                        let hash = $crate::audit::chain_hash(self.chain_key(), &prev_hash, seq, at, &kind, &data);
+                        rows.push((seq, at, kind, data, std::mem::replace(&mut prev_hash, hash.clone()), hash));
                     }
                     let linked = rows.len();
-                    self.link_in(&mut tx, head, rows).await.map_err(db_err)?;
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_events (seq, at, kind, data, prev_hash, hash) ",
+                    );
+                    insert.push_values(rows, |mut row, (seq, at, kind, data, prev, hash)| {
+                        row.push_bind(seq)
+                            .push_bind(at)
+                            .push_bind(kind)
+                            .push_bind(data)
+                            .push_bind(prev)
+                            .push_bind(hash);
+                    });
+                    insert.build().execute(&mut *tx).await.map_err(db_err)?;
+                    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                        .bind(seq)
+                        .bind(&prev_hash)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
                     tx.commit().await.map_err(db_err)?;
                     Ok(linked)
                 }
